@@ -1,0 +1,1 @@
+"""Persistence: peewee models, connection set-up, migrations and search."""

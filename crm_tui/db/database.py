@@ -1,0 +1,83 @@
+"""The database proxy, connecting by URL, and SQLite pragmas."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect as url_connect
+
+from crm_tui.domain.errors import CrmError
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+    "cache_size": -32_000,
+}
+
+_lock = threading.Lock()
+_current_url: str | None = None
+
+
+class DatabaseConfigError(CrmError):
+    """The database URL cannot be used."""
+
+
+def sqlite_url(path: Path | str) -> str:
+    """A sqlite:/// URL for a filesystem path."""
+    return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+def open_database(url: str) -> Database:
+    """Build (not yet connect) a peewee Database for a URL."""
+    parsed = urlparse(url)
+    scheme = parsed.scheme.split("+")[0]
+    if scheme == "sqlite":
+        if url.rstrip("/") in ("sqlite:", "sqlite:/", "sqlite://") or ":memory:" in url:
+            raise DatabaseConfigError(
+                "An in-memory SQLite database is not supported: give a file, "
+                "e.g. sqlite:///crm.db"
+            )
+        path = Path(parsed.path if not parsed.netloc else parsed.netloc + parsed.path)
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10,
+                              check_same_thread=False, autoconnect=True)
+    if scheme in ("postgres", "postgresql"):
+        database = url_connect(url)
+        assert isinstance(database, PostgresqlDatabase)
+        return database
+    raise DatabaseConfigError(
+        f"Unsupported database URL '{url}': use sqlite:///path or postgresql://..."
+    )
+
+
+def init_database(url: str) -> Database:
+    """Point the global proxy at the database behind ``url`` (idempotent per URL)."""
+    global _current_url
+    with _lock:
+        if _current_url == url and db.obj is not None:
+            return db.obj
+        if db.obj is not None:
+            db.obj.close()
+        database = open_database(url)
+        db.initialize(database)
+        _current_url = url
+        return database
+
+
+def is_sqlite() -> bool:
+    """True when the proxy points at SQLite."""
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def close_database() -> None:
+    """Close the current thread's connection, if any."""
+    if db.obj is not None and not db.is_closed():
+        db.close()

@@ -1,0 +1,58 @@
+"""Create or upgrade the schema; safe when several processes start at once."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+from peewee import SqliteDatabase
+from playhouse.migrations import Runner
+
+from crm_tui.db.database import db
+from crm_tui.db.models import ALL_MODELS
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+HISTORY_TABLE = "schema_migration"
+PG_LOCK_KEY = 727_274_001
+
+
+@contextlib.contextmanager
+def _migration_lock() -> Iterator[None]:
+    """Serialise migrations across processes (file lock / advisory lock)."""
+    if isinstance(db.obj, SqliteDatabase):
+        lock_path = Path(db.obj.database + ".migrate.lock")
+        with open(lock_path, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    else:
+        db.execute_sql("SELECT pg_advisory_lock(%s)", (PG_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            db.execute_sql("SELECT pg_advisory_unlock(%s)", (PG_LOCK_KEY,))
+
+
+def migrate() -> list[str]:
+    """Bring the schema up to date; returns the names of migrations applied."""
+    with db.connection_context(), _migration_lock():
+        runner = Runner(db.obj, directory=str(MIGRATIONS_DIR), table_name=HISTORY_TABLE)
+        fresh = not runner.History.table_exists() and not any(
+            m.table_exists() for m in ALL_MODELS
+        )
+        if fresh:
+            with db.atomic():
+                db.create_tables(ALL_MODELS)
+            return runner.up(fake=True)
+        return runner.up()
+
+
+def pending() -> list[str]:
+    """Names of migrations not yet applied."""
+    with db.connection_context():
+        runner = Runner(db.obj, directory=str(MIGRATIONS_DIR), table_name=HISTORY_TABLE)
+        return [m.name for m in runner.status() if m.applied is None and m.path]

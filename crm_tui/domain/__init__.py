@@ -1,0 +1,1 @@
+"""Domain layer: dataclasses, enums, permission names and errors (no peewee, no textual)."""

@@ -1,0 +1,67 @@
+"""Domain errors, named for the business problem; each carries a readable message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class CrmError(Exception):
+    """Base of every error a user can cause; str() is one readable line."""
+
+
+class NotFound(CrmError):
+    """The thing asked for does not exist (or the user may not see it)."""
+
+
+class PermissionDenied(CrmError):
+    """The acting user lacks the permission for this action."""
+
+
+class ValidationError(CrmError):
+    """Input was rejected; ``field`` names the offending field when known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConflictError(CrmError):
+    """An edit was based on an old version; ``fields`` changed since."""
+
+    def __init__(self, serial: int, base_version: int, current_version: int,
+                 fields: Sequence[str]) -> None:
+        self.serial = serial
+        self.base_version = base_version
+        self.current_version = current_version
+        self.fields = list(fields)
+        names = ", ".join(self.fields) if self.fields else "unknown fields"
+        super().__init__(
+            f"Contact order {serial} was changed by someone else since version "
+            f"{base_version} (now {current_version}); changed: {names}"
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An existing register entry that looks like a name being created."""
+
+    kind: str
+    id: int
+    name: str
+    number: str | None = None
+
+
+class NearDuplicate(CrmError):
+    """A new customer/facility name looks like an existing one."""
+
+    def __init__(self, kind: str, name: str, candidates: Sequence[Candidate]) -> None:
+        self.kind = kind
+        self.name = name
+        self.candidates = list(candidates)
+        first = self.candidates[0]
+        label = f"{first.name} ({first.number})" if first.number else first.name
+        super().__init__(
+            f"{kind.capitalize()} '{name}' looks like existing '{label}'; "
+            "choose to use the existing one or to create a new one"
+        )

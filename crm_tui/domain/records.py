@@ -1,0 +1,345 @@
+"""Read models returned by the services: plain frozen dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from crm_tui.domain.permissions import Perm
+
+
+class BookingKind(StrEnum):
+    """How the next contact happens."""
+
+    PHONE = "phone"
+    MEETING = "meeting"
+    DIGITAL = "digital"
+    EMAIL = "email"
+
+
+class Completed(StrEnum):
+    """How the order list treats completed orders."""
+
+    EXCLUDE = "exclude"
+    INCLUDE = "include"
+    ONLY = "only"
+
+
+class ListSort(StrEnum):
+    """The admin's list mode."""
+
+    SCHEDULED = "scheduled"
+    SERIAL = "serial"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user, as the services see them."""
+
+    id: int
+    username: str
+    display_name: str
+    is_admin: bool
+    perms: frozenset[str]
+    email: str = ""
+    phone: str = ""
+    active: bool = True
+
+    def has(self, perm: Perm | str) -> bool:
+        """True if the user holds ``perm`` (admins hold all)."""
+        return self.is_admin or str(perm) in self.perms
+
+    @property
+    def label(self) -> str:
+        """Display name, else username."""
+        return self.display_name or self.username
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as listed by admin screens and the CLI."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str
+    phone: str
+    is_admin: bool
+    active: bool
+    perms: tuple[str, ...]
+    key_count: int = 0
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """An order status."""
+
+    id: int
+    name: str
+    position: int
+    active: bool
+    in_use: int = 0
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    """A customer of the register."""
+
+    id: int
+    number: str
+    name: str
+    address: str
+    city: str
+    phone: str
+    email: str
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class FacilityInfo:
+    """A facility of a customer."""
+
+    id: int
+    name: str
+    customer_id: int
+    customer_name: str
+    address: str
+    city: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class ServiceObjectInfo:
+    """A service object."""
+
+    id: int
+    name: str
+    customer_id: int | None
+    customer_name: str | None
+    facility_id: int | None
+    facility_name: str | None
+    model: str
+    serial_number: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The one contact person of an order."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """A contact order as shown in lists."""
+
+    id: int
+    serial: int
+    subject: str
+    customer_id: int
+    customer: str
+    facility: str | None
+    service_object: str | None
+    contact: Contact
+    status: str | None
+    scheduled: dt.date | None
+    hours: Decimal
+    assignees: tuple[str, ...]
+    completed: bool
+    completed_at: dt.datetime | None
+    sort_date: dt.date = dt.date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class NoteInfo:
+    """A note on an order."""
+
+    id: int
+    at: dt.datetime
+    author: str
+    author_name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class BookingInfo:
+    """A booking of an order."""
+
+    id: int
+    order_serial: int
+    kind: str
+    at: dt.datetime
+    duration_minutes: int
+    assignee: str
+    reminder_at: dt.datetime | None
+    done: bool
+    note: str = ""
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    """One contact order with everything that belongs to it."""
+
+    row: OrderRow
+    facility_id: int | None
+    service_object_id: int | None
+    status_id: int | None
+    created_by: str
+    created_at: dt.datetime
+    completed_by: str | None
+    version: int
+    notes: tuple[NoteInfo, ...]
+    bookings: tuple[BookingInfo, ...]
+
+    @property
+    def serial(self) -> int:
+        """The order's serial number."""
+        return self.row.serial
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """Criteria of the order list; also what saved filters store."""
+
+    mine: bool = False
+    assigned_to: str | None = None
+    status: str | None = None
+    customer: str | None = None
+    scheduled_from: dt.date | None = None
+    scheduled_to: dt.date | None = None
+    text: str | None = None
+    completed: Completed = Completed.EXCLUDE
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position after the last row of a page."""
+
+    completed: bool
+    key: str
+    serial: int
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """One page of the order list."""
+
+    rows: tuple[OrderRow, ...]
+    next_cursor: Cursor | None
+    sort: ListSort
+
+
+@dataclass(frozen=True)
+class OrderTotals:
+    """Count and sum of time required over a filter."""
+
+    count: int
+    hours: Decimal
+
+
+@dataclass(frozen=True)
+class SavedFilterInfo:
+    """A saved filter."""
+
+    id: int
+    name: str
+    criteria: OrderFilter
+    is_default: bool
+    is_favorite: bool
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """A booking in the to-do list with its order's essentials."""
+
+    booking: BookingInfo
+    order_serial: int
+    subject: str
+    customer: str
+    status: str | None
+    completed: bool
+
+
+@dataclass(frozen=True)
+class Todo:
+    """A user's bookings in three groups."""
+
+    overdue: tuple[TodoItem, ...]
+    today: tuple[TodoItem, ...]
+    upcoming: tuple[TodoItem, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A register search result."""
+
+    register: str
+    id: int
+    title: str
+    subtitle: str
+    number: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    """A customer with facilities, service objects and its orders (visible ones)."""
+
+    customer: CustomerInfo
+    facilities: tuple[FacilityInfo, ...]
+    service_objects: tuple[ServiceObjectInfo, ...]
+    orders: tuple[OrderRow, ...]
+
+
+@dataclass(frozen=True)
+class AuditInfo:
+    """One audit event."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class NotificationInfo:
+    """A notification for a user."""
+
+    id: int
+    kind: str
+    text: str
+    order_serial: int | None
+    created_at: dt.datetime
+    read: bool
+
+
+@dataclass
+class OrderInput:
+    """Fields of a contact order to create or edit; None = leave unchanged (edit)."""
+
+    subject: str | None = None
+    customer: str | None = None
+    facility: str | None = None
+    service_object: str | None = None
+    customer_id: int | None = None
+    facility_id: int | None = None
+    service_object_id: int | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    status: str | None = None
+    scheduled: dt.date | str | None = None
+    hours: Decimal | float | str | None = None
+    assignees: list[str] | None = None
+    customer_details: dict[str, str] = field(default_factory=dict)
+    facility_details: dict[str, str] = field(default_factory=dict)
+    on_duplicate: str = "ask"

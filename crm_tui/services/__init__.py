@@ -1,0 +1,1 @@
+"""Use cases: plain functions taking the acting user; permission checks live here."""

@@ -1,0 +1,99 @@
+"""Units of work, the fresh acting user, and permission checks shared by services."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from peewee import SqliteDatabase
+
+from crm_tui.db.database import db
+from crm_tui.db.models import AuditEvent, User
+from crm_tui.domain.errors import NotFound, PermissionDenied
+from crm_tui.domain.permissions import Perm
+from crm_tui.domain.records import Actor
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """A read unit: one connection for the calling thread."""
+    with db.connection_context():
+        yield
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """A write unit: one connection and one transaction."""
+    with db.connection_context():
+        if isinstance(db.obj, SqliteDatabase):
+            # Take the write lock up front: a deferred transaction that reads and then
+            # writes fails at once under concurrent writers instead of waiting.
+            with db.atomic("IMMEDIATE"):
+                yield
+        else:
+            with db.atomic():
+                yield
+
+
+def actor_from_row(user: User) -> Actor:
+    """Build the Actor snapshot from a user row."""
+    perms = frozenset(p for p in user.permissions.split(",") if p)
+    return Actor(id=user.id, username=user.username, display_name=user.display_name,
+                 is_admin=user.is_admin, perms=perms, email=user.email, phone=user.phone,
+                 active=user.active)
+
+
+def fresh(actor: Actor) -> Actor:
+    """Re-read the acting user so permission changes apply at once; refuse inactive users."""
+    user = User.get_or_none(User.id == actor.id)
+    if user is None or not user.active:
+        raise PermissionDenied(f"User '{actor.username}' is not active")
+    return actor_from_row(user)
+
+
+def require(actor: Actor, *perms: Perm, action: str) -> None:
+    """Raise PermissionDenied unless the actor holds at least one of ``perms``."""
+    if not any(actor.has(p) for p in perms):
+        names = " or ".join(f"'{p.value}'" for p in perms)
+        raise PermissionDenied(f"{actor.username} may not {action}: needs the {names} permission")
+
+
+def require_admin(actor: Actor, action: str) -> None:
+    """Raise PermissionDenied unless the actor is an admin."""
+    if not actor.is_admin:
+        raise PermissionDenied(f"{actor.username} may not {action}: admins only")
+
+
+def can_view_orders(actor: Actor) -> bool:
+    """True if the actor sees every contact order."""
+    return actor.has(Perm.VIEW)
+
+
+def require_some_view(actor: Actor) -> None:
+    """Raise unless the actor may see at least their assigned orders."""
+    require(actor, Perm.VIEW, Perm.VIEW_ASSIGNED, action="view contact orders")
+
+
+def get_user_row(username: str) -> User:
+    """The user row by username, or NotFound."""
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        raise NotFound(f"No user named '{username}'")
+    return user
+
+
+def audit(actor: Actor | None, action: str, entity: str, entity_id: Any,
+          before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+          version: int | None = None) -> None:
+    """Record one audit event inside the current transaction."""
+    AuditEvent.create(
+        actor=actor.username if actor else "",
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=json.dumps(before, default=str, ensure_ascii=False) if before else "",
+        after=json.dumps(after, default=str, ensure_ascii=False) if after else "",
+        version=version,
+    )

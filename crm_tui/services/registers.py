@@ -1,0 +1,404 @@
+"""Registers: customers, facilities, service objects; search and near-duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from peewee import JOIN, fn
+
+from crm_tui.db.models import Counter, Customer, Facility, ServiceObject
+from crm_tui.db.search import contains
+from crm_tui.domain.errors import Candidate, NearDuplicate, NotFound, ValidationError
+from crm_tui.domain.permissions import Perm
+from crm_tui.domain.records import (
+    Actor,
+    CustomerInfo,
+    FacilityInfo,
+    SearchHit,
+    ServiceObjectInfo,
+)
+from crm_tui.domain.text import fold, name_key, search_blob
+from crm_tui.services import validate
+from crm_tui.services.base import audit, fresh, reading, require, writing
+
+REGISTERS = ("customers", "facilities", "service-objects")
+DUPLICATE_CHOICES = ("ask", "use-existing", "create")
+
+
+def customer_info(c: Customer) -> CustomerInfo:
+    """Read model of a customer row."""
+    return CustomerInfo(c.id, c.number, c.name, c.address, c.city, c.phone, c.email, c.version)
+
+
+def facility_info(f: Facility, customer_name: str | None = None) -> FacilityInfo:
+    """Read model of a facility row."""
+    return FacilityInfo(f.id, f.name, f.customer_id,
+                        customer_name if customer_name is not None else f.customer.name,
+                        f.address, f.city, f.latitude, f.longitude)
+
+
+def service_object_info(s: ServiceObject) -> ServiceObjectInfo:
+    """Read model of a service-object row."""
+    return ServiceObjectInfo(s.id, s.name, s.customer_id,
+                             s.customer.name if s.customer_id else None, s.facility_id,
+                             s.facility.name if s.facility_id else None, s.model,
+                             s.serial_number)
+
+
+def _next_customer_number() -> str:
+    Counter.insert(name="customer_number", value=1000).on_conflict_ignore().execute()
+    while True:
+        Counter.update(value=Counter.value + 1).where(
+            Counter.name == "customer_number").execute()
+        value = Counter.get(Counter.name == "customer_number").value
+        number = str(value)
+        if not Customer.select().where(Customer.number == number).exists():
+            return number
+
+
+def _customer_blob(c: Customer) -> str:
+    return search_blob(c.name, c.number, c.city, c.address, c.phone, c.email)
+
+
+def _check_duplicates(kind: str, name: str, query: object, on_duplicate: str) -> object | None:
+    """Near-duplicates of ``name`` in ``query``: raise (ask), return one (use-existing)."""
+    if on_duplicate not in DUPLICATE_CHOICES:
+        raise ValidationError(f"on_duplicate must be one of {', '.join(DUPLICATE_CHOICES)}")
+    key = name_key(name)
+    rows = list(query.where(query.model.name_key == key).limit(5))  # type: ignore[attr-defined]
+    if not rows or on_duplicate == "create":
+        return None
+    if on_duplicate == "use-existing":
+        return rows[0]
+    raise NearDuplicate(kind, name, [
+        Candidate(kind, r.id, r.name, getattr(r, "number", None)) for r in rows])
+
+
+def _create_customer(actor: Actor, name: str, *, number: str | None = None,
+                     address: str = "", city: str = "", phone: str = "", email: str = "",
+                     on_duplicate: str = "ask") -> tuple[Customer, bool]:
+    """Create a customer inside a unit of work; returns (row, created)."""
+    require(actor, Perm.CREATE, action="add customers")
+    name = validate.text(name, "customer", required=True)
+    number = validate.text(number, "number", max_len=40) or None
+    fields = {"address": validate.text(address, "address", max_len=300),
+              "city": validate.text(city, "city", max_len=120),
+              "phone": validate.phone(phone), "email": validate.email(email)}
+    if number and Customer.select().where(Customer.number == number).exists():
+        raise ValidationError(f"Customer number {number} is already taken", "number")
+    existing = _check_duplicates("customer", name, Customer.select(), on_duplicate)
+    if existing is not None:
+        return existing, False  # type: ignore[return-value]
+    customer = Customer(name=name, name_key=name_key(name),
+                        number=number or _next_customer_number(), **fields)
+    customer.search_text = _customer_blob(customer)
+    customer.save()
+    audit(actor, "customer.add", "customer", customer.id, None, customer_info(customer).__dict__)
+    return customer, True
+
+
+def add_customer(actor: Actor, name: str, *, number: str | None = None, address: str = "",
+                 city: str = "", phone: str = "", email: str = "",
+                 on_duplicate: str = "ask") -> CustomerInfo:
+    """Add a customer; a near-duplicate name raises NearDuplicate unless told otherwise."""
+    with writing():
+        customer, _ = _create_customer(fresh(actor), name, number=number, address=address,
+                                       city=city, phone=phone, email=email,
+                                       on_duplicate=on_duplicate)
+        return customer_info(customer)
+
+
+def edit_customer(actor: Actor, customer_id: int, *, base_version: int | None = None,
+                  **changes: str) -> CustomerInfo:
+    """Edit a customer's details (name, number, address, city, phone, email)."""
+    allowed = {"name", "number", "address", "city", "phone", "email"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
+    with writing():
+        actor = fresh(actor)
+        require(actor, Perm.EDIT, action="edit customers")
+        customer = _customer_row(customer_id)
+        if base_version is not None and base_version != customer.version:
+            raise ValidationError(
+                f"Customer {customer.number} was changed by someone else; reload and retry")
+        before = customer_info(customer).__dict__
+        for key, value in changes.items():
+            if key == "email":
+                value = validate.email(value)
+            elif key == "phone":
+                value = validate.phone(value)
+            else:
+                value = validate.text(value, key, required=key in ("name", "number"),
+                                      max_len=300)
+            setattr(customer, key, value)
+        if "number" in changes and Customer.select().where(
+                (Customer.number == customer.number) & (Customer.id != customer.id)).exists():
+            raise ValidationError(f"Customer number {customer.number} is already taken",
+                                  "number")
+        customer.name_key = name_key(customer.name)
+        customer.search_text = _customer_blob(customer)
+        customer.version += 1
+        customer.save()
+        after = customer_info(customer).__dict__
+        audit(actor, "customer.edit", "customer", customer.id, before, after, customer.version)
+        return customer_info(customer)
+
+
+def _customer_row(customer_id: int) -> Customer:
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    if customer is None:
+        raise NotFound(f"No customer with id {customer_id}")
+    return customer
+
+
+def find_customer(ref: str) -> Customer:
+    """A customer by number or exact name (case-insensitive); NotFound or ambiguous."""
+    ref = ref.strip()
+    by_number = Customer.get_or_none(Customer.number == ref)
+    if by_number is not None:
+        return by_number
+    rows = list(Customer.select().where(fn.LOWER(Customer.name) == ref.lower()).limit(3))
+    if not rows:
+        rows = list(Customer.select().where(Customer.name_key == name_key(ref)).limit(3))
+    if not rows:
+        raise NotFound(f"No customer named '{ref}'")
+    if len(rows) > 1:
+        numbers = ", ".join(r.number for r in rows)
+        raise ValidationError(f"Several customers are named '{ref}' ({numbers}); "
+                              "give the customer number instead", "customer")
+    return rows[0]
+
+
+def resolve_customer(actor: Actor, ref: str, details: dict[str, str],
+                     on_duplicate: str) -> tuple[Customer, bool]:
+    """An order's customer: by number or exact name, else created (near-dups reported)."""
+    ref = validate.text(ref, "customer", required=True)
+    by_number = Customer.get_or_none(Customer.number == ref)
+    if by_number is not None:
+        return by_number, False
+    exact = list(Customer.select().where(Customer.name == ref).limit(2))
+    if len(exact) == 1:
+        return exact[0], False
+    if len(exact) > 1:
+        raise ValidationError(f"Several customers are named '{ref}'; give the customer number",
+                              "customer")
+    return _create_customer(actor, ref, on_duplicate=on_duplicate, **details)
+
+
+def _facility_blob(f: Facility, customer_name: str) -> str:
+    return search_blob(f.name, f.address, f.city, customer_name)
+
+
+def _create_facility(actor: Actor, customer: Customer, name: str, *, address: str = "",
+                     city: str = "", latitude: float | str | None = None,
+                     longitude: float | str | None = None,
+                     on_duplicate: str = "ask") -> tuple[Facility, bool]:
+    require(actor, Perm.CREATE, action="add facilities")
+    name = validate.text(name, "facility", required=True)
+    existing = _check_duplicates(
+        "facility", name, Facility.select().where(Facility.customer == customer), on_duplicate)
+    if existing is not None:
+        return existing, False  # type: ignore[return-value]
+    facility = Facility(customer=customer, name=name, name_key=name_key(name),
+                        address=validate.text(address, "address", max_len=300),
+                        city=validate.text(city, "city", max_len=120),
+                        latitude=validate.coordinate(latitude, "latitude", 90),
+                        longitude=validate.coordinate(longitude, "longitude", 180))
+    facility.search_text = _facility_blob(facility, customer.name)
+    facility.save()
+    audit(actor, "facility.add", "facility", facility.id, None,
+          facility_info(facility, customer.name).__dict__)
+    return facility, True
+
+
+def add_facility(actor: Actor, name: str, customer: str | int, *, address: str = "",
+                 city: str = "", latitude: float | str | None = None,
+                 longitude: float | str | None = None,
+                 on_duplicate: str = "ask") -> FacilityInfo:
+    """Add a facility to an existing customer (given by id, number or name)."""
+    with writing():
+        actor = fresh(actor)
+        owner = _customer_row(customer) if isinstance(customer, int) else find_customer(customer)
+        facility, _ = _create_facility(actor, owner, name, address=address, city=city,
+                                       latitude=latitude, longitude=longitude,
+                                       on_duplicate=on_duplicate)
+        return facility_info(facility, owner.name)
+
+
+def resolve_facility(actor: Actor, customer: Customer, ref: str, details: dict[str, str],
+                     on_duplicate: str) -> tuple[Facility, bool]:
+    """An order's facility among the customer's, by exact name, else created."""
+    ref = validate.text(ref, "facility", required=True)
+    exact = Facility.get_or_none((Facility.customer == customer) & (Facility.name == ref))
+    if exact is not None:
+        return exact, False
+    return _create_facility(actor, customer, ref, on_duplicate=on_duplicate, **details)
+
+
+def find_facility(ref: str, customer: Customer | None = None) -> Facility:
+    """A facility by exact name (case-insensitive), optionally within a customer."""
+    query = Facility.select().where(fn.LOWER(Facility.name) == ref.strip().lower())
+    if customer is not None:
+        query = query.where(Facility.customer == customer)
+    rows = list(query.limit(3))
+    if not rows:
+        owner = f" of customer '{customer.name}'" if customer is not None else ""
+        raise NotFound(f"No facility named '{ref}'{owner}")
+    if len(rows) > 1:
+        raise ValidationError(f"Several facilities are named '{ref}'; give the customer too",
+                              "facility")
+    return rows[0]
+
+
+def find_service_object(ref: str, customer: Customer | None = None,
+                        facility: Facility | None = None) -> ServiceObject:
+    """A service object by exact name or serial number, within a customer/facility if given."""
+    ref = ref.strip()
+    query = ServiceObject.select().where(
+        (fn.LOWER(ServiceObject.name) == ref.lower()) | (ServiceObject.serial_number == ref))
+    if facility is not None:
+        query = query.where(ServiceObject.facility == facility)
+    elif customer is not None:
+        query = query.where(ServiceObject.customer == customer)
+    rows = list(query.limit(3))
+    if not rows:
+        raise NotFound(f"No service object named '{ref}'; add it with 'service-object add'")
+    if len(rows) > 1:
+        serials = ", ".join(r.serial_number or f"#{r.id}" for r in rows)
+        raise ValidationError(f"Several service objects match '{ref}' ({serials}); "
+                              "give its serial number", "service_object")
+    return rows[0]
+
+
+def add_service_object(actor: Actor, name: str, *, customer: str | int | None = None,
+                       facility: str | int | None = None, model: str = "",
+                       serial_number: str = "") -> ServiceObjectInfo:
+    """Add a service object at a customer and/or facility."""
+    name = validate.text(name, "service_object", required=True)
+    with writing():
+        actor = fresh(actor)
+        require(actor, Perm.CREATE, action="add service objects")
+        owner = None
+        if customer is not None:
+            owner = (_customer_row(customer) if isinstance(customer, int)
+                     else find_customer(customer))
+        site = None
+        if facility is not None:
+            if isinstance(facility, int):
+                site = Facility.get_or_none(Facility.id == facility)
+                if site is None:
+                    raise NotFound(f"No facility with id {facility}")
+            else:
+                site = find_facility(facility, owner)
+            if owner is not None and site.customer_id != owner.id:
+                raise ValidationError(f"Facility '{site.name}' does not belong to "
+                                      f"customer '{owner.name}'", "facility")
+            owner = owner or site.customer
+        if owner is None:
+            raise ValidationError("A service object needs a customer or a facility", "customer")
+        obj = ServiceObject(name=name, customer=owner, facility=site,
+                            model=validate.text(model, "model"),
+                            serial_number=validate.text(serial_number, "serial", max_len=120))
+        obj.search_text = search_blob(obj.name, obj.model, obj.serial_number, owner.name,
+                                      site.name if site else None)
+        obj.save()
+        info = service_object_info(obj)
+        audit(actor, "service_object.add", "service_object", obj.id, None, info.__dict__)
+        return info
+
+
+def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> list[SearchHit]:
+    """Case- and accent-insensitive any-part search over the registers."""
+    if register not in (*REGISTERS, "all"):
+        raise ValidationError(f"Unknown register '{register}'; use one of "
+                              f"{', '.join(REGISTERS)} or all", "register")
+    folded = fold(text)
+    hits: list[SearchHit] = []
+    with reading():
+        fresh(actor)
+        if register in ("customers", "all"):
+            query = Customer.select().order_by(Customer.name, Customer.id).limit(limit)
+            if folded:
+                query = query.where(contains(Customer.search_text, folded))
+            hits += [SearchHit("customers", c.id, c.name,
+                               " · ".join(x for x in (c.number, c.city, c.phone) if x), c.number)
+                     for c in query]
+        if register in ("facilities", "all"):
+            query = (Facility.select(Facility, Customer.name.alias("customer_name"))
+                     .join(Customer).order_by(Facility.name, Facility.id).limit(limit))
+            if folded:
+                query = query.where(contains(Facility.search_text, folded))
+            hits += [SearchHit("facilities", f.id, f.name,
+                               " · ".join(x for x in (f.customer.name, f.address, f.city) if x))
+                     for f in query]
+        if register in ("service-objects", "all"):
+            query = (ServiceObject.select(ServiceObject, Customer, Facility)
+                     .join(Customer, JOIN.LEFT_OUTER, on=ServiceObject.customer == Customer.id)
+                     .switch(ServiceObject)
+                     .join(Facility, JOIN.LEFT_OUTER, on=ServiceObject.facility == Facility.id)
+                     .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
+            if folded:
+                query = query.where(contains(ServiceObject.search_text, folded))
+            hits += [SearchHit("service-objects", s.id, s.name, " · ".join(
+                x for x in (s.model, s.serial_number,
+                            s.customer.name if s.customer_id else None) if x), s.serial_number)
+                     for s in query]
+    return hits
+
+
+def get_customer(actor: Actor, customer_id: int) -> CustomerInfo:
+    """One customer's details."""
+    with reading():
+        fresh(actor)
+        return customer_info(_customer_row(customer_id))
+
+
+def get_facility(actor: Actor, facility_id: int) -> FacilityInfo:
+    """One facility's details."""
+    with reading():
+        fresh(actor)
+        facility = Facility.get_or_none(Facility.id == facility_id)
+        if facility is None:
+            raise NotFound(f"No facility with id {facility_id}")
+        return facility_info(facility)
+
+
+def get_service_object(actor: Actor, object_id: int) -> ServiceObjectInfo:
+    """One service object's details."""
+    with reading():
+        fresh(actor)
+        obj = ServiceObject.get_or_none(ServiceObject.id == object_id)
+        if obj is None:
+            raise NotFound(f"No service object with id {object_id}")
+        return service_object_info(obj)
+
+
+def iter_customers(actor: Actor) -> Iterator[CustomerInfo]:
+    """Every customer, by number (for export)."""
+    with reading():
+        fresh(actor)
+        for c in Customer.select().order_by(Customer.id).iterator():
+            yield customer_info(c)
+
+
+def iter_facilities(actor: Actor) -> Iterator[FacilityInfo]:
+    """Every facility (for export)."""
+    with reading():
+        fresh(actor)
+        query = (Facility.select(Facility, Customer).join(Customer).order_by(Facility.id))
+        for f in query:
+            yield facility_info(f)
+
+
+def iter_service_objects(actor: Actor) -> Iterator[ServiceObjectInfo]:
+    """Every service object (for export)."""
+    with reading():
+        fresh(actor)
+        query = (ServiceObject.select(ServiceObject, Customer, Facility)
+                 .join(Customer, JOIN.LEFT_OUTER, on=ServiceObject.customer == Customer.id)
+                 .switch(ServiceObject)
+                 .join(Facility, JOIN.LEFT_OUTER, on=ServiceObject.facility == Facility.id)
+                 .order_by(ServiceObject.id))
+        for s in query:
+            yield service_object_info(s)

@@ -1,0 +1,162 @@
+"""Admin settings: list mode, notification channels, gateways, organisation."""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from crm_tui.db.models import Setting
+from crm_tui.domain.errors import ValidationError
+from crm_tui.domain.records import Actor, ListSort
+from crm_tui.services.base import audit, fresh, reading, require_admin, writing
+
+SECRET = "********"
+
+
+def _on_off(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("on", "true", "yes", "1"):
+        return True
+    if lowered in ("off", "false", "no", "0"):
+        return False
+    raise ValidationError(f"Expected on or off, not '{value}'")
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise ValidationError(f"Expected one of {', '.join(choices)}, not '{value}'")
+        return value
+    return parse
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise ValidationError(f"Port must be a whole number, not '{value}'") from None
+    if not 1 <= port <= 65535:
+        raise ValidationError(f"Port must be between 1 and 65535, not {port}")
+    return port
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValidationError(f"Expected a whole number, not '{value}'") from None
+    if number <= 0:
+        raise ValidationError(f"Expected a number above 0, not {number}")
+    return number
+
+
+def _timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"Unknown time zone '{value}' (e.g. Europe/Stockholm)") from None
+    return value.strip()
+
+
+def _headers(value: str) -> str:
+    if not value.strip():
+        return "{}"
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        raise ValidationError("sms.headers must be a JSON object, e.g. "
+                              '{"Authorization": "Bearer X"}') from None
+    if not isinstance(parsed, dict):
+        raise ValidationError("sms.headers must be a JSON object")
+    return json.dumps(parsed)
+
+
+def _plain(value: str) -> str:
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One known setting: default, parser, and whether it is secret."""
+
+    default: Any
+    parse: Callable[[str], Any]
+    secret: bool = False
+    help: str = ""
+
+
+SPECS: dict[str, SettingSpec] = {
+    "organisation": SettingSpec("My company", _plain, help="Name shown in the header"),
+    "list_sort": SettingSpec(ListSort.SCHEDULED.value, _choice("scheduled", "serial"),
+                             help="Order list sorted by scheduled date or serial number"),
+    "timezone": SettingSpec("UTC", _timezone, help="Time zone of bookings and reminders"),
+    "channels.email": SettingSpec(False, _on_off, help="Send notifications by e-mail"),
+    "channels.sms": SettingSpec(False, _on_off, help="Send notifications by SMS"),
+    "documents.max_mb": SettingSpec(20, _positive, help="Largest uploaded document (MB)"),
+    "smtp.host": SettingSpec("", _plain),
+    "smtp.port": SettingSpec(25, _port),
+    "smtp.security": SettingSpec("none", _choice("none", "starttls", "ssl")),
+    "smtp.username": SettingSpec("", _plain),
+    "smtp.password": SettingSpec("", _plain, secret=True),
+    "smtp.from": SettingSpec("", _plain),
+    "sms.url": SettingSpec("", _plain),
+    "sms.method": SettingSpec("POST", lambda v: _choice("get", "post", "put")(v).upper()),
+    "sms.headers": SettingSpec("{}", _headers, secret=True),
+    "sms.body": SettingSpec('{"to": "{number}", "text": "{text}"}', _plain),
+}
+
+
+def _load_all() -> dict[str, Any]:
+    values = {key: spec.default for key, spec in SPECS.items()}
+    for row in Setting.select():
+        if row.key in SPECS:
+            values[row.key] = json.loads(row.value)
+    return values
+
+
+def get_all(*, reveal: bool = False) -> dict[str, Any]:
+    """Every setting with its value; secrets masked unless ``reveal``."""
+    with reading():
+        values = _load_all()
+    if not reveal:
+        for key, spec in SPECS.items():
+            if spec.secret and values[key] not in ("", "{}"):
+                values[key] = SECRET
+    return values
+
+
+def get(key: str) -> Any:
+    """One setting's value (inside or outside a unit of work)."""
+    if key not in SPECS:
+        raise ValidationError(f"Unknown setting '{key}'")
+    with reading():
+        row = Setting.get_or_none(Setting.key == key)
+    return json.loads(row.value) if row else SPECS[key].default
+
+
+def list_sort() -> ListSort:
+    """The admin's list mode."""
+    return ListSort(get("list_sort"))
+
+
+def set_value(actor: Actor, key: str, value: str) -> Any:
+    """Set one setting (admins only); returns the parsed value."""
+    if key not in SPECS:
+        raise ValidationError(f"Unknown setting '{key}'; known: {', '.join(SPECS)}")
+    parsed = SPECS[key].parse(str(value))
+    with writing():
+        actor = fresh(actor)
+        require_admin(actor, "change settings")
+        row = Setting.get_or_none(Setting.key == key)
+        before = json.loads(row.value) if row else SPECS[key].default
+        Setting.insert(key=key, value=json.dumps(parsed)).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: json.dumps(parsed)}
+        ).execute()
+        secret = SPECS[key].secret
+        audit(actor, "setting.set", "setting", key,
+              {"value": SECRET if secret else before}, {"value": SECRET if secret else parsed})
+    return parsed

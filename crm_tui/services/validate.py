@@ -1,0 +1,109 @@
+"""Input parsing and validation shared by services: one clear message per problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from crm_tui.domain.errors import ValidationError
+
+MAX_SUBJECT = 500
+MAX_NAME = 200
+MAX_NOTE = 200_000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9+()\-. /]{3,50}$")
+
+
+def text(value: str | None, field: str, *, required: bool = False,
+         max_len: int = MAX_NAME) -> str:
+    """Strip and bound a text field."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError(f"{field.replace('_', ' ').capitalize()} must not be empty", field)
+    if len(value) > max_len:
+        raise ValidationError(
+            f"{field.replace('_', ' ').capitalize()} is {len(value)} characters long; "
+            f"at most {max_len} are allowed", field)
+    return value
+
+
+def subject(value: str | None) -> str:
+    """A contact order's subject: required, at most 500 characters."""
+    return text(value, "subject", required=True, max_len=MAX_SUBJECT)
+
+
+def email(value: str | None, field: str = "email") -> str:
+    """An optional e-mail address."""
+    value = text(value, field, max_len=254)
+    if value and not _EMAIL.match(value):
+        raise ValidationError(f"'{value}' is not a valid e-mail address", field)
+    return value
+
+
+def phone(value: str | None, field: str = "phone") -> str:
+    """An optional phone number (digits, spaces, + - ( ) . /)."""
+    value = text(value, field, max_len=50)
+    if value and not _PHONE.match(value):
+        raise ValidationError(f"'{value}' is not a valid phone number", field)
+    return value
+
+
+def date(value: dt.date | str | None, field: str = "scheduled") -> dt.date | None:
+    """A date given as a date or as YYYY-MM-DD; empty means none."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            f"'{value}' is not a valid date: use YYYY-MM-DD (e.g. 2026-03-15)", field
+        ) from None
+
+
+def hours(value: Decimal | float | str | None) -> Decimal:
+    """Time required in hours: a number >= 0 with at most two decimals."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Decimal(0)
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(f"Hours must be a number, not '{value}'", "hours") from None
+    if not number.is_finite():
+        raise ValidationError(f"Hours must be a number, not '{value}'", "hours")
+    if number < 0:
+        raise ValidationError(f"Hours must be 0 or more, not {value}", "hours")
+    if number > Decimal("100000"):
+        raise ValidationError(f"Hours must be at most 100000, not {value}", "hours")
+    return number.quantize(Decimal("0.01"))
+
+
+def datetime_local(value: dt.datetime | str, field: str = "at") -> dt.datetime:
+    """A local date and time given as 'YYYY-MM-DD HH:MM' (or a naive datetime)."""
+    if isinstance(value, dt.datetime):
+        return value
+    raw = value.strip()
+    try:
+        return dt.datetime.fromisoformat(raw.replace("T", " "))
+    except ValueError:
+        raise ValidationError(
+            f"'{raw}' is not a valid date and time: use 'YYYY-MM-DD HH:MM'", field
+        ) from None
+
+
+def coordinate(value: float | str | None, field: str, limit: float) -> float | None:
+    """A latitude (limit 90) or longitude (limit 180)."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{field.capitalize()} must be a number, not '{value}'",
+                              field) from None
+    if not -limit <= number <= limit:
+        raise ValidationError(f"{field.capitalize()} must be between -{limit:g} and {limit:g}",
+                              field)
+    return number

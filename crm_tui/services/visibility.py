@@ -1,0 +1,107 @@
+"""Which contact orders a user may see, and row building shared by read paths."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from peewee import JOIN, Expression
+
+from crm_tui.db.models import (
+    Assignment,
+    Booking,
+    ContactOrder,
+    Customer,
+    Facility,
+    ServiceObject,
+    Status,
+    User,
+)
+from crm_tui.domain.errors import NotFound
+from crm_tui.domain.permissions import Perm
+from crm_tui.domain.records import Actor, Contact, OrderRow
+from crm_tui.services.base import require_some_view
+
+
+def involving(user_id: int) -> Expression:
+    """Orders the user is assigned to, or is the assignee of one of its bookings."""
+    assigned = Assignment.select(Assignment.order).where(Assignment.user == user_id)
+    booked = Booking.select(Booking.order).where(Booking.assignee == user_id)
+    return ContactOrder.id.in_(assigned) | ContactOrder.id.in_(booked)
+
+
+def visible_clause(actor: Actor) -> Expression | None:
+    """A WHERE clause limiting orders to those the actor may see (None = all)."""
+    require_some_view(actor)
+    if actor.has(Perm.VIEW):
+        return None
+    return involving(actor.id)
+
+
+def is_involved(actor: Actor, order: ContactOrder) -> bool:
+    """True if the actor is an assignee of the order or of one of its bookings."""
+    return (Assignment.select().where((Assignment.order == order)
+                                      & (Assignment.user == actor.id)).exists()
+            or Booking.select().where((Booking.order == order)
+                                      & (Booking.assignee == actor.id)).exists())
+
+
+def visible_order(actor: Actor, serial: int) -> ContactOrder:
+    """The order with ``serial`` if the actor may see it, else NotFound."""
+    require_some_view(actor)
+    order = ContactOrder.get_or_none(ContactOrder.serial == serial)
+    if order is None or (not actor.has(Perm.VIEW) and not is_involved(actor, order)):
+        raise NotFound(f"No contact order {serial}")
+    return order
+
+
+def row_query() -> object:
+    """SELECT of orders joined with what a list row shows."""
+    return (ContactOrder
+            .select(ContactOrder, Customer.name.alias("customer_name"),
+                    Facility.name.alias("facility_name"),
+                    ServiceObject.name.alias("service_object_name"),
+                    Status.name.alias("status_name"))
+            .join(Customer, on=ContactOrder.customer == Customer.id)
+            .switch(ContactOrder)
+            .join(Facility, JOIN.LEFT_OUTER, on=ContactOrder.facility == Facility.id)
+            .switch(ContactOrder)
+            .join(ServiceObject, JOIN.LEFT_OUTER,
+                  on=ContactOrder.service_object == ServiceObject.id)
+            .switch(ContactOrder)
+            .join(Status, JOIN.LEFT_OUTER, on=ContactOrder.status == Status.id)
+            .objects())
+
+
+def assignees_of(order_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    """Usernames assigned to each order."""
+    ids = list(order_ids)
+    out: dict[int, list[str]] = defaultdict(list)
+    if not ids:
+        return {}
+    query = (Assignment.select(Assignment.order, User.username).join(User)
+             .where(Assignment.order.in_(ids)).order_by(User.username).tuples())
+    for order_id, username in query:
+        out[order_id].append(username)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def to_rows(orders: Iterable[ContactOrder]) -> list[OrderRow]:
+    """OrderRows for orders selected with row_query()."""
+    orders = list(orders)
+    assigned = assignees_of(o.id for o in orders)
+    return [OrderRow(
+        id=o.id, serial=o.serial, subject=o.subject, customer_id=o.customer_id,
+        customer=o.customer_name, facility=o.facility_name,
+        service_object=o.service_object_name,
+        contact=Contact(o.contact_name, o.contact_phone, o.contact_email),
+        status=o.status_name,
+        scheduled=o.scheduled, hours=Decimal(o.hours), assignees=assigned.get(o.id, ()),
+        completed=bool(o.completed), completed_at=o.completed_at, sort_date=o.sort_date,
+    ) for o in orders]
+
+
+def row_of(order_id: int) -> OrderRow:
+    """One order's row by id."""
+    return to_rows(row_query().where(ContactOrder.id == order_id))[0]  # type: ignore[attr-defined]
