@@ -8,6 +8,7 @@ from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, NoteInfo
 from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, writing
+from crm_tui.services.timezone import to_local
 from crm_tui.services.visibility import is_involved, visible_order
 
 
@@ -29,4 +30,4 @@ def add_note(actor: Actor, serial: int, text: str) -> NoteInfo:
         require_order_work(actor, order, "add notes")
         note = Note.create(order=order, author=actor.id, body=body)
         audit(actor, "note.add", "order", serial, None, {"note": note.id, "text": body[:200]})
-        return NoteInfo(note.id, note.created_at, actor.username, actor.label, body)
+        return NoteInfo(note.id, to_local(note.created_at), actor.username, actor.label, body)

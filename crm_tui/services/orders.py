@@ -30,6 +30,7 @@ from crm_tui.domain.text import search_blob
 from crm_tui.services import registers, statuses, validate
 from crm_tui.services.base import audit, fresh, get_user_row, reading, require, writing
 from crm_tui.services.notifications import notify
+from crm_tui.services.timezone import to_local
 from crm_tui.services.visibility import row_of, visible_order
 
 TRACKED = ("subject", "customer", "facility", "service_object", "contact_name",
@@ -372,7 +373,7 @@ def get_order(actor: Actor, serial: int) -> OrderDetail:
 def _detail(order: ContactOrder) -> OrderDetail:
     from crm_tui.services.bookings import booking_info
 
-    notes = tuple(NoteInfo(n.id, n.created_at, n.author.username,
+    notes = tuple(NoteInfo(n.id, to_local(n.created_at), n.author.username,
                            n.author.display_name or n.author.username, n.body)
                   for n in Note.select(Note, User).join(User)
                   .where(Note.order == order).order_by(Note.created_at, Note.id))
@@ -382,7 +383,7 @@ def _detail(order: ContactOrder) -> OrderDetail:
     return OrderDetail(
         row=row_of(order.id), facility_id=order.facility_id,
         service_object_id=order.service_object_id, status_id=order.status_id,
-        created_by=User.get_by_id(order.created_by_id).username, created_at=order.created_at,
+        created_by=User.get_by_id(order.created_by_id).username, created_at=to_local(order.created_at),
         completed_by=(User.get_by_id(order.completed_by_id).username
                       if order.completed_by_id else None),
         version=order.version, notes=notes, bookings=bookings)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from crm_tui.db.models import Setting
@@ -79,6 +81,29 @@ def _plain(value: str) -> str:
     return value.strip()
 
 
+def _system_zone() -> str:
+    """The machine's IANA zone name (TZ, /etc/timezone, /etc/localtime), else UTC."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    except OSError:
+        pass
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                zoneinfo.ZoneInfo(name)
+                return name
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return "UTC"
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     """One known setting: default, parser, and whether it is secret."""
@@ -93,7 +118,7 @@ SPECS: dict[str, SettingSpec] = {
     "organisation": SettingSpec("My company", _plain, help="Name shown in the header"),
     "list_sort": SettingSpec(ListSort.SCHEDULED.value, _choice("scheduled", "serial"),
                              help="Order list sorted by scheduled date or serial number"),
-    "timezone": SettingSpec("UTC", _timezone, help="Time zone of bookings and reminders"),
+    "timezone": SettingSpec(_system_zone(), _timezone, help="Time zone of bookings and reminders"),
     "channels.email": SettingSpec(False, _on_off, help="Send notifications by e-mail"),
     "channels.sms": SettingSpec(False, _on_off, help="Send notifications by SMS"),
     "documents.max_mb": SettingSpec(20, _positive, help="Largest uploaded document (MB)"),

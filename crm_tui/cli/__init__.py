@@ -1,0 +1,113 @@
+"""The `crm-tui` command: a thin face on the services (click)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from peewee import OperationalError, PeeweeException
+
+from crm_tui import config
+from crm_tui.cli import admin, orders, registers
+from crm_tui.cli.common import Session, pass_session
+from crm_tui.domain.errors import CrmError, NearDuplicate
+from crm_tui.domain.text import printable
+
+
+@click.group(invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", metavar="URL", help="sqlite:///path or postgresql://... "
+              "(default: CRM_TUI_DATABASE_URL, the config file, or a file in the data dir)")
+@click.option("--as", "as_user", metavar="USERNAME", help="Act as this user")
+@click.option("--demo", is_flag=True, help="Open the app on the demo database (seeded once)")
+@click.version_option(package_name="crm-tui")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, as_user: str | None, demo: bool) -> None:
+    """crm-tui: a keyboard-first contact-order CRM. Without a command, opens the app."""
+    if demo and db_url:
+        raise click.UsageError("--demo and --db exclude each other")
+    cfg = config.load(config.demo_database_url() if demo else db_url, as_user)
+    if demo and not as_user:
+        cfg.user = "anna"
+    session = Session(cfg, demo=demo)
+    ctx.obj = session
+    if ctx.invoked_subcommand is None:
+        _run_app(session)
+
+
+def _run_app(session: Session) -> None:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise click.UsageError("The app needs a terminal; use a command (see --help)")
+    if session.demo:
+        _ensure_demo(session)
+    actor = session.actor
+    from crm_tui.tui.app import CrmApp  # imported late: the CLI commands need no textual
+
+    CrmApp(session.cfg.database_url, actor).run()
+
+
+def _ensure_demo(session: Session) -> None:
+    from crm_tui.services import demo
+
+    session.open()
+    if not demo.is_seeded():
+        click.echo("Seeding the demo database (once)...", err=True)
+        demo.seed()
+
+
+@cli.command()
+@pass_session
+def migrate(session: Session) -> None:
+    """Create or upgrade the database schema."""
+    from crm_tui.db.database import init_database
+    from crm_tui.db.migrate import migrate as run
+
+    init_database(session.cfg.database_url)
+    applied = run()
+    click.echo(f"Applied {', '.join(applied)}" if applied else "Schema is up to date")
+
+
+@cli.command("demo")
+@click.option("--customers", default=220, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--orders", "order_count", default=1200, show_default=True,
+              type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=42, show_default=True, help="Random seed")
+@pass_session
+def demo_cmd(session: Session, customers: int, order_count: int, seed: int) -> None:
+    """Fill an empty database with a realistic demo company."""
+    from crm_tui.services import demo
+
+    session.actor  # noqa: B018 - resolves (on an empty database: creates) the admin
+    summary = demo.seed(customers, order_count, seed=seed)
+    click.echo(", ".join(f"{v} {k.replace('_', ' ')}" for k, v in summary.__dict__.items()))
+
+
+for command in (orders.co, orders.booking, registers.customer, registers.facility,
+                registers.service_object, registers.search, registers.todo_cmd,
+                registers.export, registers.import_, admin.user, admin.status,
+                admin.settings_cmd, admin.audit):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one readable line on stderr and a non-zero exit for every error."""
+    try:
+        cli.main(args=argv, prog_name="crm-tui", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        click.echo(f"Error: {printable(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except NearDuplicate as exc:
+        click.echo(f"Error: {printable(str(exc))} (--use-existing or --create-new)", err=True)
+        sys.exit(1)
+    except CrmError as exc:
+        click.echo(f"Error: {printable(str(exc))}", err=True)
+        sys.exit(1)
+    except OperationalError as exc:
+        click.echo(f"Error: database: {printable(str(exc).splitlines()[0])}", err=True)
+        sys.exit(1)
+    except PeeweeException as exc:
+        click.echo(f"Error: database: {printable(str(exc).splitlines()[0])}", err=True)
+        sys.exit(1)

@@ -1,0 +1,110 @@
+"""Shared CLI plumbing: the session (database + acting user), output, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from crm_tui import config
+from crm_tui.domain.records import Actor, OrderDetail, OrderRow
+from crm_tui.domain.text import printable
+
+
+@dataclass
+class Session:
+    """What the root command resolved: config; database and actor opened on demand."""
+
+    cfg: config.Config
+    demo: bool = False
+    _actor: Actor | None = field(default=None, repr=False)
+    _opened: bool = False
+
+    def open(self) -> None:
+        """Connect and migrate (once)."""
+        if not self._opened:
+            from crm_tui.services import setup
+
+            setup.open_database(self.cfg.database_url)
+            self._opened = True
+
+    @property
+    def actor(self) -> Actor:
+        """The acting user: --as, CRM_TUI_USER, else the OS login (first run: admin)."""
+        if self._actor is None:
+            from crm_tui.services import setup
+
+            self.open()
+            self._actor = setup.acting_user(self.cfg.user, config.os_login())
+        return self._actor
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def out(text: str = "") -> None:
+    """Print user text harmlessly (control characters made visible)."""
+    click.echo(printable(text).replace("\\x0a", "\n").replace("\\x09", "\t"))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, tuple | frozenset | set):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def out_json(value: Any) -> None:
+    """Print JSON (control characters are escaped by json itself)."""
+    click.echo(json.dumps(value, default=_default, ensure_ascii=False, indent=2))
+
+
+def order_json(row: OrderRow) -> dict[str, Any]:
+    """An order list row in the documented JSON shape."""
+    return {
+        "serial": row.serial, "subject": row.subject, "customer": row.customer,
+        "facility": row.facility, "service_object": row.service_object,
+        "contact": {"name": row.contact.name, "phone": row.contact.phone,
+                    "email": row.contact.email},
+        "status": row.status, "scheduled": row.scheduled.isoformat() if row.scheduled else None,
+        "hours": float(row.hours), "assignees": list(row.assignees),
+        "completed": row.completed,
+        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+    }
+
+
+def detail_json(detail: OrderDetail) -> dict[str, Any]:
+    """One order with notes, bookings and version."""
+    data = order_json(detail.row)
+    data["notes"] = [{"at": n.at.isoformat(), "author": n.author, "text": n.text}
+                     for n in detail.notes]
+    data["bookings"] = [{"id": b.id, "at": b.at.isoformat(), "kind": b.kind,
+                         "assignee": b.assignee, "duration_minutes": b.duration_minutes,
+                         "reminder_at": b.reminder_at.isoformat() if b.reminder_at else None,
+                         "done": b.done} for b in detail.bookings]
+    data["version"] = detail.version
+    data["created_by"] = detail.created_by
+    data["created_at"] = detail.created_at.isoformat()
+    return data
+
+
+def table(headers: list[str], rows: list[list[str]]) -> None:
+    """A plain aligned text table."""
+    cells = [[printable(str(c)) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    widths = [min(w, 48) for w in widths]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v[:w].ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    click.echo(line(headers))
+    click.echo(line(["-" * w for w in widths]))
+    for row in cells:
+        click.echo(line(row))
