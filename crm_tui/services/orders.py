@@ -383,7 +383,8 @@ def _detail(order: ContactOrder) -> OrderDetail:
     return OrderDetail(
         row=row_of(order.id), facility_id=order.facility_id,
         service_object_id=order.service_object_id, status_id=order.status_id,
-        created_by=User.get_by_id(order.created_by_id).username, created_at=to_local(order.created_at),
+        created_by=User.get_by_id(order.created_by_id).username,
+        created_at=to_local(order.created_at),
         completed_by=(User.get_by_id(order.completed_by_id).username
                       if order.completed_by_id else None),
         version=order.version, notes=notes, bookings=bookings)
