@@ -71,6 +71,7 @@ class User(BaseModel):
     active = BooleanField(default=True)
     permissions = TextField(default="")
     created_at = DateTimeField(default=utcnow)
+    preferences = TextField(default="{}")
 
 
 class SshKey(BaseModel):

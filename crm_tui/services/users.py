@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from peewee import fn
@@ -161,3 +162,31 @@ def bootstrap_admin(username: str) -> Actor:
             audit(None, "user.bootstrap", "user", name, None, {"is_admin": True})
             return actor_from_row(user)
     return get_actor(username)
+
+
+def get_preferences(actor: Actor) -> dict[str, str]:
+    """The acting user's UI preferences (theme...)."""
+
+    with reading():
+        user = User.get_or_none(User.id == actor.id)
+        try:
+            data = json.loads(user.preferences) if user else {}
+        except ValueError:
+            data = {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def set_preference(actor: Actor, key: str, value: str) -> None:
+    """Remember one UI preference for the acting user."""
+
+    key = validate.text(key, "preference", required=True, max_len=40)
+    value = validate.text(value, "value", max_len=200)
+    with writing():
+        user = User.get_by_id(actor.id)
+        try:
+            data = json.loads(user.preferences or "{}")
+        except ValueError:
+            data = {}
+        data[key] = value
+        user.preferences = json.dumps(data)
+        user.save()

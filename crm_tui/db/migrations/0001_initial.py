@@ -1,7 +1,9 @@
-"""Initial schema: every table of crm_tui.db.models as of version 1.
+"""Initial schema (version 1): users, registers, orders, notes, bookings, notifications.
 
-A fresh database is built from the current models and all migrations are
-stamped as applied (see crm_tui.db.migrate), so this runs only as that baseline.
+This builds the schema as it stood at version 1, so that an old database upgrades
+step by step through the later migrations: the current models, less what later
+migrations add (0002 adds user.preferences). A fresh database is instead built from
+the current models with every migration stamped as applied (crm_tui.db.migrate).
 """
 
 from crm_tui.db.models import ALL_MODELS
@@ -9,3 +11,4 @@ from crm_tui.db.models import ALL_MODELS
 
 def up(migrator, db):  # noqa: ANN001, ANN201 - signature fixed by playhouse.migrations
     db.create_tables(ALL_MODELS, safe=True)
+    migrator.migrate(migrator.drop_column("user", "preferences"))
