@@ -1,0 +1,1 @@
+"""The Textual face of the CRM: thin screens over the services."""

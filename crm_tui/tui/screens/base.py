@@ -1,0 +1,44 @@
+"""The base of every screen: header, body, footer, and Escape to go back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from crm_tui.tui.widgets.header import AppHeader
+
+if TYPE_CHECKING:
+    from crm_tui.tui.app import CrmApp
+
+
+class CrmScreen(Screen[None]):
+    """A section or a pushed page: header on top, footer with its keys below."""
+
+    SECTION = ""
+    BINDINGS = [Binding("escape", "back", "Back", show=False)]
+
+    @property
+    def crm(self) -> CrmApp:
+        """The app, typed."""
+        return cast("CrmApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        """Header, the screen's own widgets, footer."""
+        yield AppHeader(section=self.SECTION)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> Iterable[Widget]:
+        """The screen's own widgets."""
+        return ()
+
+    def action_back(self) -> None:
+        """Close a pushed screen (sections stay)."""
+        if len(self.app.screen_stack) > 1:
+            self.dismiss()
