@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from crm_tui.cli.common import Session, out, out_json, pass_session, table
+from crm_tui.domain.errors import CrmError
 from crm_tui.domain.records import TodoItem
 from crm_tui.services import exchange, registers, todo
 
@@ -142,8 +143,7 @@ def import_() -> None:
 def import_csv(session: Session, what: str, file: str) -> None:
     """Add register rows from a CSV file with a header row."""
     result = exchange.import_csv(session.actor, what, Path(file))
-    for error in result.errors:
-        out(error)
-    click.echo(f"Imported {result.added} {what}; {len(result.errors)} rows rejected")
+    click.echo(f"Imported {result.added} {what}")
     if result.errors:
-        sys.exit(1)
+        lines = "; ".join(result.errors[:20]) + ("; ..." if len(result.errors) > 20 else "")
+        raise CrmError(f"{len(result.errors)} rows rejected: {lines}")

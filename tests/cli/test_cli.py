@@ -1,0 +1,233 @@
+"""The `crm-tui` command as scripts use it: real processes on a real database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crm_tui.cli import main
+from crm_tui.db.database import close_database
+
+EXE = [sys.executable, "-m", "crm_tui"]
+
+
+@dataclass
+class Result:
+    """What a run printed and how it exited."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _in_process(argv: list[str], stdin: str | None) -> Result:
+    runner = CliRunner()
+    with runner.isolation(input=stdin) as (out, err, _):
+        code = 0
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        return Result(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+def _process(argv: list[str], stdin: str | None) -> Result:
+    done = subprocess.run([*EXE, *argv], capture_output=True, text=True, input=stdin,
+                          timeout=60)
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def run(url: str, *args: str, user: str | None = "eva", stdin: str | None = None,
+        ok: bool = True, real: bool = False) -> Result:
+    """Run crm-tui --db URL ARGS (in this process, or as a real one); check how it ended."""
+    argv = ["--db", url] + (["--as", user] if user else []) + list(args)
+    result = (_process if real else _in_process)(argv, stdin)
+    if ok:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0, result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("Error: ")
+        assert "Traceback" not in result.stderr
+    return result
+
+
+@pytest.fixture
+def cli_db(db_url: str) -> str:
+    """A migrated database with eva (admin), anna (sales) and bob (technician)."""
+    close_database()
+    run(db_url, "user", "list", user=None)  # the first run makes the OS login an admin
+    first = json.loads(run(db_url, "user", "list", "--json", user=None).stdout)[0]["username"]
+    run(db_url, "user", "add", "eva", "--name", "Eva Lind", "--admin", user=first)
+    run(db_url, "user", "add", "anna", "--name", "Anna Berg", "--perm", "view", "--perm",
+        "edit", "--perm", "create", "--perm", "assign")
+    run(db_url, "user", "add", "bob", "--perm", "view-assigned", "--perm", "create",
+        "--perm", "assign-self")
+    return db_url
+
+
+def snapshot(url: str) -> str:
+    """Everything a user can see of the orders, to prove a failed command changed nothing."""
+    return run(url, "co", "list", "--json", "--completed", "include").stdout
+
+
+def test_order_round_trip(cli_db: str) -> None:
+    serial = run(cli_db, "co", "add", "--subject", "Wants a quote", "--customer",
+                 "Bergström Värme AB", "--facility", "Umeå plant", "--contact-name", "Kim",
+                 "--contact-phone", "070-123 45 67", "--status", "Contacted", "--scheduled",
+                 "2026-12-01", "--hours", "1.5", "--assign", "anna", user="anna").stdout.strip()
+    assert serial.isdigit()
+    run(cli_db, "co", "note", serial, "-", stdin="Called.\nWants an offer in March.",
+        user="anna")
+    run(cli_db, "booking", "add", serial, "--at", "2027-05-28 10:00", "--kind", "phone",
+        "--remind-before", "1440", user="anna")
+    shown = json.loads(run(cli_db, "co", "show", serial, "--json").stdout)
+    assert shown["subject"] == "Wants a quote"
+    assert shown["customer"] == "Bergström Värme AB"
+    assert shown["facility"] == "Umeå plant"
+    assert shown["contact"] == {"name": "Kim", "phone": "070-123 45 67", "email": ""}
+    assert shown["status"] == "Contacted" and shown["hours"] == 1.5
+    assert shown["assignees"] == ["anna"]
+    assert [(n["author"], n["text"]) for n in shown["notes"]] == [
+        ("anna", "Called.\nWants an offer in March.")]
+    assert shown["bookings"][0]["kind"] == "phone" and not shown["bookings"][0]["done"]
+    assert shown["bookings"][0]["reminder_at"].startswith("2027-05-27T10:00")
+    found = json.loads(run(cli_db, "search", "bergstrom", "--json").stdout)
+    assert [h["title"] for h in found if h["register"] == "customers"] == ["Bergström Värme AB"]
+    run(cli_db, "co", "complete", serial, user="anna")
+    listed = json.loads(run(cli_db, "co", "list", "--json", "--completed", "only").stdout)
+    assert [o["serial"] for o in listed] == [int(serial)]
+    assert listed[0]["completed"] is True and listed[0]["completed_at"]
+
+
+@pytest.mark.parametrize("args", [
+    ["--subject", "", "--customer", "X"],
+    ["--subject", "x" * 10_000, "--customer", "X"],
+    ["--subject", "s", "--customer", "X", "--hours", "-1"],
+    ["--subject", "s", "--customer", "X", "--hours", "many"],
+    ["--subject", "s", "--customer", "X", "--scheduled", "2026-02-30"],
+    ["--subject", "s", "--customer", "X", "--status", "No such status"],
+    ["--subject", "s", "--customer", "X", "--assign", "nobody"],
+    ["--subject", "--customer", "X"],
+    ["--customer", "X"],
+    ["--subject", "s", "--customer", "X", "--use-existing", "--create-new"],
+    ["--subject", "s", "--customer", "X", "--bogus"],
+])
+def test_bad_co_add_changes_nothing(cli_db: str, args: list[str]) -> None:
+    before = snapshot(cli_db)
+    customers = run(cli_db, "export", "csv", "customers", "-").stdout
+    run(cli_db, "co", "add", *args, ok=False)
+    assert snapshot(cli_db) == before
+    assert run(cli_db, "export", "csv", "customers", "-").stdout == customers
+
+
+@pytest.mark.parametrize("args", [
+    ["co", "edit", "1", "--subject", ""],
+    ["co", "edit", "1", "--hours", "-3"],
+    ["co", "edit", "1", "--scheduled", "2026-13-01"],
+    ["co", "edit", "1", "--status", "Nope"],
+    ["co", "edit", "999", "--subject", "x"],
+    ["co", "edit", "one", "--subject", "x"],
+    ["co", "edit", "1", "--expect-version", "7", "--subject", "x"],
+    ["booking", "add", "1", "--at", "2026-02-30 10:00", "--kind", "phone"],
+    ["booking", "add", "1", "--at", "tomorrow", "--kind", "phone"],
+    ["booking", "add", "1", "--at", "2026-12-01 10:00", "--kind", "pigeon"],
+    ["booking", "add", "1", "--at", "2026-12-01 10:00", "--kind", "phone", "--minutes", "x"],
+    ["booking", "add", "1", "--at", "2026-12-01 10:00", "--kind", "phone", "--assignee", "zed"],
+    ["booking", "add", "999", "--at", "2026-12-01 10:00", "--kind", "phone"],
+    ["co", "note", "1", ""],
+    ["co", "assign", "1", "nobody"],
+    ["co", "show", "999"],
+])
+def test_bad_edits_change_nothing(cli_db: str, args: list[str]) -> None:
+    run(cli_db, "co", "add", "--subject", "Base", "--customer", "Acme")
+    before = run(cli_db, "co", "show", "1", "--json").stdout
+    run(cli_db, *args, ok=False)
+    assert run(cli_db, "co", "show", "1", "--json").stdout == before
+
+
+def test_markup_and_escapes_stored_as_is_and_printed_harmlessly(cli_db: str) -> None:
+    nasty = "[bold red]x[/] \x1b]0;pwned\x07 end"
+    serial = run(cli_db, "co", "add", "--subject", nasty, "--customer", nasty).stdout.strip()
+    run(cli_db, "co", "note", serial, nasty)
+    shown = json.loads(run(cli_db, "co", "show", serial, "--json").stdout)
+    assert shown["subject"] == nasty and shown["customer"] == nasty
+    assert shown["notes"][0]["text"] == nasty
+    for args in (["co", "show", serial], ["co", "list"], ["search", "bold"]):
+        text = run(cli_db, *args).stdout
+        assert "\x1b" not in text and "\x07" not in text
+        assert "[bold red]x[/]" in text and "\\x1b]0;pwned\\x07" in text
+
+
+def test_permissions_from_the_cli(cli_db: str) -> None:
+    mine = run(cli_db, "co", "add", "--subject", "Bob's", "--customer", "A",
+               "--assign", "bob").stdout.strip()
+    other = run(cli_db, "co", "add", "--subject", "Not Bob's", "--customer", "A").stdout.strip()
+    listed = json.loads(run(cli_db, "co", "list", "--json", user="bob").stdout)
+    assert [o["serial"] for o in listed] == [int(mine)]
+    run(cli_db, "co", "show", other, user="bob", ok=False)
+    before = snapshot(cli_db)
+    run(cli_db, "co", "edit", mine, "--subject", "changed", user="bob", ok=False)
+    run(cli_db, "co", "delete", mine, "--yes", user="anna", ok=False)
+    run(cli_db, "settings", "set", "list_sort", "serial", user="anna", ok=False)
+    run(cli_db, "user", "add", "mallory", "--admin", user="anna", ok=False)
+    assert snapshot(cli_db) == before
+    run(cli_db, "co", "list", user="nobody", ok=False)
+
+
+def test_conflict_with_expect_version(cli_db: str) -> None:
+    serial = run(cli_db, "co", "add", "--subject", "One", "--customer", "A").stdout.strip()
+    run(cli_db, "co", "edit", serial, "--subject", "Two", "--expect-version", "1")
+    result = run(cli_db, "co", "edit", serial, "--hours", "4", "--expect-version", "1",
+                 ok=False)
+    assert "subject" in result.stderr and "changed" in result.stderr
+    assert json.loads(run(cli_db, "co", "show", serial, "--json").stdout)["hours"] == 0
+
+
+def test_admin_commands(cli_db: str) -> None:
+    run(cli_db, "status", "add", "Offer sent")
+    run(cli_db, "status", "rename", "Contacted", "Called")
+    run(cli_db, "status", "move", "Offer sent", "1")
+    names = [s["name"] for s in json.loads(run(cli_db, "status", "list", "--json").stdout)]
+    assert names[0] == "Offer sent" and "Called" in names and "Contacted" not in names
+    run(cli_db, "settings", "set", "list_sort", "serial")
+    run(cli_db, "settings", "set", "channels.email", "on")
+    run(cli_db, "settings", "set", "smtp.password", "hunter2")
+    shown = json.loads(run(cli_db, "settings", "show", "--json").stdout)
+    assert shown["list_sort"] == "serial" and shown["channels.email"] is True
+    assert shown["smtp.password"] == "********"
+    run(cli_db, "settings", "set", "smtp.port", "abc", ok=False)
+    run(cli_db, "settings", "set", "no.such", "1", ok=False)
+    run(cli_db, "user", "perms", "bob", "view-assigned", "create")
+    users = {u["username"]: u for u in json.loads(run(cli_db, "user", "list", "--json").stdout)}
+    assert users["bob"]["perms"] == ["view-assigned", "create"]
+    run(cli_db, "user", "perms", "bob", "fly", ok=False)
+
+
+def test_csv_export_import(cli_db: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("number,name,city,phone,email\n5001,Öberg & Söner,Luleå,0920-111,"
+                      "info@oberg.se\n,Åkesson Fastigheter,Malmö,,\n,,Nowhere,,\n")
+    result = run(cli_db, "import", "csv", "customers", str(source), ok=False)
+    assert "line 4" in result.stderr and "Customer must not be empty" in result.stderr
+    out = tmp_path / "out.csv"
+    run(cli_db, "export", "csv", "customers", str(out))
+    text = out.read_text()
+    assert "5001,Öberg & Söner,,Luleå,0920-111,info@oberg.se" in text
+    assert "Åkesson Fastigheter" in text
+
+
+def test_real_process_errors_are_one_line(cli_db: str) -> None:
+    """As a script sees it: exit status, one line on stderr, no traceback."""
+    run(cli_db, "co", "add", "--subject", "s", "--customer", "X", "--hours", "-1", ok=False,
+        real=True)
+    run(cli_db, "co", "list", "--completed", "sometimes", ok=False, real=True)
+    assert run(cli_db, "co", "add", "--subject", "s", "--customer", "X",
+               real=True).stdout.strip() == "1"

@@ -1,0 +1,45 @@
+"""The schema is created and upgraded by versioned migrations on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from playhouse.migrations import Runner
+
+from crm_tui.db import migrate as m
+from crm_tui.db.database import close_database, db, init_database
+from crm_tui.db.models import ALL_MODELS
+
+
+def _columns(table: str) -> list[str]:
+    with db.connection_context():
+        return [c.name for c in db.get_columns(table)]
+
+
+def test_fresh_database_is_stamped_at_the_latest_version(db_url: str) -> None:
+    assert m.pending() == []
+    assert m.migrate() == []
+    assert "preferences" in _columns("user")
+
+
+def test_old_database_upgrades_step_by_step(db_url: str) -> None:
+    """Build a version-1 database, keep data in it, then upgrade."""
+    close_database()
+    with db.connection_context():
+        if "postgres" in db_url:
+            db.drop_tables(ALL_MODELS, cascade=True)
+        else:
+            db.drop_tables(ALL_MODELS)
+        db.execute_sql(f"DROP TABLE {m.HISTORY_TABLE}")
+    init_database(db_url)
+    with db.connection_context():
+        runner = Runner(db.obj, directory=str(m.MIGRATIONS_DIR), table_name=m.HISTORY_TABLE)
+        assert runner.up(target="0001_initial") == ["0001_initial"]
+        db.execute_sql("INSERT INTO \"user\" (username, display_name, email, phone, is_admin,"
+                       " active, permissions, created_at) VALUES ('old', '', '', '', %s, %s,"
+                       " '', '2020-01-01 00:00:00')".replace("%s", db.param), (True, True))
+    assert "preferences" not in _columns("user")
+    assert m.pending() == ["0002_user_preferences"]
+    assert m.migrate() == ["0002_user_preferences"]
+    assert "preferences" in _columns("user")
+    with db.connection_context():
+        row = db.execute_sql("SELECT username, preferences FROM \"user\"").fetchone()
+    assert row == ("old", "{}")
