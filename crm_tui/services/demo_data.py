@@ -1,12 +1,17 @@
-"""Tables for the demo seeder: Swedish towns, names, streets, equipment, texts."""
+"""The demo company's world: Swedish towns, names, equipment, texts, and its registers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from crm_tui.domain.text import name_key
 
 ORGANISATION = "Nordvärme Service AB"
 TIMEZONE = "Europe/Stockholm"
 USER_DOMAIN = "nordvarme.example"
+FIRST_CUSTOMER_NUMBER = 1001
 
 STATUSES = ("New lead", "Contacted", "Meeting booked", "Offer requested",
             "Waiting for customer", "Won", "Lost")
@@ -201,3 +206,172 @@ BOOKING_NOTES = {
     "digital": "Teams meeting with {contact}",
     "email": "Send offer to {contact}",
 }
+
+
+@dataclass
+class CustomerPlan:
+    """A customer to be stored, with its sites; ``id`` is filled in once inserted."""
+
+    number: str
+    name: str
+    company: bool
+    town: Town
+    domain: str
+    weight: float
+    fields: dict[str, Any]
+    sites: list[SitePlan] = field(default_factory=list)
+    id: int = 0
+
+
+@dataclass
+class SitePlan:
+    """A facility to be stored, with its service objects."""
+
+    cust: CustomerPlan
+    name: str
+    fields: dict[str, Any]
+    objects: list[ObjectPlan] = field(default_factory=list)
+    id: int = 0
+
+
+@dataclass
+class ObjectPlan:
+    """A service object to be stored."""
+
+    site: SitePlan
+    name: str
+    kind: str
+    model: str
+    serial: str
+    id: int = 0
+
+
+def _town(rng: random.Random) -> Town:
+    return rng.choices(TOWNS, weights=[t.weight for t in TOWNS])[0]
+
+
+def _genitive(word: str) -> str:
+    return word if word[-1] in "sxz" else word + "s"
+
+
+def _digits(rng: random.Random, *groups: int) -> str:
+    return " ".join("".join(str(rng.randint(0, 9)) for _ in range(n)) for n in groups)
+
+
+def mobile(rng: random.Random) -> str:
+    """A Swedish mobile number, e.g. 070-123 45 67."""
+    return f"07{rng.choice('02369')}-{_digits(rng, 3, 2, 2)}"
+
+
+def _landline(rng: random.Random, town: Town) -> str:
+    groups = (3, 2, 2) if len(town.area) <= 2 else (2, 2, 2)
+    return f"{town.area}-{_digits(rng, *groups)}"
+
+
+def _company_name(rng: random.Random, town: Town) -> str:
+    roll = rng.random()
+    if roll < 0.6:
+        return rng.choice(COMPANY_PATTERNS).format(surname=rng.choice(SURNAMES))
+    if roll < 0.8:
+        return rng.choice(TOWN_PATTERNS).format(town=town.name,
+                                                     town_gen=_genitive(town.name))
+    return rng.choice(WORD_PATTERNS).format(word=rng.choice(WORDS))
+
+
+def _unique(name: str, used: set[str], *fallbacks: str) -> str:
+    for candidate in (name, *fallbacks):
+        if name_key(candidate) not in used:
+            used.add(name_key(candidate))
+            return candidate
+    return ""
+
+
+def plan_customers(rng: random.Random, count: int) -> list[CustomerPlan]:
+    """``count`` customers with unique names, their facilities and service objects."""
+    used: set[str] = set()
+    out: list[CustomerPlan] = []
+    towns = {t.name: t for t in TOWNS}
+    for i in range(count):
+        number = str(FIRST_CUSTOMER_NUMBER + i)
+        person: tuple[str, str] | None = None
+        if i < len(FIXED_COMPANIES):
+            name, town_name = FIXED_COMPANIES[i]
+            town = towns[town_name]
+            used.add(name_key(name))
+        else:
+            town = _town(rng)
+            name = ""
+            for _ in range(30):
+                if rng.random() < 0.6:
+                    person = None
+                    candidate = _company_name(rng, town)
+                else:
+                    person = (rng.choice(FIRST_NAMES), rng.choice(SURNAMES))
+                    candidate = " ".join(person)
+                name = _unique(candidate, used)
+                if name:
+                    break
+            if not name:
+                name = _unique(candidate, used, f"{candidate} ({town.name})",
+                               f"{candidate} {number}")
+        address = f"{rng.choice(STREETS)} {rng.randint(1, 120)}"
+        if person is None:
+            domain = f"{name_key(name)[:30]}.se"
+            phone, email = _landline(rng, town), f"{rng.choice(('info', 'kontakt'))}@{domain}"
+            weight = 15.0 if i == 0 else rng.uniform(1.0, 4.0)
+        else:
+            domain = rng.choice(MAIL_DOMAINS)
+            phone = mobile(rng)
+            email = f"{name_key(person[0])}.{name_key(person[1])}@{domain}"
+            weight = rng.uniform(0.3, 1.0)
+        fields = {"number": number, "name": name, "name_key": name_key(name),
+                  "address": address, "city": town.name, "phone": phone, "email": email}
+        out.append(CustomerPlan(number, name, person is None, town, domain, weight, fields))
+    serials: set[str] = set()
+    for cust in out:
+        _plan_sites(rng, cust, serials)
+    return out
+
+
+def _plan_sites(rng: random.Random, cust: CustomerPlan, serials: set[str]) -> None:
+    if cust.company:
+        count = rng.choices((1, 2, 3, 4), weights=(45, 30, 15, 10))[0]
+        patterns = COMPANY_SITES
+    else:
+        count = 1 if rng.random() < 0.85 else 2
+        patterns = PRIVATE_SITES
+    surname = cust.name.split()[-1]
+    used: set[str] = set()
+    for i in range(count):
+        town = cust.town if i == 0 or rng.random() < 0.7 else _town(rng)
+        street, n = rng.choice(STREETS), rng.randint(1, 80)
+        pattern = patterns[0] if i == 0 else rng.choice(patterns[1:])
+        name = pattern.format(street=street, n=n, town=town.name, surname=surname,
+                              word=rng.choice(WORDS))
+        name = _unique(name, used, f"{name} {i + 1}")
+        if not name:
+            continue
+        fields = {"name": name, "name_key": name_key(name), "address": f"{street} {n}",
+                  "city": town.name,
+                  "latitude": round(town.lat + rng.uniform(-0.03, 0.03), 5),
+                  "longitude": round(town.lon + rng.uniform(-0.05, 0.05), 5)}
+        site = SitePlan(cust, name, fields)
+        cust.sites.append(site)
+        _plan_objects(rng, site, serials)
+
+
+def _plan_objects(rng: random.Random, site: SitePlan, serials: set[str]) -> None:
+    kinds = [e for e in EQUIPMENT if e.private or site.cust.company]
+    count = (1 if rng.random() < 0.7 else 2) if not site.cust.company else rng.randint(1, 3)
+    used: set[str] = set()
+    for _ in range(count):
+        kind = rng.choice(kinds)
+        prefix, model = rng.choice(kind.models)
+        name = _unique(f"{kind.kind} ({rng.choice(LOCATIONS)})", used)
+        if not name:
+            continue
+        serial = f"{prefix}{rng.randint(12, 25)}{rng.randint(0, 999_999):06d}"
+        while serial in serials:
+            serial = f"{prefix}{rng.randint(12, 25)}{rng.randint(0, 999_999):06d}"
+        serials.add(serial)
+        site.objects.append(ObjectPlan(site, name, kind.kind, model, serial))
