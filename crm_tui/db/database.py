@@ -23,6 +23,7 @@ SQLITE_PRAGMAS = {
 
 _lock = threading.Lock()
 _current_url: str | None = None
+_generation = 0
 
 
 class DatabaseConfigError(CrmError):
@@ -60,7 +61,7 @@ def open_database(url: str) -> Database:
 
 def init_database(url: str) -> Database:
     """Point the global proxy at the database behind ``url`` (idempotent per URL)."""
-    global _current_url
+    global _current_url, _generation
     with _lock:
         if _current_url == url and db.obj is not None:
             return db.obj
@@ -69,7 +70,13 @@ def init_database(url: str) -> Database:
         database = open_database(url)
         db.initialize(database)
         _current_url = url
+        _generation += 1
         return database
+
+
+def generation() -> int:
+    """Increases each time the proxy is pointed at a database (keys caches)."""
+    return _generation
 
 
 def is_sqlite() -> bool:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crm_tui.db.database import generation
 from crm_tui.db.models import Setting
 from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.records import Actor, ListSort
@@ -135,18 +138,65 @@ SPECS: dict[str, SettingSpec] = {
 }
 
 
+def env_name(key: str) -> str:
+    """The environment variable that may set a setting: smtp.host -> CRM_TUI_SMTP_HOST."""
+    return "CRM_TUI_" + key.upper().replace(".", "_")
+
+
+def _overrides() -> dict[str, Any]:
+    """Values from the config file's [settings] table, then the environment."""
+    from crm_tui import config
+
+    values: dict[str, Any] = {}
+    for key, raw in config.load().settings.items():
+        if key in SPECS:
+            values[key] = SPECS[key].parse(str(raw).lower() if isinstance(raw, bool) else
+                                           str(raw))
+    for key, spec in SPECS.items():
+        if env_name(key) in os.environ:
+            values[key] = spec.parse(os.environ[env_name(key)])
+    return values
+
+
 def _load_all() -> dict[str, Any]:
+    """Defaults, then config file and environment, then what admins saved (wins)."""
     values = {key: spec.default for key, spec in SPECS.items()}
+    values.update(_overrides())
     for row in Setting.select():
         if row.key in SPECS:
             values[row.key] = json.loads(row.value)
     return values
 
 
-def get_all(*, reveal: bool = False) -> dict[str, Any]:
-    """Every setting with its value; secrets masked unless ``reveal``."""
+_CACHE_SECONDS = 1.0
+_cache: dict[int, tuple[float, dict[str, Any]]] = {}
+_cache_lock = threading.Lock()
+
+
+def _values() -> dict[str, Any]:
+    """All effective values, cached for a second per database (set_value clears it)."""
+    key = generation()
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < _CACHE_SECONDS:
+            return hit[1]
     with reading():
         values = _load_all()
+    with _cache_lock:
+        _cache[key] = (now, values)
+    return values
+
+
+def clear_cache() -> None:
+    """Forget cached values (after a change, or when switching databases)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def get_all(*, reveal: bool = False) -> dict[str, Any]:
+    """Every setting with its value; secrets masked unless ``reveal``."""
+    values = dict(_values())
     if not reveal:
         for key, spec in SPECS.items():
             if spec.secret and values[key] not in ("", "{}"):
@@ -158,9 +208,7 @@ def get(key: str) -> Any:
     """One setting's value (inside or outside a unit of work)."""
     if key not in SPECS:
         raise ValidationError(f"Unknown setting '{key}'")
-    with reading():
-        row = Setting.get_or_none(Setting.key == key)
-    return json.loads(row.value) if row else SPECS[key].default
+    return _values()[key]
 
 
 def list_sort() -> ListSort:
@@ -184,4 +232,5 @@ def set_value(actor: Actor, key: str, value: str) -> Any:
         secret = SPECS[key].secret
         audit(actor, "setting.set", "setting", key,
               {"value": SECRET if secret else before}, {"value": SECRET if secret else parsed})
+    clear_cache()
     return parsed

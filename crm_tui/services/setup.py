@@ -6,7 +6,7 @@ from crm_tui.db.database import init_database
 from crm_tui.db.migrate import migrate
 from crm_tui.db.models import Setting, Status
 from crm_tui.domain.records import Actor
-from crm_tui.services import users
+from crm_tui.services import settings, users
 from crm_tui.services.base import writing
 
 DEFAULT_STATUSES = ("New lead", "Contacted", "Meeting booked", "Waiting for customer",
@@ -16,6 +16,7 @@ DEFAULT_STATUSES = ("New lead", "Contacted", "Meeting booked", "Waiting for cust
 def open_database(url: str) -> list[str]:
     """Connect to ``url``, migrate it, and put in first defaults; returns migrations run."""
     init_database(url)
+    settings.clear_cache()
     applied = migrate()
     ensure_defaults()
     return applied

@@ -22,6 +22,7 @@ from crm_tui.domain.errors import NotFound
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, Contact, OrderRow
 from crm_tui.services.base import require_some_view
+from crm_tui.services.timezone import to_local
 
 
 def involving(user_id: int) -> Expression:
@@ -98,7 +99,8 @@ def to_rows(orders: Iterable[ContactOrder]) -> list[OrderRow]:
         contact=Contact(o.contact_name, o.contact_phone, o.contact_email),
         status=o.status_name,
         scheduled=o.scheduled, hours=Decimal(o.hours), assignees=assigned.get(o.id, ()),
-        completed=bool(o.completed), completed_at=o.completed_at, sort_date=o.sort_date,
+        completed=bool(o.completed),
+        completed_at=to_local(o.completed_at) if o.completed_at else None, sort_date=o.sort_date,
     ) for o in orders]
 
 

@@ -1,0 +1,185 @@
+"""The delivery queue: due reminders become notifications; outbox rows are claimed
+atomically, delivered once, retried with backoff, and failures kept visible."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from peewee import SqliteDatabase
+
+from crm_tui.db.database import db
+from crm_tui.db.models import (
+    Booking,
+    ContactOrder,
+    Customer,
+    Notification,
+    Outbox,
+    User,
+    utcnow,
+)
+from crm_tui.domain.errors import NotFound
+from crm_tui.domain.records import Actor
+from crm_tui.services.base import audit, fresh, reading, require_admin, writing
+from crm_tui.services.notifications import notify
+from crm_tui.services.timezone import to_local
+
+CHANNELS = ("inapp", "email", "sms")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed outbox row, with what is needed to send it."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    text: str
+    attempts: int
+    token: str
+
+
+@dataclass(frozen=True)
+class OutboxInfo:
+    """An outbox row as the admin sees it."""
+
+    id: int
+    channel: str
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    next_attempt_at: dt.datetime
+    text: str
+
+
+def fire_due_reminders(now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Turn due reminders into notifications, each exactly once; returns how many."""
+    now = now or utcnow()
+    fired = 0
+    with writing():
+        due = list(Booking.select(Booking.id).where(
+            (Booking.reminder_sent == False) & (Booking.done == False)  # noqa: E712
+            & Booking.remind_at.is_null(False) & (Booking.remind_at <= now)).limit(limit)
+            .tuples())
+        for (booking_id,) in due:
+            # The conditional update is the claim: only one worker's update matches.
+            claimed = Booking.update(reminder_sent=True).where(
+                (Booking.id == booking_id) & (Booking.reminder_sent == False)  # noqa: E712
+            ).execute()
+            if claimed != 1:
+                continue
+            booking = (Booking.select(Booking, ContactOrder, Customer, User)
+                       .join(ContactOrder).join(Customer).switch(Booking)
+                       .join(User, on=Booking.assignee == User.id)
+                       .where(Booking.id == booking_id).get())
+            order = booking.order
+            when = to_local(booking.starts_at)
+            notify(booking.assignee, "reminder",
+                   f"Reminder: {booking.kind} contact at {when:%Y-%m-%d %H:%M} — order "
+                   f"{order.serial}: {order.subject} ({order.customer.name})",
+                   order=order, booking_id=booking.id)
+            fired += 1
+    return fired
+
+
+def _claimable(now: dt.datetime, lease: dt.timedelta) -> object:
+    pending = (Outbox.status == "pending") & (Outbox.next_attempt_at <= now)
+    abandoned = (Outbox.status == "sending") & (Outbox.claimed_at <= now - lease)
+    return (pending | abandoned) & (Outbox.channel != "inapp")
+
+
+def claim(worker: str, *, limit: int = 20, lease_seconds: float = 120,
+          now: dt.datetime | None = None) -> list[Delivery]:
+    """Atomically claim due rows (and rows whose claimer died); SKIP LOCKED on PostgreSQL."""
+    now = now or utcnow()
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    lease = dt.timedelta(seconds=lease_seconds)
+    with writing():
+        candidates = (Outbox.select(Outbox.id).where(_claimable(now, lease))
+                      .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
+        if not isinstance(db.obj, SqliteDatabase):
+            candidates = candidates.for_update("FOR UPDATE SKIP LOCKED")
+        ids = [row_id for (row_id,) in candidates.tuples()]
+        if not ids:
+            return []
+        # SQLite: BEGIN IMMEDIATE already serialises writers; the WHERE re-checks anyway.
+        Outbox.update(status="sending", claimed_by=token, claimed_at=now,
+                      attempts=Outbox.attempts + 1).where(
+            Outbox.id.in_(ids) & _claimable(now, lease)).execute()
+        rows = (Outbox.select(Outbox, Notification).join(Notification)
+                .where(Outbox.claimed_by == token).order_by(Outbox.id))
+        return [Delivery(r.id, r.channel, r.recipient, _subject(r.notification.kind),
+                         r.notification.text, r.attempts, token) for r in rows]
+
+
+def _subject(kind: str) -> str:
+    return {"reminder": "Reminder", "assigned": "You were assigned a contact order",
+            "booking-assigned": "You were booked for a contact"}.get(kind, "Notification")
+
+
+def mark_sent(delivery: Delivery) -> bool:
+    """Record a successful send (only while our claim stands)."""
+    with writing():
+        return Outbox.update(status="sent", sent_at=utcnow(), last_error="").where(
+            (Outbox.id == delivery.id) & (Outbox.claimed_by == delivery.token)).execute() == 1
+
+
+def backoff(attempts: int, base_seconds: float = 30, cap_seconds: float = 3600) -> float:
+    """Seconds before the next try: doubling from ``base``, at most ``cap``."""
+    return min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1))
+
+
+def mark_failed(delivery: Delivery, error: str, *, max_attempts: int = 5,
+                base_seconds: float = 30, cap_seconds: float = 3600) -> str:
+    """Record a failed send: back to pending with backoff, or failed at the cap."""
+    final = delivery.attempts >= max_attempts
+    status = "failed" if final else "pending"
+    next_at = utcnow() + dt.timedelta(seconds=backoff(delivery.attempts, base_seconds,
+                                                      cap_seconds))
+    with writing():
+        Outbox.update(status=status, last_error=error[:2000], next_attempt_at=next_at,
+                      claimed_by=None).where(
+            (Outbox.id == delivery.id) & (Outbox.claimed_by == delivery.token)).execute()
+    return status
+
+
+def list_outbox(actor: Actor, *, status: str | None = None,
+                limit: int = 200) -> list[OutboxInfo]:
+    """Outbox rows, newest first (admins)."""
+    with reading():
+        actor = fresh(actor)
+        require_admin(actor, "read the outbox")
+        query = (Outbox.select(Outbox, Notification).join(Notification)
+                 .order_by(Outbox.id.desc()).limit(limit))
+        if status:
+            query = query.where(Outbox.status == status)
+        return [OutboxInfo(r.id, r.channel, r.recipient, r.status, r.attempts, r.last_error,
+                           r.created_at, r.sent_at, r.next_attempt_at, r.notification.text)
+                for r in query]
+
+
+def retry(actor: Actor, outbox_id: int | None = None) -> int:
+    """Queue failed rows again (one, or all with None); returns how many (admins)."""
+    with writing():
+        actor = fresh(actor)
+        require_admin(actor, "retry deliveries")
+        query = Outbox.update(status="pending", attempts=0, next_attempt_at=utcnow(),
+                              claimed_by=None).where(Outbox.status == "failed")
+        if outbox_id is not None:
+            if not Outbox.select().where(Outbox.id == outbox_id).exists():
+                raise NotFound(f"No outbox row {outbox_id}")
+            query = query.where(Outbox.id == outbox_id)
+        count = query.execute()
+        audit(actor, "outbox.retry", "outbox", outbox_id or "failed", None, {"rows": count})
+        return count
+
+
+def pending_count() -> int:
+    """Rows still to deliver (pending or being sent)."""
+    with reading():
+        return Outbox.select().where(Outbox.status.in_(("pending", "sending"))).count()

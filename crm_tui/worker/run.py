@@ -1,0 +1,93 @@
+"""`crm-tui worker`: fire due reminders, then deliver the outbox, in a bounded loop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+
+from crm_tui.services import outbox, settings
+from crm_tui.worker.senders import SendError, send_email, send_sms
+
+log = logging.getLogger("crm_tui.worker")
+
+
+@dataclass
+class WorkerOptions:
+    """Tuning of the delivery loop."""
+
+    interval: float = 5.0
+    lease_seconds: float = 120.0
+    max_attempts: int = 5
+    backoff_seconds: float = 30.0
+    backoff_cap_seconds: float = 3600.0
+    batch: int = 20
+    timeout: float = 30.0
+
+
+@dataclass
+class PassResult:
+    """What one pass did."""
+
+    reminders: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def worker_id() -> str:
+    """host:pid, recorded on claimed rows."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def deliver(delivery: outbox.Delivery, cfg: dict[str, object], timeout: float) -> None:
+    """Send one claimed row through its channel."""
+    if delivery.channel == "email":
+        send_email(cfg, delivery.recipient, delivery.subject, delivery.text, timeout)
+    elif delivery.channel == "sms":
+        send_sms(cfg, delivery.recipient, delivery.text, timeout)
+    else:
+        raise SendError(f"Unknown channel {delivery.channel}")
+
+
+def run_once(options: WorkerOptions | None = None) -> PassResult:
+    """One pass: reminders due now, then every claimable outbox row."""
+    options = options or WorkerOptions()
+    result = PassResult(reminders=outbox.fire_due_reminders())
+    me = worker_id()
+    while True:
+        batch = outbox.claim(me, limit=options.batch, lease_seconds=options.lease_seconds)
+        if not batch:
+            return result
+        cfg = settings.get_all(reveal=True)
+        for delivery in batch:
+            try:
+                deliver(delivery, cfg, options.timeout)
+            except SendError as exc:
+                status = outbox.mark_failed(delivery, str(exc),
+                                            max_attempts=options.max_attempts,
+                                            base_seconds=options.backoff_seconds,
+                                            cap_seconds=options.backoff_cap_seconds)
+                log.warning("outbox %s (%s) attempt %s: %s -> %s", delivery.id,
+                            delivery.channel, delivery.attempts, exc, status)
+                if status == "failed":
+                    result.failed += 1
+                else:
+                    result.retried += 1
+            else:
+                outbox.mark_sent(delivery)
+                result.sent += 1
+                log.info("outbox %s sent by %s to %s", delivery.id, delivery.channel,
+                         delivery.recipient)
+
+
+def run_forever(options: WorkerOptions, stop: threading.Event) -> None:
+    """Passes every ``interval`` seconds until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            run_once(options)
+        except Exception:  # noqa: BLE001 - a bad pass is logged; the loop goes on
+            log.exception("worker pass failed")
+        stop.wait(options.interval)
