@@ -131,6 +131,23 @@ def export_csv(session: Session, what: str, file: str) -> None:
     click.echo(f"Exported {count} {what}", err=file == "-")
 
 
+@export.command("ics")
+@click.option("--user", "username", metavar="USERNAME", help="Whose bookings (default: yours)")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@pass_session
+def export_ics(session: Session, username: str | None, file: str) -> None:
+    """Write open bookings as iCalendar events with reminder alarms (FILE '-' = stdout)."""
+    from crm_tui.services.calendar import export_ics as build
+
+    data = build(session.actor, username)
+    if file == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        Path(file).write_bytes(data)
+        click.echo(f"Wrote {data.count(b'BEGIN:VEVENT')} events to {file}")
+
+
 @click.group("import")
 def import_() -> None:
     """Import data."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
+from crm_tui.db.changes import announce
 from crm_tui.db.database import db
 from crm_tui.db.models import AuditEvent, User
 from crm_tui.domain.errors import NotFound, PermissionDenied
@@ -35,6 +36,7 @@ def writing() -> Iterator[None]:
         else:
             with db.atomic():
                 yield
+                announce()  # delivered to LISTENers when the transaction commits
 
 
 def actor_from_row(user: User) -> Actor:

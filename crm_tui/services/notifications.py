@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from peewee import fn
+
 from crm_tui.db.models import ContactOrder, Notification, Outbox, User, utcnow
 from crm_tui.domain.errors import NotFound
 from crm_tui.domain.records import Actor, NotificationInfo
@@ -33,7 +35,7 @@ def list_notifications(actor: Actor, *, include_read: bool = False,
     """The acting user's notifications, unread first, newest first."""
     with reading():
         actor = fresh(actor)
-        query = (Notification.select(Notification, ContactOrder.serial)
+        query = (Notification.select(Notification, ContactOrder.id, ContactOrder.serial)
                  .left_outer_join(ContactOrder, on=Notification.order == ContactOrder.id)
                  .where(Notification.user == actor.id)
                  .order_by(Notification.read_at.is_null(False), Notification.created_at.desc(),
@@ -63,3 +65,20 @@ def mark_read(actor: Actor, notification_id: int | None = None) -> int:
                 raise NotFound(f"No notification {notification_id}")
             query = query.where(Notification.id == notification_id)
         return query.execute()
+
+
+def latest_id(actor: Actor) -> int:
+    """The id of the acting user's newest notification (0 if none)."""
+    with reading():
+        return (Notification.select(fn.MAX(Notification.id))
+                .where(Notification.user == actor.id).scalar() or 0)
+
+
+def newer_than(actor: Actor, notification_id: int, limit: int = 5) -> list[NotificationInfo]:
+    """The acting user's unread notifications after ``notification_id``, oldest first."""
+    with reading():
+        query = (Notification.select().where((Notification.user == actor.id)
+                                             & (Notification.id > notification_id)
+                                             & Notification.read_at.is_null())
+                 .order_by(Notification.id).limit(limit))
+        return [_info(n, None) for n in query]

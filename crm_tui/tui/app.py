@@ -10,8 +10,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
-from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.db import changes
+from crm_tui.domain.records import Actor, NotificationInfo, OrderInput
+from crm_tui.domain.text import printable
 from crm_tui.services import notifications, settings, users
 from crm_tui.services.setup import open_database
 from crm_tui.services.timezone import local_now
@@ -58,12 +61,14 @@ class CrmApp(App[None]):
 
     def __init__(self, db_url: str, actor: Actor, *,
                  clock: Callable[[], dt.datetime] | None = None,
-                 refresh_seconds: float = 2.0) -> None:
+                 refresh_seconds: float = 2.0, watch_changes: bool = True) -> None:
         super().__init__()
         self.db_url = db_url
         self.actor = actor
         self.clock = clock
         self.refresh_seconds = refresh_seconds
+        self.watch_changes = watch_changes
+        self._latest_notification: int | None = None  # known once started
         self.user_label = actor.label
         open_database(db_url)
 
@@ -77,13 +82,35 @@ class CrmApp(App[None]):
         call_service(self, self._load_start, done=self._started, group="start")
         if self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self.refresh_header)
+        if self.watch_changes:
+            self.run_worker(self._watch_database, thread=True, group="changes",
+                            exit_on_error=False, name="watch changes")
 
-    def _load_start(self) -> tuple[str, dict[str, str], int, Actor]:
+    def _watch_database(self) -> None:
+        """Thread: wake the UI when another user (or process) changes the database."""
+        worker = get_current_worker()
+        watcher = changes.watcher()
+        try:
+            while not worker.is_cancelled:
+                if watcher.wait(0.5) and not worker.is_cancelled:
+                    self.call_from_thread(self.data_changed)
+        finally:
+            watcher.close()
+
+    def data_changed(self) -> None:
+        """Someone changed the data: refresh the header and the visible screen."""
+        self.refresh_header()
+        refresh = getattr(self.screen, "refresh_data", None)
+        if callable(refresh):
+            refresh()
+
+    def _load_start(self) -> tuple[str, dict[str, str], int, Actor, int]:
         return (settings.get("organisation"), users.get_preferences(self.actor),
-                notifications.unread_count(self.actor), users.get_actor(self.actor.username))
+                notifications.unread_count(self.actor), users.get_actor(self.actor.username),
+                notifications.latest_id(self.actor))
 
-    def _started(self, result: tuple[str, dict[str, str], int, Actor]) -> None:
-        self.organisation, prefs, self.unread, self.actor = result
+    def _started(self, result: tuple[str, dict[str, str], int, Actor, int]) -> None:
+        self.organisation, prefs, self.unread, self.actor, self._latest_notification = result
         theme = prefs.get("theme")
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -94,13 +121,19 @@ class CrmApp(App[None]):
 
     def refresh_header(self) -> None:
         """Re-read the unread count and the acting user (permissions may change)."""
+        latest = self._latest_notification
         call_service(self, lambda: (notifications.unread_count(self.actor),
-                                    users.get_actor(self.actor.username)),
+                                    users.get_actor(self.actor.username),
+                                    [] if latest is None else
+                                    notifications.newer_than(self.actor, latest)),
                      done=self._refreshed, group="header")
 
-    def _refreshed(self, result: tuple[int, Actor]) -> None:
-        self.unread, self.actor = result
+    def _refreshed(self, result: tuple[int, Actor, list[NotificationInfo]]) -> None:
+        self.unread, self.actor, fresh = result
         self.user_label = self.actor.label
+        for note in fresh:
+            self._latest_notification = max(self._latest_notification or 0, note.id)
+            self.notify(printable(note.text), title="Notification", markup=False, timeout=6)
 
     # Sections and navigation ------------------------------------------------
 

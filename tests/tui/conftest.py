@@ -22,12 +22,13 @@ def eva(sqlite_db: str) -> Actor:
 
 @pytest.fixture
 def make_app(sqlite_db: str) -> Callable[..., CrmApp]:
-    """Build the app for a username, with a fixed clock and no background polling."""
+    """Build the app for a username; no background polling unless asked for."""
 
     def build(username: str, *, clock: Callable[[], dt.datetime] | None = None,
-              refresh_seconds: float = 0) -> CrmApp:
+              refresh_seconds: float = 0, watch_changes: bool = False) -> CrmApp:
         actor = users.get_actor(username)
-        return CrmApp(sqlite_db, actor, clock=clock, refresh_seconds=refresh_seconds)
+        return CrmApp(sqlite_db, actor, clock=clock, refresh_seconds=refresh_seconds,
+                      watch_changes=watch_changes)
 
     return build
 

@@ -1,0 +1,90 @@
+"""`crm-tui worker`, `notifications`, `outbox`: reminders and deliveries."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+
+from crm_tui.cli.common import Session, out, out_json, pass_session, table
+from crm_tui.services import notifications, outbox
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="One pass, then exit (for scripts and cron)")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds between passes")
+@click.option("--lease", default=120.0, show_default=True, type=click.FloatRange(1, 86400),
+              help="Seconds after which a claimed but unfinished delivery is taken over")
+@click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option("--backoff", default=30.0, show_default=True, type=click.FloatRange(0, 86400),
+              help="Seconds before the first retry (doubling, capped at an hour)")
+@pass_session
+def worker(session: Session, once: bool, interval: float, lease: float, max_attempts: int,
+           backoff: float) -> None:
+    """Deliver due reminders and notifications by e-mail and SMS."""
+    from crm_tui.worker.run import WorkerOptions, run_forever, run_once
+
+    session.open()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    options = WorkerOptions(interval=interval, lease_seconds=lease, max_attempts=max_attempts,
+                            backoff_seconds=backoff)
+    if once:
+        result = run_once(options)
+        click.echo(f"{result.reminders} reminders, {result.sent} sent, {result.retried} to "
+                   f"retry, {result.failed} failed")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"crm-tui worker running every {interval:g}s (ctrl+c stops)", err=True)
+    run_forever(options, stop)
+
+
+@click.command("notifications")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--all", "include_read", is_flag=True, help="Include read ones")
+@click.option("--mark-read", is_flag=True, help="Mark them read after listing")
+@pass_session
+def notifications_cmd(session: Session, as_json: bool, include_read: bool,
+                      mark_read: bool) -> None:
+    """Your notifications (unread unless --all)."""
+    rows = notifications.list_notifications(session.actor, include_read=include_read)
+    if as_json:
+        out_json([r.__dict__ for r in rows])
+    else:
+        for r in rows:
+            out(f"{r.created_at:%Y-%m-%d %H:%M} {'  ' if r.read else '* '}{r.text}")
+        if not rows:
+            click.echo("No notifications")
+    if mark_read:
+        notifications.mark_read(session.actor)
+
+
+@click.group("outbox", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]))
+@click.pass_context
+def outbox_cmd(ctx: click.Context, as_json: bool, status: str | None) -> None:
+    """Deliveries: channel, recipient, status, attempts, last error (admins)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    session: Session = ctx.obj
+    rows = outbox.list_outbox(session.actor, status=status)
+    if as_json:
+        out_json([r.__dict__ for r in rows])
+        return
+    table(["id", "channel", "recipient", "status", "attempts", "last error"],
+          [[str(r.id), r.channel, r.recipient, r.status, str(r.attempts), r.last_error]
+           for r in rows])
+
+
+@outbox_cmd.command("retry")
+@click.argument("outbox_id", type=int, required=False)
+@pass_session
+def outbox_retry(session: Session, outbox_id: int | None) -> None:
+    """Queue failed deliveries again (one, or all failed ones)."""
+    count = outbox.retry(session.actor, outbox_id)
+    click.echo(f"{count} deliveries queued again")
