@@ -1,0 +1,209 @@
+"""Reminders and notifications are delivered exactly once, retried, never lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from icalendar import Calendar
+
+from crm_tui.db.models import utcnow
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import bookings, notifications, orders, outbox, settings
+from crm_tui.services.timezone import to_local
+from crm_tui.worker.run import WorkerOptions, run_once
+from tests.conftest import make_user
+from tests.notify.conftest import Gateway, SmtpServer
+
+
+def configure(admin: Actor, smtp: SmtpServer | None, gateway: Gateway | None) -> None:
+    """Turn on the channels that have a server."""
+    if smtp is not None:
+        settings.set_value(admin, "channels.email", "on")
+        settings.set_value(admin, "smtp.host", "127.0.0.1")
+        settings.set_value(admin, "smtp.port", str(smtp.port))
+        settings.set_value(admin, "smtp.from", "crm@example.test")
+    if gateway is not None:
+        settings.set_value(admin, "channels.sms", "on")
+        settings.set_value(admin, "sms.url", gateway.url)
+        settings.set_value(admin, "sms.headers", '{"Authorization": "Bearer t0k"}')
+
+
+def due_reminders(admin: Actor, count: int) -> tuple[Actor, list[int]]:
+    """anna with e-mail and phone, and ``count`` bookings whose reminders are due now."""
+    anna = make_user(admin, "anna", "view", "edit", "create", "assign",
+                     email="anna@example.test", phone="+46 70 123 45 67")
+    soon = (to_local(utcnow()) + dt.timedelta(minutes=10)).replace(tzinfo=None)
+    ids = []
+    for i in range(count):
+        serial = orders.create_order(anna, OrderInput(subject=f"Heat pump quote {i}",
+                                                      customer="Bergström Värme AB")).serial
+        ids.append(bookings.add_booking(anna, serial, soon, "phone", remind_before=15).id)
+    return anna, ids
+
+
+def worker_cmd(db_url: str, *args: str) -> list[str]:
+    """A real `crm-tui worker` process."""
+    return [sys.executable, "-m", "crm_tui", "--db", db_url, "worker", *args]
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20) -> bool:
+    """Poll a condition until it holds or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        threading.Event().wait(0.05)
+    return check()
+
+
+def test_two_workers_deliver_each_reminder_once_per_channel(
+        db_url: str, admin: Actor, smtp: SmtpServer, sms_gateway: Gateway) -> None:
+    configure(admin, smtp, sms_gateway)
+    anna, ids = due_reminders(admin, 12)
+    procs = [subprocess.Popen(worker_cmd(db_url, "--once"), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    state = [(r.channel, r.status, r.attempts, r.last_error) for r in outbox.list_outbox(admin)]
+    assert smtp.mailbox.wait_for(12), (len(smtp.mailbox.messages), state)
+    assert sms_gateway.wait_for(12), (len(sms_gateway.requests), state)
+    assert len(smtp.mailbox.messages) == 12
+    assert len(sms_gateway.requests) == 12
+    assert all(m["to"] == ["anna@example.test"] for m in smtp.mailbox.messages)
+    assert all(r["body"]["to"] == "+46 70 123 45 67" and r["auth"] == "Bearer t0k"
+               for r in sms_gateway.requests)
+    texts = sorted(r["body"]["text"] for r in sms_gateway.requests)
+    assert len(set(texts)) == 12  # twelve different reminders, none twice
+    inbox = notifications.list_notifications(anna)
+    assert sorted(n.kind for n in inbox) == ["reminder"] * 12
+    rows = outbox.list_outbox(admin)
+    assert {(r.channel, r.status) for r in rows} == {("inapp", "sent"), ("email", "sent"),
+                                                     ("sms", "sent")}
+    assert len(rows) == 36
+    assert run_once().reminders == 0  # nothing fires twice
+
+
+def test_worker_killed_between_claim_and_send(db_url: str, admin: Actor,
+                                              smtp: SmtpServer) -> None:
+    configure(admin, smtp, None)
+    due_reminders(admin, 1)
+    smtp.mailbox.hold = threading.Event()
+    first = subprocess.Popen(worker_cmd(db_url, "--interval", "0.2", "--lease", "1"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert smtp.mailbox.holding.wait(30), "the worker never reached the SMTP server"
+        [row] = [r for r in outbox.list_outbox(admin) if r.channel == "email"]
+        assert row.status == "sending" and row.attempts == 1  # claimed, not yet sent
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    smtp.mailbox.hold.set()  # the dead worker's session goes nowhere
+    second = subprocess.Popen(worker_cmd(db_url, "--interval", "0.2", "--lease", "1"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert smtp.mailbox.wait_for(1, timeout=30)
+        assert wait_until(lambda: [r.status for r in outbox.list_outbox(admin)
+                                   if r.channel == "email"] == ["sent"])
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert len(smtp.mailbox.messages) == 1
+    [row] = [r for r in outbox.list_outbox(admin) if r.channel == "email"]
+    assert row.attempts == 2 and row.sent_at is not None
+
+
+def test_smtp_down_retries_then_fails_then_retry_delivers(db_url: str, admin: Actor,
+                                                          smtp: SmtpServer) -> None:
+    configure(admin, smtp, None)
+    due_reminders(admin, 1)
+    smtp.stop()
+    options = WorkerOptions(max_attempts=3, backoff_seconds=0, timeout=5)
+    result = run_once(options)
+    assert (result.reminders, result.sent, result.retried, result.failed) == (1, 0, 2, 1)
+    [row] = outbox.list_outbox(admin, status="failed")
+    assert row.channel == "email" and row.attempts == 3
+    assert "SMTP 127.0.0.1" in row.last_error
+    assert outbox.list_outbox(admin, status="pending") == []
+    smtp.start()
+    assert run_once(options).sent == 0  # failed rows wait for a retry, never dropped
+    assert outbox.retry(admin) == 1
+    assert run_once(options).sent == 1
+    assert smtp.mailbox.wait_for(1) and len(smtp.mailbox.messages) == 1
+    mail = email.message_from_string(smtp.mailbox.messages[0]["data"], policy=email.policy.default)
+    assert mail["Subject"] == "[crm-tui] Reminder"
+    assert "Heat pump quote 0 (Bergström Värme AB)" in mail.get_content()
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [outbox.backoff(n, 30, 3600) for n in (1, 2, 3, 8, 20)] == [30, 60, 120, 3600,
+                                                                        3600]
+
+
+def test_channels_off_means_in_app_only(db_url: str, admin: Actor) -> None:
+    anna, _ = due_reminders(admin, 2)
+    assert run_once().reminders == 2
+    assert {r.channel for r in outbox.list_outbox(admin)} == {"inapp"}
+    assert len(notifications.list_notifications(anna)) == 2
+
+
+def test_assignment_notifies_the_assignee(db_url: str, admin: Actor, smtp: SmtpServer) -> None:
+    configure(admin, smtp, None)
+    anna = make_user(admin, "anna", "view", "edit", "create", "assign")
+    bob = make_user(admin, "bob", "view-assigned", email="bob@example.test")
+    serial = orders.create_order(anna, OrderInput(subject="Lift check", customer="Acme")).serial
+    orders.assign(anna, serial, ["bob"])
+    [note] = notifications.list_notifications(bob)
+    assert note.kind == "assigned" and note.order_serial == serial
+    assert run_once().sent == 1
+    assert smtp.mailbox.messages[0]["to"] == ["bob@example.test"]
+
+
+def test_ics_export_holds_each_booking_once_with_zone_and_alarm(db_url: str,
+                                                                admin: Actor) -> None:
+    settings.set_value(admin, "timezone", "Europe/Stockholm")
+    anna = make_user(admin, "anna", "view", "edit", "create")
+    serial = orders.create_order(anna, OrderInput(subject="Meet", customer="Acme")).serial
+    first = bookings.add_booking(anna, serial, "2027-06-01 10:00", "meeting", minutes=60,
+                                 remind_before=15)
+    bookings.add_booking(anna, serial, "2027-01-15 09:30", "phone", remind_before=1440)
+    done = bookings.add_booking(anna, serial, "2027-02-01 08:00", "email")
+    bookings.set_done(anna, done.id)
+    from crm_tui.services.calendar import export_ics
+
+    cal = Calendar.from_ical(export_ics(anna))
+    events = cal.walk("VEVENT")
+    assert sorted(str(e["uid"]) for e in events) == sorted(
+        {f"booking-{first.id}@crm-tui", f"booking-{first.id + 1}@crm-tui"})
+    summer = next(e for e in events if str(e["uid"]) == f"booking-{first.id}@crm-tui")
+    start = summer.decoded("dtstart")
+    assert start.utcoffset() == dt.timedelta(hours=2)  # CEST
+    assert (start.hour, start.minute) == (10, 0)
+    assert str(summer["dtstart"].params["TZID"]) == "Europe/Stockholm"
+    assert summer.decoded("dtend") - start == dt.timedelta(minutes=60)
+    [alarm] = summer.walk("VALARM")
+    assert alarm.decoded("trigger") == dt.timedelta(minutes=-15)
+    winter = next(e for e in events if e is not summer)
+    assert winter.decoded("dtstart").utcoffset() == dt.timedelta(hours=1)
+    assert winter.walk("VALARM")[0].decoded("trigger") == dt.timedelta(days=-1)
+    assert cal.walk("VTIMEZONE")
+
+
+@pytest.mark.parametrize("bad", [("smtp.port", "abc"), ("smtp.security", "tls13"),
+                                 ("sms.headers", "not json"), ("channels.sms", "maybe")])
+def test_bad_channel_settings_are_refused(db_url: str, admin: Actor,
+                                          bad: tuple[str, str]) -> None:
+    before = settings.get_all()
+    with pytest.raises(Exception, match="."):
+        settings.set_value(admin, *bad)
+    assert settings.get_all() == before
