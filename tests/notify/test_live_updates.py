@@ -1,0 +1,36 @@
+"""Changes by another process reach an open app within seconds (no restart)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import orders, users
+from crm_tui.tui.app import CrmApp
+from tests.conftest import make_user
+
+
+async def test_assignment_elsewhere_shows_in_open_app(db_url: str, admin: Actor) -> None:
+    make_user(admin, "anna", "view", "edit", "create", "assign")
+    bob = make_user(admin, "bob", "view-assigned", "create")
+    serial = orders.create_order(users.get_actor("anna"),
+                                 OrderInput(subject="Second heat pump", customer="Acme")).serial
+    # No polling: only the change watcher (data_version / LISTEN) can refresh this app.
+    app = CrmApp(db_url, bob, refresh_seconds=0, watch_changes=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        deadline = time.monotonic() + 10
+        while app._latest_notification is None and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert app.unread == 0
+        done = subprocess.run([sys.executable, "-m", "crm_tui", "--db", db_url, "--as", "anna",
+                               "co", "assign", str(serial), "bob"], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assigned_at = time.monotonic()
+        while app.unread == 0 and time.monotonic() - assigned_at < 10:
+            await pilot.pause(0.05)
+        assert app.unread == 1
+        toasts = [n.message for n in app._notifications]
+        assert any(f"assigned you contact order {serial}" in t for t in toasts), toasts
