@@ -10,6 +10,7 @@ from pathlib import Path
 from peewee import SqliteDatabase
 from playhouse.migrations import Runner
 
+from crm_tui.db import search
 from crm_tui.db.database import db
 from crm_tui.db.models import ALL_MODELS
 
@@ -47,6 +48,7 @@ def migrate() -> list[str]:
         if fresh:
             with db.atomic():
                 db.create_tables(ALL_MODELS)
+                search.install()
             return runner.up(fake=True)
         return runner.up()
 

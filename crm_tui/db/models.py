@@ -90,7 +90,7 @@ class Customer(BaseModel):
 
     id = AutoField()
     number = CharField(max_length=40, unique=True)
-    name = CharField(max_length=200)
+    name = CharField(max_length=200, index=True)
     name_key = CharField(max_length=200, index=True)
     address = CharField(max_length=300, default="")
     city = CharField(max_length=120, default="")
@@ -106,7 +106,7 @@ class Facility(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="facilities", on_delete="RESTRICT")
-    name = CharField(max_length=200)
+    name = CharField(max_length=200, index=True)
     name_key = CharField(max_length=200, index=True)
     address = CharField(max_length=300, default="")
     city = CharField(max_length=120, default="")
@@ -120,7 +120,7 @@ class ServiceObject(BaseModel):
     """A serviced thing (heat pump, boiler, lift...) at a facility or customer."""
 
     id = AutoField()
-    name = CharField(max_length=200)
+    name = CharField(max_length=200, index=True)
     customer = ForeignKeyField(Customer, null=True, backref="service_objects",
                                on_delete="RESTRICT")
     facility = ForeignKeyField(Facility, null=True, backref="service_objects",

@@ -9,7 +9,7 @@ from decimal import Decimal
 from peewee import Expression, Tuple, fn
 
 from crm_tui.db.models import ContactOrder, Customer, Facility, ServiceObject, Status
-from crm_tui.db.search import contains
+from crm_tui.db.search import matches
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.records import (
     Actor,
@@ -45,7 +45,8 @@ def _where(actor: Actor, criteria: OrderFilter) -> list[Expression]:
             raise ValidationError(f"Unknown status '{criteria.status}'", "status")
         clauses.append(ContactOrder.status == status.id)
     if criteria.customer and fold(criteria.customer):
-        clauses.append(contains(Customer.search_text, fold(criteria.customer)))
+        clauses.append(ContactOrder.customer.in_(
+            Customer.select(Customer.id).where(matches(Customer, fold(criteria.customer)))))
     if criteria.scheduled_from:
         clauses.append(ContactOrder.scheduled >= criteria.scheduled_from)
     if criteria.scheduled_to:
@@ -55,8 +56,8 @@ def _where(actor: Actor, criteria: OrderFilter) -> list[Expression]:
         raise ValidationError("The 'from' date is after the 'to' date", "scheduled_from")
     if criteria.text and fold(criteria.text):
         folded = fold(criteria.text)
-        clauses.append(contains(ContactOrder.search_text, folded)
-                       | contains(Customer.search_text, folded))
+        clauses.append(matches(ContactOrder, folded) | ContactOrder.customer.in_(
+            Customer.select(Customer.id).where(matches(Customer, folded))))
     if criteria.completed == Completed.EXCLUDE:
         clauses.append(ContactOrder.completed == False)  # noqa: E712
     elif criteria.completed == Completed.ONLY:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from peewee import JOIN, fn
 
 from crm_tui.db.models import Counter, Customer, Facility, ServiceObject
-from crm_tui.db.search import contains
+from crm_tui.db.search import matches
 from crm_tui.domain.errors import Candidate, NearDuplicate, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
@@ -320,7 +320,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
         if register in ("customers", "all"):
             query = Customer.select().order_by(Customer.name, Customer.id).limit(limit)
             if folded:
-                query = query.where(contains(Customer.search_text, folded))
+                query = query.where(matches(Customer, folded))
             hits += [SearchHit("customers", c.id, c.name,
                                " · ".join(x for x in (c.number, c.city, c.phone) if x), c.number)
                      for c in query]
@@ -328,7 +328,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
             query = (Facility.select(Facility, Customer.name.alias("customer_name"))
                      .join(Customer).order_by(Facility.name, Facility.id).limit(limit))
             if folded:
-                query = query.where(contains(Facility.search_text, folded))
+                query = query.where(matches(Facility, folded))
             hits += [SearchHit("facilities", f.id, f.name,
                                " · ".join(x for x in (f.customer.name, f.address, f.city) if x))
                      for f in query]
@@ -339,7 +339,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
                      .join(Facility, JOIN.LEFT_OUTER, on=ServiceObject.facility == Facility.id)
                      .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
             if folded:
-                query = query.where(contains(ServiceObject.search_text, folded))
+                query = query.where(matches(ServiceObject, folded))
             hits += [SearchHit("service-objects", s.id, s.name, " · ".join(
                 x for x in (s.model, s.serial_number,
                             s.customer.name if s.customer_id else None) if x), s.serial_number)

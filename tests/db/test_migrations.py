@@ -6,7 +6,8 @@ from playhouse.migrations import Runner
 
 from crm_tui.db import migrate as m
 from crm_tui.db.database import close_database, db, init_database
-from crm_tui.db.models import ALL_MODELS
+from crm_tui.db.models import ALL_MODELS, Customer
+from crm_tui.db.search import matches
 
 
 def _columns(table: str) -> list[str]:
@@ -37,9 +38,15 @@ def test_old_database_upgrades_step_by_step(db_url: str) -> None:
                        " active, permissions, created_at) VALUES ('old', '', '', '', %s, %s,"
                        " '', '2020-01-01 00:00:00')".replace("%s", db.param), (True, True))
     assert "preferences" not in _columns("user")
-    assert m.pending() == ["0002_user_preferences"]
-    assert m.migrate() == ["0002_user_preferences"]
+    assert m.pending() == ["0002_user_preferences", "0003_search_index"]
+    assert m.migrate() == ["0002_user_preferences", "0003_search_index"]
     assert "preferences" in _columns("user")
+    with db.connection_context():
+        db.execute_sql("INSERT INTO customer (number, name, name_key, address, city, phone, "
+                       "email, search_text, created_at, version) VALUES ('7', 'Öberg', 'oberg',"
+                       " '', '', '', '', 'oberg | 7', '2020-01-01 00:00:00', 1)")
+        found = list(Customer.select(Customer.name).where(matches(Customer, "ober")).tuples())
+    assert found == [("Öberg",)]  # the index (trigger or GIN) covers rows written after
     with db.connection_context():
         row = db.execute_sql("SELECT username, preferences FROM \"user\"").fetchone()
     assert row == ("old", "{}")
