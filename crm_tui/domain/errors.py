@@ -9,6 +9,13 @@ from dataclasses import dataclass
 class CrmError(Exception):
     """Base of every error a user can cause; str() is one readable line."""
 
+    def __str__(self) -> str:
+        """One line, with control characters from user input made visible."""
+        from crm_tui.domain.text import printable
+
+        text = super().__str__()
+        return printable(text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", " "))
+
 
 class NotFound(CrmError):
     """The thing asked for does not exist (or the user may not see it)."""

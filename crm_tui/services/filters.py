@@ -61,6 +61,7 @@ def save_default(actor: Actor, criteria: OrderFilter) -> SavedFilterInfo:
 def get_default(actor: Actor) -> OrderFilter | None:
     """The user's default filter, if saved."""
     with reading():
+        actor = fresh(actor)
         row = SavedFilter.get_or_none((SavedFilter.user == actor.id)
                                       & (SavedFilter.is_default == True))  # noqa: E712
         return from_json(row.criteria) if row else None
@@ -83,6 +84,7 @@ def save_favorite(actor: Actor, name: str, criteria: OrderFilter) -> SavedFilter
 def favorites(actor: Actor) -> list[SavedFilterInfo]:
     """The user's favourite filters by name."""
     with reading():
+        actor = fresh(actor)
         return [_info(r) for r in SavedFilter.select().where(
             (SavedFilter.user == actor.id) & (SavedFilter.is_favorite == True))  # noqa: E712
             .order_by(SavedFilter.name)]
@@ -91,6 +93,7 @@ def favorites(actor: Actor) -> list[SavedFilterInfo]:
 def delete_favorite(actor: Actor, name: str) -> None:
     """Forget a favourite filter."""
     with writing():
+        actor = fresh(actor)
         deleted = SavedFilter.delete().where((SavedFilter.user == actor.id)
                                              & (SavedFilter.name == name)).execute()
     if not deleted:

@@ -49,6 +49,7 @@ def list_notifications(actor: Actor, *, include_read: bool = False,
 def unread_count(actor: Actor) -> int:
     """How many unread notifications the acting user has."""
     with reading():
+        actor = fresh(actor)
         return (Notification.select().where((Notification.user == actor.id)
                                             & Notification.read_at.is_null()).count())
 

@@ -10,7 +10,7 @@ from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, Todo, TodoItem
 from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
 from crm_tui.services.bookings import booking_info
-from crm_tui.services.timezone import local_now, to_utc
+from crm_tui.services.timezone import local_now, to_utc, zone
 
 
 def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None = None,
@@ -22,7 +22,7 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
         user = get_user_row(username) if username else User.get_by_id(actor.id)
         if user.id != actor.id and not actor.has(Perm.VIEW):
             raise PermissionDenied(f"{actor.username} may not see the to-do of {user.username}")
-        local = now or local_now()
+        local = now.astimezone(zone()) if now and now.tzinfo else (now or local_now())
         start_of_day = to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
         tomorrow = to_utc((local + dt.timedelta(days=1)).replace(
             hour=0, minute=0, second=0, microsecond=0))

@@ -98,9 +98,11 @@ def to_rows(orders: Iterable[ContactOrder]) -> list[OrderRow]:
         service_object=o.service_object_name,
         contact=Contact(o.contact_name, o.contact_phone, o.contact_email),
         status=o.status_name,
-        scheduled=o.scheduled, hours=Decimal(o.hours), assignees=assigned.get(o.id, ()),
+        scheduled=o.scheduled, hours=Decimal(o.hours).quantize(Decimal("0.01")),
+        assignees=assigned.get(o.id, ()),
         completed=bool(o.completed),
-        completed_at=to_local(o.completed_at) if o.completed_at else None, sort_date=o.sort_date,
+        completed_at=to_local(o.completed_at) if o.completed_at else None,
+        sort_date=o.sort_date,
     ) for o in orders]
 
 
