@@ -1,0 +1,150 @@
+"""Admin: statuses, settings (validated, secrets masked), users and their permissions."""
+
+from __future__ import annotations
+
+from crm_tui.domain.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import orders, settings, setup, statuses, users
+from tests.conftest import make_user
+from tests.services.helpers import audit_events, loads, new_order, refused
+
+
+def names(include_inactive: bool = True) -> list[str]:
+    """Status names in the admin's order."""
+    return [s.name for s in statuses.list_statuses(include_inactive=include_inactive)]
+
+
+def test_statuses_add_rename_move_deactivate_and_delete(admin: Actor) -> None:
+    """The status list is edited by admins; statuses in use are never lost."""
+    assert names() == list(setup.DEFAULT_STATUSES)
+    added = statuses.add_status(admin, "Quoted")
+    assert (added.name, added.position, added.active) == ("Quoted", 7, True)
+    refused(lambda: statuses.add_status(admin, "quoted"), ValidationError,
+            match=("already exists",))
+    refused(lambda: statuses.add_status(admin, "  "), ValidationError, match=("empty",))
+    refused(lambda: statuses.add_status(admin, "x" * 81), ValidationError, match=("80",))
+
+    serial = new_order(admin, "Uses Quoted", status="quoted")  # names are case-insensitive
+    assert orders.get_order(admin, serial).row.status == "Quoted"
+    statuses.rename_status(admin, "Quoted", "Offer sent")
+    assert orders.get_order(admin, serial).row.status == "Offer sent"
+    refused(lambda: statuses.rename_status(admin, "Offer sent", "won"), ValidationError,
+            match=("already exists",))
+    refused(lambda: statuses.rename_status(admin, "Nope", "Other"), NotFound, match=("Nope",))
+
+    statuses.move_status(admin, "Offer sent", 1)
+    assert names() == ["Offer sent", *setup.DEFAULT_STATUSES]
+    assert [s.position for s in statuses.list_statuses()] == list(range(1, 8))
+    statuses.move_status(admin, "Won", 7)
+    assert names()[-1] == "Won"
+    refused(lambda: statuses.move_status(admin, "Won", 0), ValidationError, match=("position",))
+    refused(lambda: statuses.move_status(admin, "Won", 9), ValidationError, match=("position",))
+
+    # New orders get the first active status; a deactivated one is refused for new orders.
+    assert orders.get_order(admin, new_order(admin, "Default status")).row.status == (
+        "Offer sent")
+    statuses.set_status_active(admin, "Offer sent", False)
+    assert "Offer sent" not in names(include_inactive=False)
+    assert orders.get_order(admin, new_order(admin, "Default again")).row.status == "New lead"
+    refused(lambda: new_order(admin, "x", status="Offer sent"), ValidationError,
+            match=("deactivated",))
+    other = new_order(admin, "Other")
+    refused(lambda: orders.edit_order(admin, other, OrderInput(status="Offer sent")),
+            ValidationError, match=("deactivated",))
+    # ...but the order that has it keeps it, also through edits.
+    kept = orders.edit_order(admin, serial, OrderInput(subject="Still quoted"))
+    assert kept.row.status == "Offer sent"
+    assert orders.edit_order(admin, serial, OrderInput(status="Offer sent", hours="1")
+                             ).row.status == "Offer sent"
+    assert {s.name: s.in_use for s in statuses.list_statuses()}["Offer sent"] == 2
+
+    refused(lambda: statuses.delete_status(admin, "Offer sent"), ValidationError,
+            match=("deactivate",))
+    statuses.delete_status(admin, "Lost")
+    assert "Lost" not in names()
+    assert [s.position for s in statuses.list_statuses()] == list(range(1, 7))
+    statuses.set_status_active(admin, "Offer sent", True)
+    assert orders.get_order(admin, new_order(admin, "y", status="Offer sent")).row.status == (
+        "Offer sent")
+    assert [e.action for e in audit_events("status")] == [
+        "status.add", "status.rename", "status.move", "status.move", "status.active",
+        "status.delete", "status.active"]
+
+
+def test_settings_are_validated_and_secrets_masked(admin: Actor) -> None:
+    """Known keys only, each value parsed; secrets never shown by get_all() or the audit."""
+    assert settings.get_all() == {k: spec.default for k, spec in settings.SPECS.items()}
+    assert settings.get("list_sort") == "scheduled"
+    assert settings.set_value(admin, "list_sort", " Serial ") == "serial"
+    assert settings.get("list_sort") == "serial"
+    assert settings.set_value(admin, "channels.email", "on") is True
+    assert settings.set_value(admin, "smtp.port", "587") == 587
+    assert settings.set_value(admin, "timezone", "Europe/Stockholm") == "Europe/Stockholm"
+    assert settings.set_value(admin, "sms.method", "get") == "GET"
+
+    bad = [("list_sort", "random"), ("smtp.port", "abc"), ("smtp.port", "70000"),
+           ("timezone", "Mars/Olympus_Mons"), ("channels.email", "maybe"),
+           ("documents.max_mb", "0"), ("documents.max_mb", "lots"), ("smtp.security", "tls1"),
+           ("sms.headers", "[1, 2]"), ("sms.headers", "{not json"), ("no.such.key", "1")]
+    for key, value in bad:
+        refused(lambda k=key, v=value: settings.set_value(admin, k, v), ValidationError)
+    assert settings.get("list_sort") == "serial" and settings.get("smtp.port") == 587
+
+    settings.set_value(admin, "smtp.password", "hunter2")
+    settings.set_value(admin, "sms.headers", '{"Authorization": "Bearer s3cret"}')
+    shown = settings.get_all()
+    assert set(shown) == set(settings.SPECS)
+    assert shown["smtp.password"] == shown["sms.headers"] == settings.SECRET
+    assert shown["smtp.port"] == 587 and shown["channels.email"] is True
+    revealed = settings.get_all(reveal=True)
+    assert revealed["smtp.password"] == "hunter2"
+    assert "s3cret" in revealed["sms.headers"]
+    trail = " ".join(e.before + e.after for e in audit_events("setting"))
+    assert "hunter2" not in trail and "s3cret" not in trail
+    [sort_event] = audit_events("setting", "list_sort")
+    assert (sort_event.actor, loads(sort_event.before), loads(sort_event.after)) == (
+        "eva", {"value": "scheduled"}, {"value": "serial"})
+
+
+def test_users_add_list_and_change_permissions(admin: Actor) -> None:
+    """Admins add users and replace their permission sets; bad input changes nothing."""
+    dave = users.add_user(admin, "dave", display_name="Dave Berg", email="dave@example.com",
+                          phone="070-123 45 67", perms=["edit", "view"])
+    assert (dave.username, dave.display_name, dave.email, dave.is_admin, dave.active) == (
+        "dave", "Dave Berg", "dave@example.com", False, True)
+    assert dave.perms == ("view", "edit")
+    make_user(admin, "anna", "view-assigned,assign-self")
+    listed = {u.username: u for u in users.list_users(admin)}
+    assert list(listed) == ["anna", "dave", "eva"]
+    assert listed["anna"].perms == ("view-assigned", "assign-self")
+    assert listed["eva"].is_admin
+
+    assert users.set_perms(admin, "dave", ["create"]).perms == ("create",)
+    actor = users.get_actor("dave")
+    assert actor.perms == frozenset({"create"}) and not actor.has("view")
+    assert users.set_perms(admin, "dave", ["delete-files"], is_admin=True).is_admin
+    assert users.get_actor("dave").has("edit")  # admins hold every permission
+
+    refused(lambda: users.set_perms(admin, "dave", ["view", "fly"]), ValidationError,
+            match=("fly",))
+    refused(lambda: users.set_perms(admin, "ghost", ["view"]), NotFound, match=("ghost",))
+    refused(lambda: users.add_user(admin, "dave"), ValidationError, match=("already exists",))
+    refused(lambda: users.add_user(admin, "Bad Name"), ValidationError, match=("username",))
+    refused(lambda: users.add_user(admin, "erin", email="erin-at-home"), ValidationError,
+            match=("e-mail",))
+    refused(lambda: users.add_user(None, "mallory", is_admin=True), PermissionDenied)
+    refused(lambda: users.set_perms(admin, "eva", [], is_admin=False), ValidationError,
+            match=("own admin",))
+    refused(lambda: users.set_active(admin, "eva", False), ValidationError,
+            match=("yourself",))
+
+    users.set_active(admin, "anna", False)
+    assert not {u.username: u for u in users.list_users(admin)}["anna"].active
+    refused(lambda: users.get_actor("anna"), PermissionDenied, match=("deactivated",))
+    users.set_active(admin, "anna", True)
+    anna = users.get_actor("anna")
+    assert users.update_profile(anna, "anna", email="anna@example.com").email == (
+        "anna@example.com")
+    assert [(e.action, e.entity_id) for e in audit_events("user")][-5:] == [
+        ("user.perms", "dave"), ("user.perms", "dave"), ("user.active", "anna"),
+        ("user.active", "anna"), ("user.edit", "anna")]
