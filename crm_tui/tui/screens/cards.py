@@ -1,0 +1,412 @@
+"""Register cards: customer (editable), facility and service object, with their orders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
+
+from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.records import (
+    CustomerCard,
+    CustomerInfo,
+    FacilityInfo,
+    OrderInput,
+    OrderRow,
+    ServiceObjectInfo,
+)
+from crm_tui.domain.text import printable
+from crm_tui.services import order_list, registers
+from crm_tui.tui.screens.base import CrmScreen
+from crm_tui.tui.widgets.order_table import OrderTable
+from crm_tui.tui.widgets.picker import plain
+from crm_tui.tui.work import call_service
+
+CUSTOMER_FIELDS = (("name", "Name"), ("number", "Number"), ("address", "Address"),
+                   ("city", "City"), ("phone", "Phone"), ("email", "E-mail"))
+CARD_CSS = """
+{name} #card-title {{ text-style: bold; padding: 0 1; height: 1; }}
+{name} #card-info {{ padding: 0 1; height: auto; color: $text-muted; }}
+{name} TabbedContent {{ height: 1fr; }}
+{name} TabPane {{ padding: 0; }}
+{name} .card-empty {{ padding: 1 2; color: $text-muted; }}
+{name} .field-row {{ height: 1; margin: 0 1 1 1; }}
+{name} .field-row Label {{ width: 10; }}
+{name} .field-row Input {{ width: 1fr; }}
+{name} #details-error {{ color: $error; padding: 0 1; height: auto; }}
+"""
+
+
+def join(*parts: str | None) -> str:
+    """Non-empty parts joined with a middle dot."""
+    return " · ".join(p for p in parts if p)
+
+
+class CardScreen(CrmScreen):
+    """Shared parts of the cards: title, info line, tabs, an orders table."""
+
+    SECTION = "Card"
+    AUTO_FOCUS = "#orders-table"
+    BINDINGS = [
+        Binding("ctrl+n,a", "add_order", "Add order", show=True),
+        Binding("o", "tab('orders')", "Orders", show=False),
+        Binding("f5", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded = False
+        self.orders: list[OrderRow] = []
+
+    def compose_body(self) -> Iterable[Widget]:
+        """Title, info and the card's tabs."""
+        yield Static(Text("Loading…"), id="card-title")
+        yield Static(id="card-info")
+        with TabbedContent(id="card-tabs"):
+            yield from self.compose_tabs()
+
+    def compose_tabs(self) -> Iterable[Widget]:
+        """The card's tab panes (the orders pane comes first)."""
+        with TabPane("Orders", id="orders"):
+            yield OrderTable(id="orders-table")
+            yield Static(classes="card-empty", id="orders-empty")
+
+    def table(self, table_id: str) -> DataTable[Text]:
+        """A row-cursor table."""
+        return DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        """Columns, then load."""
+        self.setup_tables()
+        self.action_reload()
+
+    def setup_tables(self) -> None:
+        """Columns of the card's other tables."""
+
+    def on_screen_resume(self) -> None:
+        """Reload when coming back from an order or another card."""
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Someone changed the data: load the card again."""
+        if self.loaded:
+            self.action_reload()
+
+    def action_reload(self) -> None:
+        """Load the card from the database."""
+        call_service(self, self.fetch, done=self._loaded, failed=self._failed, group="card")
+
+    def fetch(self) -> Any:
+        """Read everything the card shows (runs in a worker thread)."""
+        raise NotImplementedError
+
+    def _loaded(self, data: Any) -> None:
+        self.loaded = True
+        self.show(data)
+
+    def show(self, data: Any) -> None:
+        """Fill the card."""
+        raise NotImplementedError
+
+    def _failed(self, exc: CrmError) -> None:
+        self.query_one("#card-title", Static).update(Text("Could not open the card"))
+        self.query_one("#card-info", Static).update(plain(str(exc), style="bold red"))
+
+    def set_title(self, title: Text, info: Text) -> None:
+        """The card's heading and its info line."""
+        self.query_one("#card-title", Static).update(title)
+        self.query_one("#card-info", Static).update(info)
+
+    def show_orders(self, rows: Sequence[OrderRow], limit: int = 500) -> None:
+        """Fill the orders table: open ones first, completed after in dark blue."""
+        self.orders = list(rows)
+        table = self.query_one("#orders-table", OrderTable)
+        table.set_orders(self.orders)
+        table.display = bool(self.orders)
+        open_count = sum(not r.completed for r in self.orders)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("orders").label = f"Orders {len(self.orders)}"
+        empty = self.query_one("#orders-empty", Static)
+        if not self.orders:
+            empty.update(Text("No contact orders yet. Press a (or ctrl+n) to add one."))
+        elif len(self.orders) >= limit:
+            empty.update(Text(f"Showing the first {limit}; use the order list filter for "
+                              "the rest.", style="dim"))
+        else:
+            empty.update(Text(f"{open_count} open, {len(self.orders) - open_count} "
+                              "completed (dark blue).", style="dim"))
+
+    def fill(self, table_id: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> int:
+        """Replace a table's rows; returns how many."""
+        table = self.query_one(f"#{table_id}", DataTable)
+        table.clear()
+        count = 0
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+            count += 1
+        return count
+
+    def action_tab(self, pane: str) -> None:
+        """Show a tab and focus its table."""
+        tabs = self.query_one(TabbedContent)
+        tabs.active = pane
+        tables = tabs.get_pane(pane).query(DataTable)
+        if tables:
+            tables.first().focus()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value or ""
+        opener = self.openers().get(event.data_table.id or "")
+        if opener is not None and key:
+            opener(int(key))
+
+    @on(OrderTable.OrderChosen)
+    def _order_chosen(self, event: OrderTable.OrderChosen) -> None:
+        self.crm.open_order(event.serial)
+
+    def openers(self) -> dict[str, Callable[[int], None]]:
+        """What Enter does in each register table, by table id."""
+        return {}
+
+    def prefill(self) -> OrderInput | None:
+        """What a new order from this card knows."""
+        raise NotImplementedError
+
+    def action_add_order(self) -> None:
+        """New contact order pre-filled from this card."""
+        prefill = self.prefill()
+        if prefill is not None:
+            self.crm.open_order(None, prefill=prefill)
+
+
+class CustomerCardScreen(CardScreen):
+    """A customer: details (editable), facilities, service objects and all its orders."""
+
+    SECTION = "Customer"
+    DEFAULT_CSS = CARD_CSS.format(name="CustomerCardScreen")
+    BINDINGS = [
+        Binding("f", "tab('facilities')", "Facilities", show=False),
+        Binding("s", "tab('objects')", "Service objects", show=False),
+        Binding("e", "edit", "Edit details", show=True),
+        Binding("ctrl+s", "save_details", "Save details", show=True),
+    ]
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.customer: CustomerInfo | None = None
+
+    def compose_tabs(self) -> Iterable[Widget]:
+        """Orders, facilities, service objects, details."""
+        yield from super().compose_tabs()
+        with TabPane("Facilities", id="facilities"):
+            yield self.table("facilities-table")
+        with TabPane("Service objects", id="objects"):
+            yield self.table("objects-table")
+        with TabPane("Details", id="details"), Vertical():
+            for key, label in CUSTOMER_FIELDS:
+                with Horizontal(classes="field-row"):
+                    yield Label(label)
+                    yield Input(id=f"c-{key}", compact=True)
+            yield Static(id="details-error")
+            yield Static(Text("ctrl+s saves the details", style="dim"), classes="card-empty")
+
+    def setup_tables(self) -> None:
+        """Facility and service-object columns."""
+        facilities = self.query_one("#facilities-table", DataTable)
+        facilities.add_columns("Facility", "Address", "City")
+        objects = self.query_one("#objects-table", DataTable)
+        objects.add_columns("Service object", "Model", "Serial no.", "Facility")
+
+    def fetch(self) -> CustomerCard:
+        """The customer card from the services."""
+        return order_list.customer_card(self.crm.actor, self.customer_id)
+
+    def show(self, data: CustomerCard) -> None:
+        """Details, facilities, service objects and orders."""
+        c = data.customer
+        self.customer = c
+        title = plain(c.name, style="bold")
+        title.append(f"  ·  customer {c.number}", style="dim")
+        self.set_title(title, plain(join(c.address, c.city, c.phone, c.email)))
+        for key, _label in CUSTOMER_FIELDS:
+            self.query_one(f"#c-{key}", Input).value = printable(getattr(c, key))
+        self.query_one("#details-error", Static).update("")
+        count = self.fill("facilities-table", ((str(f.id), (
+            plain(f.name), plain(f.address), plain(f.city))) for f in data.facilities))
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("facilities").label = f"Facilities {count}"
+        count = self.fill("objects-table", ((str(s.id), (
+            plain(s.name), plain(s.model), plain(s.serial_number), plain(s.facility_name)))
+            for s in data.service_objects))
+        tabs.get_tab("objects").label = f"Service objects {count}"
+        self.show_orders(data.orders)
+
+    def openers(self) -> dict[str, Callable[[int], None]]:
+        """Orders open the form, facilities and objects their cards."""
+        return super().openers() | {"facilities-table": self.crm.open_facility,
+                                    "objects-table": self.crm.open_service_object}
+
+    def prefill(self) -> OrderInput | None:
+        """The customer."""
+        return OrderInput(customer_id=self.customer_id)
+
+    def action_edit(self) -> None:
+        """Edit the details in place."""
+        self.query_one(TabbedContent).active = "details"
+        self.query_one("#c-name", Input).focus()
+
+    def changes(self) -> dict[str, str]:
+        """Details edited but not saved."""
+        if self.customer is None:
+            return {}
+        return {key: self.query_one(f"#c-{key}", Input).value.strip()
+                for key, _label in CUSTOMER_FIELDS
+                if self.query_one(f"#c-{key}", Input).value.strip()
+                != printable(getattr(self.customer, key))}
+
+    def action_save_details(self) -> None:
+        """Save the edited details (refused if someone changed them meanwhile)."""
+        changes = self.changes()
+        if self.customer is None or not changes:
+            self.notify("No changes to the details to save")
+            return
+        call_service(self, registers.edit_customer, self.crm.actor, self.customer_id,
+                     base_version=self.customer.version, **changes,
+                     done=self._saved, failed=self._save_failed, group="save")
+
+    def _saved(self, customer: CustomerInfo) -> None:
+        self.notify(plain(f"Saved {customer.name}").plain, markup=False)
+        self.action_reload()
+
+    def _save_failed(self, exc: CrmError) -> None:
+        self.query_one("#details-error", Static).update(plain(str(exc)))
+        if isinstance(exc, ValidationError) and exc.field:
+            for widget in self.query(f"#c-{exc.field}"):
+                widget.focus()
+        self.notify(plain(str(exc)).plain, title="Not saved", severity="error", markup=False)
+
+
+class FacilityCardScreen(CardScreen):
+    """A facility: where it is, its service objects and its orders."""
+
+    SECTION = "Facility"
+    DEFAULT_CSS = CARD_CSS.format(name="FacilityCardScreen")
+    BINDINGS = [
+        Binding("s", "tab('objects')", "Service objects", show=False),
+        Binding("c", "customer", "Customer", show=True),
+    ]
+
+    def __init__(self, facility_id: int) -> None:
+        super().__init__()
+        self.facility_id = facility_id
+        self.facility: FacilityInfo | None = None
+
+    def compose_tabs(self) -> Iterable[Widget]:
+        """Orders and service objects."""
+        yield from super().compose_tabs()
+        with TabPane("Service objects", id="objects"):
+            yield self.table("objects-table")
+
+    def setup_tables(self) -> None:
+        """Service-object columns."""
+        self.query_one("#objects-table", DataTable).add_columns(
+            "Service object", "Model", "Serial no.")
+
+    def fetch(self) -> tuple[FacilityInfo, list[ServiceObjectInfo], list[OrderRow]]:
+        """The facility, its objects and orders."""
+        actor = self.crm.actor
+        facility = registers.get_facility(actor, self.facility_id)
+        card = order_list.customer_card(actor, facility.customer_id, order_limit=1)
+        objects = [s for s in card.service_objects if s.facility_id == self.facility_id]
+        return facility, objects, order_list.orders_of(actor, facility_id=self.facility_id)
+
+    def show(self, data: tuple[FacilityInfo, list[ServiceObjectInfo], list[OrderRow]]) -> None:
+        """Fill the card."""
+        facility, objects, orders = data
+        self.facility = facility
+        title = plain(facility.name, style="bold")
+        title.append("  ·  facility of ", style="dim")
+        title.append_text(plain(facility.customer_name))
+        coords = (f"{facility.latitude:.5f}, {facility.longitude:.5f}"
+                  if facility.latitude is not None and facility.longitude is not None else "")
+        self.set_title(title, plain(join(facility.address, facility.city, coords)))
+        count = self.fill("objects-table", ((str(s.id), (
+            plain(s.name), plain(s.model), plain(s.serial_number))) for s in objects))
+        self.query_one(TabbedContent).get_tab("objects").label = f"Service objects {count}"
+        self.show_orders(orders)
+
+    def openers(self) -> dict[str, Callable[[int], None]]:
+        """Orders open the form, objects their cards."""
+        return super().openers() | {"objects-table": self.crm.open_service_object}
+
+    def prefill(self) -> OrderInput | None:
+        """Customer and facility."""
+        if self.facility is None:
+            return None
+        return OrderInput(customer_id=self.facility.customer_id, facility_id=self.facility_id)
+
+    def action_customer(self) -> None:
+        """Open the customer's card."""
+        if self.facility is not None:
+            self.crm.open_customer(self.facility.customer_id)
+
+
+class ServiceObjectCardScreen(CardScreen):
+    """A service object: model, serial number, where it is, and its orders."""
+
+    SECTION = "Service object"
+    DEFAULT_CSS = CARD_CSS.format(name="ServiceObjectCardScreen")
+    BINDINGS = [
+        Binding("c", "customer", "Customer", show=True),
+        Binding("f", "facility", "Facility", show=True),
+    ]
+
+    def __init__(self, object_id: int) -> None:
+        super().__init__()
+        self.object_id = object_id
+        self.obj: ServiceObjectInfo | None = None
+
+    def fetch(self) -> tuple[ServiceObjectInfo, list[OrderRow]]:
+        """The object and its orders."""
+        actor = self.crm.actor
+        return (registers.get_service_object(actor, self.object_id),
+                order_list.orders_of(actor, service_object_id=self.object_id))
+
+    def show(self, data: tuple[ServiceObjectInfo, list[OrderRow]]) -> None:
+        """Fill the card."""
+        obj, orders = data
+        self.obj = obj
+        title = plain(obj.name, style="bold")
+        title.append("  ·  service object", style="dim")
+        where = join(obj.facility_name, obj.customer_name)
+        self.set_title(title, plain(join(
+            f"model {obj.model}" if obj.model else "",
+            f"serial {obj.serial_number}" if obj.serial_number else "", where)))
+        self.show_orders(orders)
+
+    def prefill(self) -> OrderInput | None:
+        """Customer, facility and the object."""
+        if self.obj is None:
+            return None
+        return OrderInput(customer_id=self.obj.customer_id, facility_id=self.obj.facility_id,
+                          service_object_id=self.object_id)
+
+    def action_customer(self) -> None:
+        """Open the customer's card."""
+        if self.obj is not None and self.obj.customer_id is not None:
+            self.crm.open_customer(self.obj.customer_id)
+
+    def action_facility(self) -> None:
+        """Open the facility's card."""
+        if self.obj is None or self.obj.facility_id is None:
+            self.notify("This service object is not at a facility")
+            return
+        self.crm.open_facility(self.obj.facility_id)

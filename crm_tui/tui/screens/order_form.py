@@ -1,0 +1,387 @@
+"""The contact-order form: fields with pickers, notes, save/complete/delete/book."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.events import Resize
+from textual.widget import Widget
+from textual.widgets import Static
+
+from crm_tui.domain.errors import (
+    Candidate,
+    ConflictError,
+    CrmError,
+    NearDuplicate,
+    ValidationError,
+)
+from crm_tui.domain.permissions import Perm
+from crm_tui.domain.records import OrderDetail, OrderInput
+from crm_tui.services import orders
+from crm_tui.tui.order_form_model import (
+    ORDER,
+    FormData,
+    FormValues,
+    changed_fields,
+    fetch_form_data,
+    order_input,
+    values_of,
+)
+from crm_tui.tui.screens.base import CrmScreen
+from crm_tui.tui.screens.dialogs import (
+    ConfirmDialog,
+    ConflictDialog,
+    DuplicateChoice,
+    NearDuplicateDialog,
+)
+from crm_tui.tui.widgets.notes import NotesPanel
+from crm_tui.tui.widgets.order_fields import OrderFields
+from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
+from crm_tui.tui.widgets.picker import Picker, PickItem, plain
+from crm_tui.tui.work import call_service
+
+NARROW_BELOW = 110
+
+
+class OrderFormScreen(CrmScreen):
+    """One contact order: its fields, notes and bookings. ctrl+s saves."""
+
+    SECTION = "Contact order"
+    AUTO_FOCUS = None  # focus goes to the right field once the order has loaded
+    DEFAULT_CSS = """
+    OrderFormScreen #form-title { height: auto; padding: 0 1; text-style: bold; }
+    OrderFormScreen #body { layout: horizontal; height: 1fr; }
+    OrderFormScreen #fields { width: 1fr; height: 1fr; padding: 0 1; }
+    OrderFormScreen #notes { width: 1fr; height: 1fr; padding: 0 1; }
+    OrderFormScreen.narrow #body { layout: vertical; }
+    OrderFormScreen.narrow #fields { height: auto; }
+    OrderFormScreen.narrow #notes { height: auto; margin: 1 0 0 0; }
+    OrderFormScreen.narrow #notes > #timeline { height: auto; max-height: 14; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", show=True),
+        Binding("ctrl+o", "add_note", "Add note", show=True),
+        Binding("ctrl+b", "booking", "Book", show=True),
+        Binding("ctrl+t", "complete", "Complete", show=True),
+        Binding("ctrl+t", "reopen", "Reopen", show=True),
+        Binding("f8", "delete", "Delete", show=True),
+        Binding("f9", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, serial: int | None, *, prefill: OrderInput | None = None) -> None:
+        super().__init__()
+        self.serial = serial
+        self.prefill = prefill
+        self.detail: OrderDetail | None = None
+        self.loaded_values = FormValues()
+        self.ready = False
+        self.busy = False
+        self.on_duplicate = "ask"
+        self._retry: Callable[[int], None] | None = None
+        self._after_save: Callable[[], None] | None = None
+
+    # Layout -----------------------------------------------------------------
+
+    def compose_body(self) -> Iterable[Widget]:
+        """Title line, the fields, the notes (beside them when wide, below when narrow)."""
+        self.set_class(self.app.size.width < NARROW_BELOW, "narrow")  # before children: cheap
+        yield Static(Text("Loading…"), id="form-title")
+        with VerticalScroll(id="body", can_focus=False):
+            yield OrderFields(id="fields")
+            yield NotesPanel(id="notes")
+
+    @property
+    def fields(self) -> OrderFields:
+        """The order's fields."""
+        return self.query_one("#fields", OrderFields)
+
+    @property
+    def notes(self) -> NotesPanel:
+        """The note timeline and editor."""
+        return self.query_one("#notes", NotesPanel)
+
+    def picker(self, name: str) -> Picker:
+        """The customer, facility or service-object picker."""
+        return self.fields.picker(name)
+
+    def on_resize(self, event: Resize) -> None:
+        """Notes beside the fields on wide terminals, below them on narrow ones."""
+        self.set_class(event.size.width < NARROW_BELOW, "narrow")
+
+    def on_mount(self) -> None:
+        """Load statuses, users, the order (or the pre-filled links)."""
+        self.action_reload()
+
+    # Loading ----------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        """Load the order again from the database (unsaved field edits are dropped)."""
+        call_service(self, fetch_form_data, self.crm.actor, self.serial, self.prefill,
+                     done=self._loaded, failed=self._load_failed, group="load")
+
+    def _load_failed(self, exc: CrmError) -> None:
+        self.query_one("#form-title", Static).update(
+            plain(f"Could not open the order: {exc}", style="bold red"))
+
+    def _loaded(self, data: FormData) -> None:
+        self.fields.statuses, self.fields.users = data.statuses, data.users
+        if data.detail is not None:
+            self.apply_detail(data.detail, focus_follows=True)
+            self.notes.editor.focus()
+        else:
+            self.fields.show_new(self.prefill or OrderInput(), data.links)
+            self.notes.serial = None
+            self._show_title()
+            self.fields.show_bookings((), saved=False)
+            self.loaded_values = self.fields.values()
+            self.query_one("#subject").focus()
+        self.ready = True
+
+    def apply_detail(self, detail: OrderDetail, *, focus_follows: bool = False) -> None:
+        """Show a saved order; it becomes the base of the next save."""
+        bindings_change = not focus_follows and (
+            self.detail is None or self.detail.row.completed != detail.row.completed)
+        self.detail, self.serial, self.prefill = detail, detail.serial, None
+        values = values_of(detail)
+        self.fields.show(values)
+        self.notes.serial = detail.serial
+        self.notes.show_notes(detail.notes)
+        self._show_title()
+        self.fields.show_bookings(detail.bookings, saved=True)
+        self.loaded_values = values
+        if bindings_change:
+            self.refresh_bindings()
+
+    def refresh_data(self) -> None:
+        """Someone changed the data: show their notes and bookings; fields if untouched."""
+        if self.ready and self.serial is not None and not self.busy:
+            call_service(self, orders.get_order, self.crm.actor, self.serial,
+                         done=self._changed_elsewhere, failed=lambda exc: None, group="load")
+
+    def _changed_elsewhere(self, detail: OrderDetail) -> None:
+        if self.detail is None or detail.serial != self.serial or self.busy:
+            return
+        if detail.version > self.detail.version and not self.changes():
+            self.apply_detail(detail)
+            self.notify(f"Contact order {detail.serial} was updated by someone else")
+            return
+        self._refresh_side(detail)
+        if detail.version > self.detail.version:
+            self._show_title(stale=True)
+
+    def _refresh_side(self, detail: OrderDetail) -> None:
+        """New bookings and notes without touching fields being edited."""
+        self.notes.show_notes(detail.notes)
+        if self.detail is not None:
+            self.detail = replace(self.detail, bookings=detail.bookings, notes=detail.notes)
+        self.fields.show_bookings(detail.bookings, saved=True)
+
+    def _show_title(self, *, stale: bool = False) -> None:
+        title = self.query_one("#form-title", Static)
+        detail = self.detail
+        if detail is None:
+            title.update(Text("New contact order · fill in and press ctrl+s"))
+            return
+        text = Text(f"Contact order {detail.serial}", style="bold")
+        text.append(f"  ·  created {detail.created_at:%Y-%m-%d %H:%M} by ", style="dim")
+        text.append_text(plain(detail.created_by, style="dim"))
+        if detail.row.completed:
+            text.append("  ·  COMPLETED", style=f"bold {COMPLETED_STYLE}")
+            if detail.row.completed_at is not None:
+                text.append(f" {detail.row.completed_at:%Y-%m-%d}", style=COMPLETED_STYLE)
+        if stale:
+            text.append("\nChanged by someone else meanwhile: saving shows what changed.",
+                        style="bold yellow")
+        title.update(text)
+
+    # State ------------------------------------------------------------------
+
+    def changes(self) -> list[str]:
+        """Fields changed since the order was loaded (or since a new form opened)."""
+        return changed_fields(self.loaded_values, self.fields.values()) if self.ready else []
+
+    def is_dirty(self) -> bool:
+        """True if something would be lost by leaving."""
+        return self.ready and (bool(self.notes.pending_text()) or bool(self.changes()))
+
+    # Saving -----------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Save the order (and a typed note); a new order gets its serial here."""
+        if not self.ready or self.busy:
+            return
+        if self.fields.validate_all():
+            self.notify("Please fix the marked fields", severity="error")
+            return
+        if self.serial is not None and not self.changes():
+            if not self.notes.add_pending():
+                self.notify("No changes to save")
+            return
+        self._submit(self.detail.version if self.detail else 0)
+
+    def _submit(self, base_version: int) -> None:
+        values = self.fields.values()
+        only = None if self.serial is None else changed_fields(self.loaded_values, values)
+        data = order_input(values, only, self.on_duplicate)
+        self.busy, self._retry = True, self._submit
+        if self.serial is None:
+            call_service(self, orders.create_order, self.crm.actor, data,
+                         done=self._saved, failed=self._save_failed, group="save")
+        else:
+            call_service(self, orders.edit_order, self.crm.actor, self.serial, data,
+                         base_version, done=self._saved, failed=self._save_failed,
+                         group="save")
+
+    def _saved(self, detail: OrderDetail) -> None:
+        self.busy, self.on_duplicate = False, "ask"
+        self.apply_detail(detail)
+        self.notify(f"Saved contact order {detail.serial}")
+        self.notes.add_pending()
+        after, self._after_save = self._after_save, None
+        if after is not None:
+            after()
+
+    def _save_failed(self, exc: CrmError) -> None:
+        self.busy = False
+        if isinstance(exc, NearDuplicate):
+            self.app.push_screen(NearDuplicateDialog(exc),
+                                 lambda choice: self._duplicate_chosen(exc, choice))
+            return
+        if isinstance(exc, ConflictError):
+            self.app.push_screen(ConflictDialog(exc, self.changes() or ["completed"]),
+                                 lambda choice: self._conflict_chosen(exc, choice))
+            return
+        self._after_save = None
+        if isinstance(exc, ValidationError) and exc.field in ORDER:
+            self.fields.show_error(exc.field, str(exc))
+            self.query_one(f"#{exc.field}").focus()
+        self.notify(plain(str(exc)).plain, title="Not saved", severity="error",
+                    markup=False, timeout=8)
+
+    def _duplicate_chosen(self, exc: NearDuplicate, choice: DuplicateChoice) -> None:
+        if choice is None:
+            self._after_save = None
+            self.notify("Not saved: choose the existing entry or create a new one")
+            return
+        if isinstance(choice, Candidate):
+            name = "customer" if exc.kind == "customer" else "facility"
+            self.picker(name).set_value(choice.name, PickItem(choice.id, choice.name,
+                                                              choice.number or ""))
+        else:
+            self.on_duplicate = "create"
+        self.action_save()
+
+    def _conflict_chosen(self, exc: ConflictError, choice: str | None) -> None:
+        if choice == "reapply" and self._retry is not None:
+            self._retry(exc.current_version)
+            return
+        self._after_save = None
+        if choice == "reload":
+            self.action_reload()
+            self.notify("Reloaded the current version; your field changes were dropped")
+
+    # Other actions ----------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Complete or Reopen as fits; Delete only with the permission; needs a saved order."""
+        if action in ("complete", "reopen", "booking", "delete") and self.detail is None:
+            return False
+        completed = bool(self.detail and self.detail.row.completed)
+        if action == "complete":
+            return not completed
+        if action == "reopen":
+            return completed
+        if action == "delete":
+            return self.crm.actor.has(Perm.DELETE)
+        return True
+
+    def action_add_note(self) -> None:
+        """Append the typed note to the order."""
+        if not self.notes.pending_text():
+            self.notes.editor.focus()
+            self.notify("Type the note in the editor, then ctrl+o")
+            return
+        self.notes.add_pending()
+
+    @on(NotesPanel.NoteAdded)
+    def _note_added(self, event: NotesPanel.NoteAdded) -> None:
+        self.notify("Note added")
+
+    def action_complete(self) -> None:
+        """Complete (archive) the order; it stays readable, last in the list, dark blue."""
+        self._set_completed(True)
+
+    def action_reopen(self) -> None:
+        """Reopen a completed order."""
+        self._set_completed(False)
+
+    def _set_completed(self, flag: bool) -> None:
+        if self.serial is None or self.detail is None:
+            self.notify("Save the order first (ctrl+s)", severity="warning")
+            return
+        if self.changes():  # save the edits first, then complete
+            self._after_save = lambda: self._set_completed(flag)
+            self.action_save()
+            return
+        serial = self.serial
+
+        def run(base_version: int) -> None:
+            call_service(self, orders.set_completed, self.crm.actor, serial, flag,
+                         base_version, done=done, failed=self._save_failed, group="save")
+
+        def done(detail: OrderDetail) -> None:
+            self.apply_detail(detail)
+            self.notify(f"Contact order {serial} " + ("completed" if flag else "reopened"))
+
+        self._retry = run
+        run(self.detail.version)
+
+    def action_delete(self) -> None:
+        """Delete the order with its notes and bookings (asks first)."""
+        if self.serial is None:
+            return
+        serial = self.serial
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                call_service(self, orders.delete_order, self.crm.actor, serial,
+                             done=lambda _: self._deleted(serial), group="save")
+
+        self.app.push_screen(ConfirmDialog(
+            f"Delete contact order {serial} with its notes and bookings? "
+            "The audit log keeps a copy.", title="Delete contact order", yes="Delete"),
+            answered)
+
+    def _deleted(self, serial: int) -> None:
+        self.notify(f"Deleted contact order {serial}")
+        self.dismiss()
+
+    def action_booking(self) -> None:
+        """Book the next contact (phone, meeting, …) with a reminder."""
+        if self.serial is None:
+            self.notify("Save the order first (ctrl+s), then book", severity="warning")
+            return
+        from crm_tui.tui.screens.booking_dialog import BookingDialog
+
+        self.app.push_screen(BookingDialog(self.serial), self._booked)
+
+    def _booked(self, booking: object) -> None:
+        if booking is None or self.serial is None:
+            return
+        self.notify("Booked")
+        call_service(self, orders.get_order, self.crm.actor, self.serial,
+                     done=self._refresh_side, group="load")
+
+    def action_back(self) -> None:
+        """Back; asks first if something is unsaved."""
+        if not self.is_dirty():
+            self.dismiss()
+            return
+        self.app.push_screen(ConfirmDialog("Leave without saving your changes?",
+                                           title="Unsaved changes", yes="Leave"),
+                             lambda yes: self.dismiss() if yes else None)

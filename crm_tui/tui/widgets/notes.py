@@ -1,0 +1,125 @@
+"""The note timeline of an order and the editor for a new note (append-only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Static, TextArea
+
+from crm_tui.domain.records import NoteInfo
+from crm_tui.services import notes as notes_service
+from crm_tui.tui.widgets.picker import plain
+from crm_tui.tui.work import call_service
+
+if TYPE_CHECKING:
+    from crm_tui.tui.app import CrmApp
+
+
+def note_text(note: NoteInfo) -> Text:
+    """One timeline entry: date, time and author, then the note as written."""
+    text = Text()
+    text.append(note.at.strftime("%Y-%m-%d %H:%M"), style="bold")
+    text.append("  ")
+    text.append_text(plain(note.author_name or note.author, style="bold cyan"))
+    text.append("\n")
+    text.append_text(plain(note.text))
+    return text
+
+
+class NotesPanel(Vertical):
+    """Notes oldest first, newest at the bottom next to the editor for a new one."""
+
+    DEFAULT_CSS = """
+    NotesPanel { height: 1fr; }
+    NotesPanel > .notes-title { text-style: bold; height: 1; }
+    NotesPanel > #timeline { height: 1fr; min-height: 3; border: round $panel; }
+    NotesPanel .note { margin: 0 0 1 0; }
+    NotesPanel > #new-note { height: 7; min-height: 4; }
+    NotesPanel > .notes-hint { color: $text-muted; height: 1; }
+    """
+
+    class NoteAdded(Message):
+        """A note was appended to the order."""
+
+        def __init__(self, note: NoteInfo) -> None:
+            super().__init__()
+            self.note = note
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.serial: int | None = None
+        self.notes: list[NoteInfo] = []
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        """Title, timeline, editor and a hint line."""
+        yield Static(Text("Notes"), classes="notes-title")
+        with VerticalScroll(id="timeline"):
+            yield Static(Text("No notes yet.", style="dim"), classes="no-notes")
+        yield TextArea(id="new-note", soft_wrap=True, tab_behavior="focus")
+        yield Static(Text("New note above · ctrl+o adds it · ctrl+s saves all"),
+                     classes="notes-hint")
+
+    @property
+    def editor(self) -> TextArea:
+        """The editor for a new note."""
+        return self.query_one("#new-note", TextArea)
+
+    def pending_text(self) -> str:
+        """The new note typed but not yet added ('' if none)."""
+        return self.editor.text.strip()
+
+    def show_notes(self, notes: Sequence[NoteInfo]) -> None:
+        """Replace the timeline with these notes (oldest first); unchanged ones stay put."""
+        if self.is_mounted and [n.id for n in notes] == [n.id for n in self.notes] \
+                and self.notes:
+            return
+        self.notes = list(notes)
+        timeline = self.query_one("#timeline", VerticalScroll)
+        timeline.remove_children()
+        if not self.notes:
+            timeline.mount(Static(Text("No notes yet.", style="dim"), classes="no-notes"))
+            return
+        timeline.mount_all([Static(note_text(n), classes="note") for n in self.notes])
+        timeline.call_after_refresh(timeline.scroll_end, animate=False)
+
+    def _append(self, note: NoteInfo) -> None:
+        self.notes.append(note)
+        timeline = self.query_one("#timeline", VerticalScroll)
+        for empty in timeline.query(".no-notes"):
+            empty.remove()
+        timeline.mount(Static(note_text(note), classes="note"))
+        timeline.call_after_refresh(timeline.scroll_end, animate=False)
+
+    def add_pending(self) -> bool:
+        """Append the typed note to the order; False if there is nothing to add."""
+        text = self.pending_text()
+        if not text or self.saving:
+            return False
+        if self.serial is None:
+            self.app.notify("Save the order first (ctrl+s); the note is added with it.",
+                            severity="warning")
+            return False
+        self.saving = True
+        actor = cast("CrmApp", self.app).actor
+        call_service(self, notes_service.add_note, actor, self.serial, self.editor.text,
+                     done=lambda note: self._added(note, text), failed=self._failed,
+                     group="note")
+        return True
+
+    def _added(self, note: NoteInfo, sent: str) -> None:
+        self.saving = False
+        if self.pending_text() == sent:
+            self.editor.clear()
+        self._append(note)
+        self.post_message(self.NoteAdded(note))
+
+    def _failed(self, exc: Exception) -> None:
+        self.saving = False
+        self.app.notify(plain(str(exc)).plain, title="Note not added", severity="error",
+                        markup=False, timeout=8)

@@ -1,0 +1,256 @@
+"""The contact-order form: validation, pickers, permissions, notes, delete, live changes."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.widgets import Input, Select, SelectionList, Static
+
+from crm_tui.domain.errors import NotFound
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import notes, orders, registers, statuses
+from crm_tui.tui.screens.dialogs import ConfirmDialog
+from crm_tui.tui.screens.order_form import OrderFormScreen
+from tests.conftest import make_user
+from tests.tui.conftest import settle
+from tests.tui.test_journeys import open_form, type_into
+from tests.tui.test_registers import wait_for
+
+
+def error_of(form: OrderFormScreen, name: str) -> str:
+    """The message shown under a field ('' when hidden)."""
+    label = form.query_one(f"#{name}-error", Static)
+    return label.content.plain if label.has_class("-shown") else ""
+
+
+def toasts(app: object) -> list[str]:
+    """Messages of the notifications currently shown."""
+    return [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+
+
+async def test_dates_and_hours_are_validated_inline(eva: Actor, make_app) -> None:
+    """Leaving a bad field shows why; save refuses until it is fixed."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        assert form.has_class("narrow")
+        type_into(form, subject="Quote", customer="Bergström Värme AB")
+        form.query_one("#scheduled", Input).focus()
+        await pilot.press(*"2026-13-01")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert "not a valid date: use YYYY-MM-DD" in error_of(form, "scheduled")
+        type_into(form, hours="-2")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "Hours must be 0 or more" in error_of(form, "hours")
+        assert form.serial is None and app.focused is form.query_one("#scheduled")
+        with pytest.raises(NotFound):
+            orders.get_order(eva, 1)
+        type_into(form, scheduled="2026-12-01", hours="1,5")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert error_of(form, "scheduled") == "" and error_of(form, "hours") == ""
+        saved = orders.get_order(eva, 1)
+        assert (saved.row.customer_id, str(saved.row.scheduled), str(saved.row.hours)) == (
+            customer.id, "2026-12-01", "1.50")
+
+
+async def test_pickers_search_as_you_type(eva: Actor, make_app) -> None:
+    """Typing in the customer field lists matches; ↓/Enter chooses; facilities follow it."""
+    berg = registers.add_customer(eva, "Bergström Värme AB", city="Umeå")
+    other = registers.add_customer(eva, "Nordic Pumps")
+    plant = registers.add_facility(eva, "Main plant", berg.id)
+    registers.add_facility(eva, "Main depot", other.id)
+    app = make_app("eva")
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(app, pilot)
+        assert not form.has_class("narrow")
+        customer = form.picker("customer")
+        customer.input.focus()
+        await pilot.press(*"bergs")
+        await wait_for(pilot, lambda: customer.is_open, "the customer list")
+        await pilot.press("enter")
+        assert customer.chosen_id == berg.id and customer.value == "Bergström Värme AB"
+        facility = form.picker("facility")
+        await pilot.press("tab")
+        await pilot.press(*"main")
+        await wait_for(pilot, lambda: facility.is_open, "the facility list")
+        listed = [str(o.prompt) for o in facility.query("OptionList").first().options]
+        assert listed == ["Main plant"]  # only this customer's facilities
+        await pilot.press("down", "enter")
+        assert facility.chosen_id == plant.id
+        # Typing another customer name drops the facility link (it belonged to Bergström).
+        customer.input.focus()
+        await pilot.press("end", *" 2")
+        await pilot.pause()
+        assert customer.chosen_id is None and facility.chosen_id is None
+        assert facility.value == "Main plant"
+        assert "created on save" in str(customer.query_one(".picker-hint", Static).content)
+
+
+async def test_assignees_as_permissions_allow(eva: Actor, make_app) -> None:
+    """assign-self offers only me; without assign permissions nobody can be ticked."""
+    make_user(eva, "anna", "view", "edit", "create")
+    make_user(eva, "bob", "view", "edit", "create", "assign-self")
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        box = form.query_one("#assignees", SelectionList)
+        enabled = [o.value for o in box.options if not o.disabled]
+        assert enabled == ["bob"] and {o.value for o in box.options} == {"anna", "bob", "eva"}
+        box.select("bob")
+        type_into(form, subject="Visit", customer=customer.name)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert orders.get_order(eva, form.serial).row.assignees == ("bob",)
+    app = make_app("anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, 1)
+        assert all(o.disabled for o in form.query_one("#assignees", SelectionList).options)
+
+
+async def test_status_list_and_an_inactive_current_status(eva: Actor, make_app) -> None:
+    """Statuses come from the admin's list; a deactivated current one is still shown."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Old", customer_id=customer.id,
+                                                status="Lost"))
+    statuses.set_status_active(eva, "Lost", False)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        select = form.query_one("#status", Select)
+        assert select.value == "Lost"
+        labels = [str(prompt) for prompt, _value in select._options]
+        assert "Lost (inactive)" in labels and "New lead" in labels
+        select.value = "Won"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert orders.get_order(eva, order.serial).row.status == "Won"
+
+
+async def test_notes_append_and_never_rewrite(eva: Actor, make_app) -> None:
+    """A pasted e-mail thread is stored as is; old notes stay untouched."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    first = notes.add_note(eva, order.serial, "First call.")
+    thread = "\n".join(f"> On day {i}, the customer wrote: [b]offer[/b] line {i}"
+                       for i in range(600))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        editor = form.notes.editor
+        assert app.focused is editor
+        app.post_message(events.Paste(thread))  # as the terminal delivers a paste
+        await pilot.pause()
+        assert editor.text == thread
+        await pilot.press("ctrl+s")  # no field changes: ctrl+s adds the note
+        await settle(app, pilot)
+        saved = orders.get_order(eva, order.serial).notes
+        assert [(n.id, n.text) for n in saved] == [(first.id, "First call."),
+                                                   (saved[1].id, thread)]
+        assert editor.text == "" and len(form.notes.query(".note")) == 2
+        await pilot.press("ctrl+o")  # nothing typed: a hint, no empty note
+        await settle(app, pilot)
+        assert len(orders.get_order(eva, order.serial).notes) == 2
+
+
+async def test_delete_asks_first(eva: Actor, make_app) -> None:
+    """f8 asks; No keeps the order, Yes deletes it and closes the form."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Mistake", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        await pilot.press("f8")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is form and orders.get_order(eva, order.serial)
+        await pilot.press("f8")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, OrderFormScreen)
+        with pytest.raises(NotFound):
+            orders.get_order(eva, order.serial)
+
+
+async def test_leaving_with_unsaved_changes_asks(eva: Actor, make_app) -> None:
+    """Escape with edits asks; No stays with the edits, Yes leaves and saves nothing."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        type_into(form, subject="Changed")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is form and form.query_one("#subject", Input).value == "Changed"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, OrderFormScreen)
+        assert orders.get_order(eva, order.serial).row.subject == "Quote"
+
+
+async def test_refusals_show_the_service_message(eva: Actor, make_app) -> None:
+    """A user without 'edit' sees why the save was refused; nothing changes."""
+    make_user(eva, "vera", "view")
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("vera")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        assert "delete" not in [b.binding.action for b in form.active_bindings.values()]
+        type_into(form, subject="Not mine to change")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert any("may not edit contact orders" in t for t in toasts(app))
+        assert orders.get_order(eva, order.serial).row.subject == "Quote"
+
+
+async def test_changes_elsewhere_show_up(eva: Actor, make_app) -> None:
+    """Another user's note appears; their field edits load unless mine are pending."""
+    bob = make_user(eva, "bob", "view", "edit")
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        notes.add_note(bob, order.serial, "Bob was here.")
+        changed = orders.edit_order(bob, order.serial, OrderInput(hours="2"))
+        form.refresh_data()
+        await settle(app, pilot)
+        assert [n.text for n in form.notes.notes] == ["Bob was here."]
+        assert form.query_one("#hours", Input).value == "2"
+        type_into(form, subject="Mine")
+        orders.edit_order(bob, order.serial, OrderInput(hours="4"),
+                          base_version=changed.version)
+        form.refresh_data()
+        await settle(app, pilot)
+        assert form.query_one("#subject", Input).value == "Mine"
+        assert "Changed by someone else" in form.query_one("#form-title", Static).content.plain
+
+
+async def test_reopen_a_completed_order(eva: Actor, make_app) -> None:
+    """ctrl+t on a completed order reopens it."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Done", customer_id=customer.id))
+    orders.set_completed(eva, order.serial, True)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        actions = [b.binding.action for b in form.active_bindings.values()]
+        assert "reopen" in actions and "complete" not in actions
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert not orders.get_order(eva, order.serial).row.completed
+        assert "COMPLETED" not in form.query_one("#form-title", Static).content.plain

@@ -1,0 +1,255 @@
+"""Register search as you type, the cards, and literal rendering of hostile names."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.widgets import DataTable, Input, Static
+
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import order_list, orders, registers
+from crm_tui.tui.app import CrmApp
+from crm_tui.tui.screens.cards import (
+    CustomerCardScreen,
+    FacilityCardScreen,
+    ServiceObjectCardScreen,
+)
+from crm_tui.tui.screens.order_form import OrderFormScreen
+from crm_tui.tui.screens.registers import RegisterScreen
+from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
+from crm_tui.tui.widgets.picker import MATCH_STYLE, Picker
+from tests.tui.conftest import settle
+
+MARKUP_NAME = "[bold red]x[/]"
+ESCAPE_NAME = "Evil \x1b]0;pwned\x07 Corp"
+
+
+async def wait_for(pilot: object, predicate: Callable[[], bool], what: str,
+                   timeout: float = 10.0) -> None:
+    """Wait (without a fixed sleep) until ``predicate`` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def open_registers(app: CrmApp, pilot: object) -> RegisterScreen:
+    """Switch to the Registers section and wait for the first results."""
+    await settle(app, pilot)
+    await pilot.press("f4")  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, RegisterScreen)
+    await wait_for(pilot, lambda: screen.loaded and not screen.searching, "first results")
+    return screen
+
+
+async def search(app: CrmApp, pilot: object, screen: RegisterScreen, text: str) -> None:
+    """Type into the search box and wait until the results are for that text."""
+    await pilot.press(*text)  # type: ignore[attr-defined]
+    typed = screen.query_one("#search", Input).value
+    await wait_for(pilot, lambda: screen.query_text == typed and not screen.searching,
+                   f"results for {typed!r}")
+    await settle(app, pilot)
+
+
+def rows(table: DataTable) -> list[list[Text]]:
+    """Every row of a table, as its Text cells."""
+    return [table.get_row_at(i) for i in range(table.row_count)]
+
+
+def world(eva: Actor) -> dict[str, int]:
+    """Two customers, a facility, a service object and orders (one completed)."""
+    berg = registers.add_customer(eva, "Bergström Värme AB", city="Umeå", phone="090-123 45")
+    other = registers.add_customer(eva, "Nordic Pumps", city="Luleå")
+    plant = registers.add_facility(eva, "Bergström main plant", berg.id, address="Storgatan 1",
+                                   city="Umeå")
+    pump = registers.add_service_object(eva, "Heat pump F2120", customer=berg.id,
+                                        facility=plant.id, model="F2120",
+                                        serial_number="SN-1")
+    first = orders.create_order(eva, OrderInput(subject="Quote for a second pump",
+                                                customer_id=berg.id, facility_id=plant.id,
+                                                service_object_id=pump.id))
+    done = orders.create_order(eva, OrderInput(subject="Old service visit",
+                                               customer_id=berg.id, scheduled="2026-01-10"))
+    orders.set_completed(eva, done.serial, True)
+    later = orders.create_order(eva, OrderInput(subject="Spring check",
+                                                customer_id=berg.id, scheduled="2027-03-01"))
+    orders.create_order(eva, OrderInput(subject="Not Bergström's", customer_id=other.id))
+    return {"berg": berg.id, "other": other.id, "plant": plant.id, "pump": pump.id,
+            "first": first.serial, "done": done.serial, "later": later.serial}
+
+
+async def test_search_as_you_type_finds_and_highlights(eva: Actor, make_app) -> None:
+    """'bergstrom' finds 'Bergström Värme AB' and highlights the matching part."""
+    world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        table = screen.query_one("#hits", DataTable)
+        assert table.row_count == 4  # empty query: the first entries of every register
+        await search(app, pilot, screen, "bergstrom")
+        found = rows(table)
+        names = [r[1].plain for r in found]
+        assert names == ["Bergström Värme AB", "Bergström main plant", "Heat pump F2120"]
+        assert "Nordic Pumps" not in names
+        name = found[0][1]
+        marked = [name.plain[s.start:s.end] for s in name.spans if s.style == MATCH_STYLE]
+        assert marked == ["Bergström"]
+        # The service object matched through its customer's name in the details column.
+        details = found[2][2]
+        assert [details.plain[s.start:s.end] for s in details.spans] == ["Bergström"]
+        # The register switch: customers only.
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.register_key == "customers"
+                       and not screen.searching, "customers register")
+        await settle(app, pilot)
+        assert [r[0].plain for r in rows(table)] == ["Customer"]
+        # No matches: a helpful hint, not a blank screen.
+        await search(app, pilot, screen, "zzz")
+        assert table.row_count == 0
+        hint = screen.query_one("#hint", Static).content
+        assert "No matches for bergstromzzz" in str(hint)
+
+
+async def test_empty_database_shows_a_hint(eva: Actor, make_app) -> None:
+    """A new database explains how customers get into the registers."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        assert screen.query_one("#hits", DataTable).row_count == 0
+        assert "registers are empty" in str(screen.query_one("#hint", Static).content)
+
+
+async def test_enter_opens_card_with_all_orders(eva: Actor, make_app) -> None:
+    """The customer card lists every order of the customer: open first, completed last."""
+    ids = world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        await search(app, pilot, screen, "umea")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen) and card.customer_id == ids["berg"]
+        table = card.query_one("#orders-table", DataTable)
+        serials = [int(r[0].plain) for r in rows(table)]
+        expected = [r.serial for r in order_list.customer_card(eva, ids["berg"]).orders]
+        assert serials == expected and len(serials) == 3
+        assert serials[-1] == ids["done"]  # completed after the open ones
+        assert all(c.style == COMPLETED_STYLE for c in rows(table)[-1])
+        assert not any(c.style == COMPLETED_STYLE for c in rows(table)[0])
+        assert "Bergström Värme AB" in card.query_one("#card-title", Static).content.plain
+        # Facilities tab, Enter opens the facility card, Escape goes back.
+        await pilot.press("f")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FacilityCardScreen)
+        facility_orders = app.screen.query_one("#orders-table", DataTable)
+        assert [int(r[0].plain) for r in rows(facility_orders)] == [ids["first"]]
+        await pilot.press("s", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ServiceObjectCardScreen)
+        await pilot.press("escape", "escape")
+        await settle(app, pilot)
+        assert app.screen is card
+        # Enter on an order opens the form.
+        await pilot.press("o", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OrderFormScreen)
+        assert app.screen.serial == serials[0]
+
+
+async def test_add_order_from_search_prefills_everything(eva: Actor, make_app) -> None:
+    """ctrl+n on a service object pre-fills customer, facility and object; save creates it."""
+    ids = world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        await search(app, pilot, screen, "f2120")
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen)
+        assert [form.picker(n).chosen_id for n in ("customer", "facility", "service_object")] \
+            == [ids["berg"], ids["plant"], ids["pump"]]
+        assert form.picker("customer").value == "Bergström Värme AB"
+        await pilot.press(*"Service offer")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert form.serial is not None
+        saved = orders.get_order(eva, form.serial)
+        assert (saved.row.customer_id, saved.facility_id, saved.service_object_id) == (
+            ids["berg"], ids["plant"], ids["pump"])
+        assert saved.row.subject == "Service offer"
+        assert f"Contact order {form.serial}" in form.query_one("#form-title",
+                                                                Static).content.plain
+
+
+async def test_customer_card_details_are_editable(eva: Actor, make_app) -> None:
+    """e edits the details in place; ctrl+s saves them through the service."""
+    ids = world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_customer(ids["berg"])
+        await settle(app, pilot)
+        await pilot.press("e")
+        city = app.screen.query_one("#c-city", Input)
+        city.value = "Skellefteå"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert registers.get_customer(eva, ids["berg"]).city == "Skellefteå"
+        assert "Skellefteå" in app.screen.query_one("#card-info", Static).content.plain
+        app.screen.query_one("#c-email", Input).value = "not-an-address"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert registers.get_customer(eva, ids["berg"]).email == ""
+        error = app.screen.query_one("#details-error", Static).content.plain
+        assert "not a valid e-mail" in error
+
+
+async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:
+    """Markup and terminal escapes in names show as text in results, cards and the form."""
+    markup = registers.add_customer(eva, MARKUP_NAME)
+    evil = registers.add_customer(eva, ESCAPE_NAME)
+    order = orders.create_order(eva, OrderInput(subject=MARKUP_NAME, customer_id=evil.id,
+                                                contact_name=ESCAPE_NAME))
+    app = make_app("eva")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_registers(app, pilot)
+        table = screen.query_one("#hits", DataTable)
+        names = [r[1].plain for r in rows(table)]
+        assert MARKUP_NAME in names
+        assert "Evil \\x1b]0;pwned\\x07 Corp" in names
+        assert not any("\x1b" in n for n in names)
+        svg = app.export_screenshot()
+        assert "[bold&#160;red]x[/]" in svg and "\x1b" not in svg
+        await search(app, pilot, screen, "[bold")
+        assert [r[1].plain for r in rows(table)] == [MARKUP_NAME]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("#card-title", Static).content.plain.startswith(MARKUP_NAME)
+        assert app.screen.query_one("#c-name", Input).value == MARKUP_NAME
+        await pilot.press("escape")
+        app.open_customer(evil.id)
+        await settle(app, pilot)
+        title = app.screen.query_one("#card-title", Static).content.plain
+        assert "\x1b" not in title and "\\x1b" in title
+        orders_table = app.screen.query_one("#orders-table", DataTable)
+        assert rows(orders_table)[0][2].plain == MARKUP_NAME
+        assert "\x1b" not in app.export_screenshot()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen) and form.serial == order.serial
+        assert form.query_one("#subject", Input).value == MARKUP_NAME
+        customer = form.query_one("#customer", Picker).value
+        assert "\x1b" not in customer and "\\x1b" in customer
+        assert "\x1b" not in form.query_one("#contact_name", Input).value
+        assert "\x1b" not in app.export_screenshot()
+        assert not form.is_dirty()  # showing names safely is not an edit
+        assert markup.name == MARKUP_NAME
