@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from peewee import SqliteDatabase
+
+from crm_tui.db.database import db
 from crm_tui.db.models import Booking, ContactOrder, User, utcnow
 from crm_tui.domain.errors import ConflictError, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
@@ -88,7 +91,10 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
 
 
 def _booking(booking_id: int) -> tuple[Booking, ContactOrder]:
-    booking = Booking.get_or_none(Booking.id == booking_id)
+    query = Booking.select().where(Booking.id == booking_id)
+    if not isinstance(db.obj, SqliteDatabase):
+        query = query.for_update()  # concurrent edits serialise; the version check holds
+    booking = query.first()
     if booking is None:
         raise NotFound(f"No booking {booking_id}")
     return booking, booking.order

@@ -272,7 +272,7 @@ def edit_order(actor: Actor, serial: int, data: OrderInput,
     _validate_input(data)
     with writing():
         actor = fresh(actor)
-        order = visible_order(actor, serial)
+        order = visible_order(actor, serial, lock=True)
         require(actor, Perm.EDIT, action="edit contact orders")
         _check_version(order, base_version)
         before = _snapshot(order)
@@ -301,7 +301,7 @@ def assign(actor: Actor, serial: int, usernames: list[str],
         raise ValidationError("Name at least one user to assign", "assignees")
     with writing():
         actor = fresh(actor)
-        order = visible_order(actor, serial)
+        order = visible_order(actor, serial, lock=True)
         _check_version(order, base_version)
         users = _users(usernames)
         _check_assign(actor, users)
@@ -316,7 +316,7 @@ def unassign(actor: Actor, serial: int, usernames: list[str]) -> OrderDetail:
     """Remove assignees from an order."""
     with writing():
         actor = fresh(actor)
-        order = visible_order(actor, serial)
+        order = visible_order(actor, serial, lock=True)
         users = _users(usernames)
         if any(u.id != actor.id for u in users):
             require(actor, Perm.ASSIGN, action="unassign others")
@@ -334,7 +334,7 @@ def set_completed(actor: Actor, serial: int, completed: bool,
     """Complete (archive) or reopen an order; its notes stay."""
     with writing():
         actor = fresh(actor)
-        order = visible_order(actor, serial)
+        order = visible_order(actor, serial, lock=True)
         require(actor, Perm.EDIT, action="complete or reopen contact orders")
         _check_version(order, base_version)
         if bool(order.completed) == completed:
@@ -352,7 +352,7 @@ def delete_order(actor: Actor, serial: int) -> None:
     """Delete an order with its notes and bookings; the audit trail keeps a full copy."""
     with writing():
         actor = fresh(actor)
-        order = visible_order(actor, serial)
+        order = visible_order(actor, serial, lock=True)
         require(actor, Perm.DELETE, action="delete contact orders")
         detail = _detail(order)
         snapshot = _snapshot(order) | {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from peewee import JOIN, fn
+from peewee import JOIN, SqliteDatabase, fn
 
+from crm_tui.db.database import db
 from crm_tui.db.models import Counter, Customer, Facility, ServiceObject
 from crm_tui.db.search import matches
 from crm_tui.domain.errors import Candidate, NearDuplicate, NotFound, ValidationError
@@ -21,6 +23,7 @@ from crm_tui.domain.text import fold, name_key, search_blob
 from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, reading, require, writing
 
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-()/.]+$")
 REGISTERS = ("customers", "facilities", "service-objects")
 DUPLICATE_CHOICES = ("ask", "use-existing", "create")
 
@@ -65,6 +68,9 @@ def _check_duplicates(kind: str, name: str, query: object, on_duplicate: str) ->
     if on_duplicate not in DUPLICATE_CHOICES:
         raise ValidationError(f"on_duplicate must be one of {', '.join(DUPLICATE_CHOICES)}")
     key = name_key(name)
+    if not isinstance(db.obj, SqliteDatabase):
+        # Serialise creators of the same name so two can't both pass the check.
+        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{kind}:{key}",))
     rows = list(query.where(query.model.name_key == key).limit(5))  # type: ignore[attr-defined]
     if not rows or on_duplicate == "create":
         return None
@@ -314,6 +320,8 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
         raise ValidationError(f"Unknown register '{register}'; use one of "
                               f"{', '.join(REGISTERS)} or all", "register")
     folded = fold(text)
+    if _PHONE_LIKE.match(folded) and any(c in folded for c in " -()/."):
+        folded = re.sub(r"[\s\-()/.]", "", folded)  # rows are indexed without separators too
     hits: list[SearchHit] = []
     with reading():
         fresh(actor)

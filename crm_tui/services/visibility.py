@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from peewee import JOIN, Expression
+from peewee import JOIN, Expression, SqliteDatabase
 
+from crm_tui.db.database import db
 from crm_tui.db.models import (
     Assignment,
     Booking,
@@ -48,10 +49,18 @@ def is_involved(actor: Actor, order: ContactOrder) -> bool:
                                       & (Booking.assignee == actor.id)).exists())
 
 
-def visible_order(actor: Actor, serial: int) -> ContactOrder:
-    """The order with ``serial`` if the actor may see it, else NotFound."""
+def visible_order(actor: Actor, serial: int, *, lock: bool = False) -> ContactOrder:
+    """The order with ``serial`` if the actor may see it, else NotFound.
+
+    With ``lock`` (write paths) the row is locked until the transaction ends, so
+    concurrent edits on PostgreSQL serialise and the version check holds; SQLite's
+    write transactions are serial already.
+    """
     require_some_view(actor)
-    order = ContactOrder.get_or_none(ContactOrder.serial == serial)
+    query = ContactOrder.select().where(ContactOrder.serial == serial)
+    if lock and not isinstance(db.obj, SqliteDatabase):
+        query = query.for_update()
+    order = query.first()
     if order is None or (not actor.has(Perm.VIEW) and not is_involved(actor, order)):
         raise NotFound(f"No contact order {serial}")
     return order

@@ -211,23 +211,12 @@ def _capture(call: Callable[[], Any]) -> Any:
         return exc
 
 
-def _xfail_on_postgres(request: pytest.FixtureRequest, db_url: str, reason: str) -> None:
-    if not db_url.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError,
-                                              reason=reason))
-
-
 ORDER_ROW_LOCK = "SELECT id FROM contact_order WHERE serial = %s FOR UPDATE"
 
 
 def test_concurrent_edits_from_the_same_base_version_let_exactly_one_win(
-        request: pytest.FixtureRequest, db_url: str, admin: Actor, carol: Actor) -> None:
+        db_url: str, admin: Actor, carol: Actor) -> None:
     """Two users save forms opened at the same version at the same moment: one conflicts."""
-    _xfail_on_postgres(request, db_url, (
-        "BUG: orders.edit_order (and assign/set_completed) check the version with a "
-        "plain SELECT and then save(): on PostgreSQL (READ COMMITTED) two overlapping "
-        "edits from the same base both pass the check, the second overwrites the "
-        "first silently and both end at version base+1"))
     serial = new_order(admin, "Original", hours="1")
     base = orders.get_order(admin, serial).version
     results = overlapping(db_url, ORDER_ROW_LOCK, (serial,), [
@@ -249,12 +238,8 @@ def test_concurrent_edits_from_the_same_base_version_let_exactly_one_win(
 
 
 def test_concurrent_assignments_of_the_same_user_do_not_crash(
-        request: pytest.FixtureRequest, db_url: str, admin: Actor, carol: Actor) -> None:
+        db_url: str, admin: Actor, carol: Actor) -> None:
     """Two people assign bob to the same order at once: bob is assigned once, no crash."""
-    _xfail_on_postgres(request, db_url, (
-        "BUG: orders.assign/_set_assignees read the current assignees without locking; "
-        "on PostgreSQL two overlapping assigns of the same user both INSERT and the second "
-        "fails with peewee.IntegrityError (unique order+user), not a CrmError"))
     make_user(admin, "bob", "view-assigned")
     serial = new_order(admin, "Shared")
     results = overlapping(db_url, ORDER_ROW_LOCK, (serial,), [
@@ -267,12 +252,8 @@ def test_concurrent_assignments_of_the_same_user_do_not_crash(
 
 
 def test_concurrent_creates_with_the_same_new_customer_make_one_customer(
-        request: pytest.FixtureRequest, db_url: str, admin: Actor, carol: Actor) -> None:
+        db_url: str, admin: Actor, carol: Actor) -> None:
     """Two orders for the same new customer name at once do not make a duplicate customer."""
-    _xfail_on_postgres(request, db_url, (
-        "BUG: registers._create_customer checks for (near-)duplicates with a plain SELECT "
-        "before inserting; on PostgreSQL two overlapping creates both see no 'Newco AB' "
-        "and both insert one, so the register gets the duplicate the check exists to stop"))
     registers.add_customer(admin, "Existing")  # the customer-number counter row exists
     results = overlapping(
         db_url, "SELECT * FROM counter WHERE name = %s FOR UPDATE", ("customer_number",), [

@@ -75,10 +75,6 @@ def test_short_queries_and_query_syntax_are_plain_text(registers_world: Actor) -
     assert titles(admin, "Kyl & Co", "customers") == ["Ørsted Kyl & Co"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "GAP: a phone number typed with other separators than stored ('090 12 34 56' for "
-    "'090-12 34 56') is not found: domain.text.search_blob indexes the folded and the "
-    "compact form, but registers.search does not also try the query's compact form"))
 def test_phone_numbers_match_whatever_the_separators(registers_world: Actor) -> None:
     """A phone number is found however the user spaces or dashes it."""
     assert titles(registers_world, "090 12 34 56", "customers") == ["Bergström Värme AB"]
