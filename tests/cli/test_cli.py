@@ -231,3 +231,25 @@ def test_real_process_errors_are_one_line(cli_db: str) -> None:
     run(cli_db, "co", "list", "--completed", "sometimes", ok=False, real=True)
     assert run(cli_db, "co", "add", "--subject", "s", "--customer", "X",
                real=True).stdout.strip() == "1"
+
+
+def test_demo_then_list_prints_every_order_sorted_completed_last(tmp_path: Path) -> None:
+    """The issue's acceptance line, as a real process: demo, then co list --json."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    seeded = _process(["--db", url, "demo"], None)
+    assert seeded.returncode == 0, seeded.stderr
+    listed = _process(["--db", url, "co", "list", "--json", "--completed", "include"], None)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) >= 1000
+    flags = [r["completed"] for r in rows]
+    assert flags == sorted(flags) and any(flags) and not all(flags)  # completed last
+    open_rows = [r for r in rows if not r["completed"]]
+    keys = [(r["scheduled"] or "9999-12-31", r["serial"]) for r in open_rows]
+    assert keys == sorted(keys)  # by scheduled date (the default list mode)
+    assert _process(["--db", url, "settings", "set", "list_sort", "serial"], None).returncode == 0
+    by_serial = json.loads(_process(["--db", url, "co", "list", "--json", "--completed",
+                                     "include"], None).stdout)
+    open_serials = [r["serial"] for r in by_serial if not r["completed"]]
+    assert open_serials == sorted(open_serials) and len(by_serial) == len(rows)
+    assert [r["completed"] for r in by_serial] == sorted(r["completed"] for r in by_serial)
