@@ -180,8 +180,11 @@ def customers_matching(actor: Actor, text: str) -> list[PickItem]:
             for h in registers.search(actor, text, "customers", 8)]
 
 
-def facilities_matching(actor: Actor, text: str, customer: PickItem | None) -> list[PickItem]:
-    """The chosen customer's facilities, else any facility."""
+def facilities_matching(actor: Actor, text: str, customer: PickItem | None,
+                        new_customer: bool = False) -> list[PickItem]:
+    """The chosen customer's facilities; none for a new customer; else any facility."""
+    if new_customer:
+        return []
     if customer is not None:
         card = order_list.customer_card(actor, customer.id, order_limit=1)
         return [PickItem(f.id, f.name, join(f.address, f.city)) for f in card.facilities
@@ -191,8 +194,10 @@ def facilities_matching(actor: Actor, text: str, customer: PickItem | None) -> l
 
 
 def objects_matching(actor: Actor, text: str, customer: PickItem | None,
-                     facility: PickItem | None) -> list[PickItem]:
-    """Service objects of the chosen customer (and facility), else any."""
+                     facility: PickItem | None, new_customer: bool = False) -> list[PickItem]:
+    """Service objects of the chosen customer (and facility); none for a new customer."""
+    if new_customer:
+        return []
     if customer is not None:
         card = order_list.customer_card(actor, customer.id, order_limit=1)
         return [PickItem(s.id, s.name, join(s.model, s.serial_number, s.facility_name))

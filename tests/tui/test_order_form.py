@@ -88,6 +88,11 @@ async def test_pickers_search_as_you_type(eva: Actor, make_app) -> None:
         assert customer.chosen_id is None and facility.chosen_id is None
         assert facility.value == "Main plant"
         assert "created on save" in str(customer.query_one(".picker-hint", Static).content)
+        # A new customer has no facilities yet: nothing to offer, the facility is new too.
+        facility.search_now()
+        await settle(app, pilot)
+        assert not facility.is_open
+        assert "new facility" in str(facility.query_one(".picker-hint", Static).content)
 
 
 async def test_assignees_as_permissions_allow(eva: Actor, make_app) -> None:

@@ -16,6 +16,7 @@ from crm_tui.tui.screens.cards import (
     FacilityCardScreen,
     ServiceObjectCardScreen,
 )
+from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.registers import RegisterScreen
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
@@ -210,6 +211,12 @@ async def test_customer_card_details_are_editable(eva: Actor, make_app) -> None:
         assert registers.get_customer(eva, ids["berg"]).email == ""
         error = app.screen.query_one("#details-error", Static).content.plain
         assert "not a valid e-mail" in error
+        await pilot.press("escape")  # unsaved details: asks first
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CustomerCardScreen)
 
 
 async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:

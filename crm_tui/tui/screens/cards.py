@@ -24,6 +24,7 @@ from crm_tui.domain.records import (
 from crm_tui.domain.text import printable
 from crm_tui.services import order_list, registers
 from crm_tui.tui.screens.base import CrmScreen
+from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.widgets.order_table import OrderTable
 from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
@@ -271,6 +272,16 @@ class CustomerCardScreen(CardScreen):
                 for key, _label in CUSTOMER_FIELDS
                 if self.query_one(f"#c-{key}", Input).value.strip()
                 != printable(getattr(self.customer, key))}
+
+    def action_back(self) -> None:
+        """Back; asks first if edited details are unsaved."""
+        if not self.changes():
+            super().action_back()
+            return
+        self.app.push_screen(ConfirmDialog("Leave without saving the customer's details?",
+                                           title="Unsaved changes", yes="Leave"),
+                             lambda yes: super(CustomerCardScreen, self).action_back()
+                             if yes else None)
 
     def action_save_details(self) -> None:
         """Save the edited details (refused if someone changed them meanwhile)."""

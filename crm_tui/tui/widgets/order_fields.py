@@ -225,12 +225,23 @@ class OrderFields(VerticalScroll, can_focus=False):
     def _source_customer(self, text: str) -> list[PickItem]:
         return customers_matching(self.actor, text)
 
+    def _new_customer(self) -> bool:
+        customer = self.picker("customer")
+        return customer.item is None and bool(customer.text)
+
     def _source_facility(self, text: str) -> list[PickItem]:
-        return facilities_matching(self.actor, text, self.picker("customer").item)
+        return facilities_matching(self.actor, text, self.picker("customer").item,
+                                   self._new_customer())
 
     def _source_service_object(self, text: str) -> list[PickItem]:
         return objects_matching(self.actor, text, self.picker("customer").item,
-                                self.picker("facility").item)
+                                self.picker("facility").item, self._new_customer())
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter in a field moves on to the next one."""
+        event.stop()
+        self.screen.focus_next()
 
     @on(Picker.Edited, "#customer")
     @on(Picker.Chosen, "#customer")

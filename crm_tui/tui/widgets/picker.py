@@ -130,6 +130,7 @@ class Picker(Vertical):
         self.creatable = creatable
         self.placeholder = placeholder
         self.item: PickItem | None = None
+        self.text = ""  # the typed text, readable from worker threads
         self._items: list[PickItem] = []
         self._quiet: str | None = None
         self._timer: Timer | None = None
@@ -160,7 +161,7 @@ class Picker(Vertical):
     def set_value(self, text: str, item: PickItem | None = None) -> None:
         """Set the text (shown safely) and the chosen entry, without searching."""
         text = printable(text)
-        self.item = item
+        self.item, self.text = item, text.strip()
         if self.input.value != text:
             self._quiet = text
             self.input.value = text
@@ -174,7 +175,7 @@ class Picker(Vertical):
             self._quiet = None
             return
         self._quiet = None
-        self.item = None
+        self.item, self.text = None, event.value.strip()
         self._show_hint()
         self.post_message(self.Edited(self, event.value))
         self._schedule()
