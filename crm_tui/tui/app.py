@@ -26,13 +26,13 @@ from crm_tui.tui.screens.registers import RegisterScreen
 from crm_tui.tui.screens.todo import TodoScreen
 from crm_tui.tui.work import call_service
 
-SECTIONS: dict[str, tuple[str, str]] = {
-    # mode: (title, keys)
-    "todo": ("To-do", "f2,1"),
-    "orders": ("Contact orders", "f3,2"),
-    "registers": ("Registers", "f4,3"),
-    "notifications": ("Notifications", "f5,4"),
-    "admin": ("Admin settings", "f6,5"),
+SECTIONS: dict[str, tuple[str, str, str]] = {
+    # mode: (title, short footer label, keys)
+    "todo": ("To-do", "To-do", "f2,1"),
+    "orders": ("Contact orders", "Orders", "f3,2"),
+    "registers": ("Registers", "Registers", "f4,3"),
+    "notifications": ("Notifications", "Inbox", "f5,4"),
+    "admin": ("Admin settings", "Admin", "f6,5"),
 }
 
 
@@ -49,10 +49,11 @@ class CrmApp(App[None]):
         "admin": AdminScreen,
     }
     BINDINGS = [
-        *(Binding(keys, f"section('{mode}')", title, id=f"section.{mode}")
-          for mode, (title, keys) in SECTIONS.items()),
+        *(Binding(keys, f"section('{mode}')", label, tooltip=f"Go to {title}",
+                  id=f"section.{mode}")
+          for mode, (title, label, keys) in SECTIONS.items()),
         Binding("f1,question_mark", "help", "Help", id="help"),
-        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="quit"),
     ]
 
     organisation: reactive[str] = reactive("")
@@ -186,7 +187,7 @@ class CrmApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every section and every action of the current screen, by name."""
-        for mode, (title, _keys) in SECTIONS.items():
+        for mode, (title, _label, _keys) in SECTIONS.items():
             if mode != "admin" or self.actor.is_admin:
                 yield SystemCommand(f"Go to {title}", f"Open the {title} section",
                                     lambda mode=mode: self.action_section(mode))
