@@ -1,11 +1,317 @@
-"""PLACEHOLDER: the Contact orders screen (being written)."""
+"""The contact-order list: filter bar, totals, keyset pages, saved and favourite filters."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.events import ScreenResume
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from crm_tui.domain.errors import CrmError
+from crm_tui.domain.records import (
+    Cursor,
+    OrderFilter,
+    OrderPage,
+    OrderTotals,
+    SavedFilterInfo,
+    StatusInfo,
+)
+from crm_tui.domain.text import printable
+from crm_tui.services import filters, order_list, statuses
 from crm_tui.tui.screens.base import CrmScreen
+from crm_tui.tui.screens.filter_dialog import (
+    FavouriteChoice,
+    FavouritesDialog,
+    FilterDialog,
+    NameDialog,
+    describe,
+)
+from crm_tui.tui.widgets.order_table import OrderTable
+from crm_tui.tui.work import call_service
+
+PAGE = 100
+MAX_RELOAD = 500
 
 
 class OrderListScreen(CrmScreen):
-    """Contact orders."""
+    """Contact orders, sorted as the admin says, completed last in dark blue."""
 
     SECTION = "Contact orders"
+    AUTO_FOCUS = "OrderTable"
+    page_size = PAGE
+    DEFAULT_CSS = """
+    OrderListScreen #filter-bar { height: 1; padding: 0 1; background: $boost; }
+    OrderListScreen #filter-summary { width: 1fr; height: 1; }
+    OrderListScreen #totals { width: auto; height: 1; text-style: bold; }
+    OrderListScreen #search { margin: 0 1; }
+    OrderListScreen #state { height: auto; padding: 1 2; color: $text-muted; }
+    OrderListScreen #state.error { color: $error; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back", show=False),
+        Binding("n,ctrl+n", "new", "New"),
+        Binding("f,ctrl+f", "filter", "Filter"),
+        Binding("slash", "search", "Search"),
+        Binding("ctrl+s", "save_default", "Save settings"),
+        Binding("o,ctrl+o", "favourites", "Favourites"),
+        Binding("b,ctrl+b", "save_favourite", "Save as favourite", show=False),
+        Binding("x", "clear_filter", "Clear filter", show=False),
+        Binding("r,ctrl+r", "refresh", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.criteria = OrderFilter()
+        self.totals: OrderTotals | None = None
+        self.loaded = False
+        self._cursor: Cursor | None = None
+        self._generation = 0
+        self._started = False
+        self._skip_resume = False
+        self._loading_more = False
+        self._search_timer: Timer | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        """Filter bar with totals, quick search, the table and its state line."""
+        with Horizontal(id="filter-bar"):
+            yield Static(id="filter-summary")
+            yield Static(id="totals")
+        search = Input(placeholder="Search subject, notes, customer — Enter: go to list",
+                       id="search", compact=True)
+        search.display = False
+        yield search
+        yield OrderTable(id="orders")
+        yield Static(Text("Loading contact orders…"), id="state")
+
+    @property
+    def table(self) -> OrderTable:
+        """The order table."""
+        return self.query_one(OrderTable)
+
+    # Loading ----------------------------------------------------------------
+
+    def on_screen_resume(self, _event: ScreenResume) -> None:
+        """First time: load the saved default filter; later: refresh (edits show)."""
+        if not self._started:
+            self._started = True
+            call_service(self, filters.get_default, self.crm.actor, done=self._default_loaded,
+                         failed=self._default_failed, group="orders-start")
+        elif self._skip_resume:
+            self._skip_resume = False
+        else:
+            self.reload()
+
+    def refresh_data(self) -> None:
+        """Someone changed the data: read the loaded rows and totals again."""
+        if self.loaded:
+            self.reload()
+
+    def _default_loaded(self, criteria: OrderFilter | None) -> None:
+        self.set_criteria(criteria or OrderFilter())
+
+    def _default_failed(self, exc: CrmError) -> None:
+        self.notify(f"Could not read your saved filter: {printable(str(exc))}",
+                    severity="warning", markup=False)
+        self.set_criteria(OrderFilter())
+
+    def set_criteria(self, criteria: OrderFilter) -> None:
+        """Use a new filter and list from the top."""
+        self.criteria = criteria
+        search = self.query_one("#search", Input)
+        if (search.value.strip() or None) != criteria.text:
+            search.value = criteria.text or ""
+        search.display = bool(criteria.text) or search.has_focus
+        self.query_one("#filter-summary", Static).update(
+            Text.assemble(("Filter: ", "bold"), describe(criteria)))
+        self.reload(keep=False)
+
+    def reload(self, *, keep: bool = True) -> None:
+        """Read the first page(s) again; with ``keep`` stay on the same order."""
+        self._generation += 1
+        generation, self._loading_more = self._generation, False
+        serial = self.table.current_serial if keep else None
+        page = self.page_size
+        limit = min(MAX_RELOAD, max(page, self.table.row_count)) if keep else page
+        actor, criteria = self.crm.actor, self.criteria
+        call_service(self, order_list.list_orders, actor, criteria, limit=limit,
+                     done=lambda page: self._first_page(generation, page, serial),
+                     failed=lambda exc: self._failed(generation, exc), group="orders-page")
+        call_service(self, order_list.totals, actor, criteria,
+                     done=lambda totals: self._totals_loaded(generation, totals),
+                     failed=lambda exc: None, group="orders-totals")
+
+    def _first_page(self, generation: int, page: OrderPage, serial: int | None) -> None:
+        if generation != self._generation:
+            return
+        self._cursor = page.next_cursor
+        self.table.set_orders(page.rows, more=page.next_cursor is not None)
+        if serial is not None:
+            self.table.select_serial(serial)
+        self.loaded = True
+        self._show_state()
+
+    @on(OrderTable.MoreWanted)
+    def _more_wanted(self) -> None:
+        if self._cursor is None or self._loading_more:
+            return
+        self._loading_more = True
+        generation = self._generation
+        call_service(self, order_list.list_orders, self.crm.actor, self.criteria,
+                     after=self._cursor, limit=self.page_size,
+                     done=lambda page: self._next_page(generation, page),
+                     failed=lambda exc: self._failed(generation, exc), group="orders-more")
+
+    def _next_page(self, generation: int, page: OrderPage) -> None:
+        if generation != self._generation:
+            return
+        self._loading_more = False
+        self._cursor = page.next_cursor
+        self.table.add_orders(page.rows, more=page.next_cursor is not None)
+
+    def _totals_loaded(self, generation: int, totals: OrderTotals) -> None:
+        if generation != self._generation:
+            return
+        self.totals = totals
+        noun = "order" if totals.count == 1 else "orders"
+        self.query_one("#totals", Static).update(
+            Text(f"{totals.count} {noun} · {totals.hours:.2f} h"))
+
+    def _failed(self, generation: int, exc: CrmError) -> None:
+        if generation != self._generation:
+            return
+        self._loading_more = False
+        self.loaded = True
+        state = self.query_one("#state", Static)
+        state.update(Text(f"Could not list the orders: {printable(str(exc))}\n"
+                          "Press f to change the filter or x to clear it."))
+        state.add_class("error")
+        state.display = True
+        self.table.display = False
+
+    def _show_state(self) -> None:
+        state = self.query_one("#state", Static)
+        state.remove_class("error")
+        empty = self.table.row_count == 0
+        state.display = empty
+        self.table.display = not empty
+        if not empty:
+            return
+        if self.criteria == OrderFilter():
+            state.update(Text("No open contact orders yet.\n\n"
+                              "Press n to create the first one, f to filter (e.g. include "
+                              "completed orders), 3 to search the registers."))
+        else:
+            state.update(Text(f"No orders match the filter: {describe(self.criteria)}.\n\n"
+                              "Press f to change the filter, x to clear it, "
+                              "o for your favourites."))
+
+    # Actions ----------------------------------------------------------------
+
+    @on(OrderTable.OrderChosen)
+    def _chosen(self, event: OrderTable.OrderChosen) -> None:
+        self.crm.open_order(event.serial)
+
+    def action_open(self) -> None:
+        """Open the highlighted order."""
+        serial = self.table.current_serial
+        if serial is not None:
+            self.crm.open_order(serial)
+
+    def action_new(self) -> None:
+        """Start a new contact order."""
+        self.crm.open_order(None)
+
+    def action_filter(self) -> None:
+        """Edit the filter (statuses are read fresh)."""
+        call_service(self, statuses.list_statuses, done=self._open_filter, group="statuses")
+
+    def _open_filter(self, status_list: list[StatusInfo]) -> None:
+        self._skip_resume = True
+        dialog = FilterDialog(self.criteria, status_list, self.crm.now().date())
+        self.app.push_screen(dialog, self._filtered)
+
+    def _filtered(self, criteria: OrderFilter | None) -> None:
+        if criteria is not None:
+            self.set_criteria(criteria)
+
+    def action_search(self) -> None:
+        """Show and focus the quick text search."""
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        if (event.value.strip() or None) != self.criteria.text:
+            self._search_timer = self.set_timer(0.3, self._apply_search)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._apply_search()
+        self.table.focus()
+
+    def _apply_search(self) -> None:
+        text = self.query_one("#search", Input).value.strip() or None
+        if text != self.criteria.text:
+            self.set_criteria(dataclasses.replace(self.criteria, text=text))
+
+    def action_back(self) -> None:
+        """Leave the search box (hidden when empty); else go back."""
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self.table.focus()
+            search.display = bool(search.value.strip())
+            return
+        super().action_back()
+
+    def action_clear_filter(self) -> None:
+        """Show all open orders."""
+        self.set_criteria(OrderFilter())
+
+    def action_refresh(self) -> None:
+        """Read the list again."""
+        self.reload()
+
+    def action_save_default(self) -> None:
+        """Save the current filter as my default: the list opens with it next time."""
+        call_service(self, filters.save_default, self.crm.actor, self.criteria,
+                     done=lambda _: self.notify("Saved: the list opens with this filter "
+                                                "next time", title="Settings saved"),
+                     group="save-filter")
+
+    def action_save_favourite(self) -> None:
+        """Save the current filter as a named favourite."""
+        self._skip_resume = True
+        self.app.push_screen(NameDialog("Save the current filter as a favourite"),
+                             self._favourite_named)
+
+    def _favourite_named(self, name: str | None) -> None:
+        if not name:
+            return
+        call_service(self, filters.save_favorite, self.crm.actor, name, self.criteria,
+                     done=lambda info: self.notify(f"Favourite “{printable(info.name)}” saved",
+                                                   markup=False),
+                     group="save-filter")
+
+    def action_favourites(self) -> None:
+        """Pick one of my favourite filters."""
+        self._skip_resume = True
+        self.app.push_screen(FavouritesDialog(), self._favourite_chosen)
+
+    def _favourite_chosen(self, choice: FavouriteChoice | None) -> None:
+        if choice == "save":
+            self.action_save_favourite()
+        elif isinstance(choice, SavedFilterInfo):
+            self.set_criteria(choice.criteria)
+            self.notify(f"Filter “{printable(choice.name)}”", markup=False)

@@ -1,11 +1,224 @@
-"""PLACEHOLDER: the To-do screen (being written)."""
+"""The to-do panel: my open bookings as Overdue / Today / Upcoming."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.events import ScreenResume
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from crm_tui.domain.errors import CrmError
+from crm_tui.domain.records import BookingInfo, Todo, TodoItem
+from crm_tui.domain.text import printable
+from crm_tui.services import bookings, todo
 from crm_tui.tui.screens.base import CrmScreen
+from crm_tui.tui.screens.booking_dialog import BookingDialog
+from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, Col, FittedTable, cell
+from crm_tui.tui.work import call_service
+
+GROUPS = (("overdue", "Overdue", "bold red"), ("today", "Today", "bold"),
+          ("upcoming", "Upcoming", "bold"))
+EMPTY = ("Nothing to do — no open bookings.\n\n"
+         "Keys: n new contact order · 2 contact orders · 3 search the registers · "
+         "ctrl+p every command · F1 help")
+
+
+class TodoTable(FittedTable):
+    """Bookings under group header rows (the cursor skips the headers)."""
+
+    COLUMNS = (
+        Col("when", "When", width=16),
+        Col("kind", "Kind", width=7),
+        Col("serial", "No.", width=5),
+        Col("subject", "Subject", share=45, minimum=10),
+        Col("customer", "Customer", share=32, minimum=8),
+        Col("status", "Status", share=23, minimum=6),
+    )
+
+
+def item_cells(item: TodoItem) -> list[Text]:
+    """The cells of a booking; bookings of completed orders in dark blue."""
+    style = COMPLETED_STYLE if item.completed else ""
+    return [cell(f"{item.booking.at:%Y-%m-%d %H:%M}", style), cell(item.booking.kind, style),
+            cell(item.order_serial, style, right=True), cell(item.subject, style),
+            cell(item.customer, style), cell(item.status or "", style)]
 
 
 class TodoScreen(CrmScreen):
-    """To-do."""
+    """My bookings: open the order, mark done, book the next contact."""
 
     SECTION = "To-do"
+    AUTO_FOCUS = "TodoTable"
+    DEFAULT_CSS = """
+    TodoScreen #todo-summary { height: 1; padding: 0 1; background: $boost; }
+    TodoScreen #todo-state { height: auto; padding: 1 2; color: $text-muted; }
+    TodoScreen #todo-state.error { color: $error; }
+    """
+    BINDINGS = [
+        Binding("d", "done", "Done"),
+        Binding("b", "book", "Next booking"),
+        Binding("u", "undo_done", "Undo done", show=False),
+        Binding("n", "new", "New order", show=False),
+        Binding("r,ctrl+r", "refresh", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[str, TodoItem] = {}
+        self.loaded = False
+        self._started = False
+        self._skip_resume = False
+        self._last_row = 0
+        self._last_done: BookingInfo | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        """A summary line, the bookings table and its empty/loading/error state."""
+        yield Static(id="todo-summary")
+        yield TodoTable(id="todo")
+        yield Static(Text("Loading your bookings…"), id="todo-state")
+
+    @property
+    def table(self) -> TodoTable:
+        """The bookings table."""
+        return self.query_one(TodoTable)
+
+    def on_screen_resume(self, _event: ScreenResume) -> None:
+        """Load on first show and whenever the user comes back (edits show)."""
+        if self._skip_resume and self._started:
+            self._skip_resume = False
+            return
+        self._started = True
+        self.reload()
+
+    def refresh_data(self) -> None:
+        """Someone changed the data: read my bookings again."""
+        if self.loaded:
+            self.reload()
+
+    def reload(self) -> None:
+        """Read my bookings again."""
+        call_service(self, todo.todo, self.crm.actor, now=self.crm.now(), done=self._loaded,
+                     failed=self._failed, group="todo")
+
+    def _loaded(self, result: Todo) -> None:
+        current = self.table.key_at()
+        row = self.table.cursor_row
+        self.items = {}
+        rows: list[tuple[str, list[Text]]] = []
+        for name, title, style in GROUPS:
+            group: tuple[TodoItem, ...] = getattr(result, name)
+            if not group:
+                continue
+            rows.append((f"group:{name}", [Text(f"{title} ({len(group)})", style=style)]
+                         + [Text("")] * 5))
+            for item in group:
+                key = f"b:{item.booking.id}"
+                self.items[key] = item
+                rows.append((key, item_cells(item)))
+        self.table.put_rows(rows)
+        if not (current and self.table.select_key(current)) and rows:
+            self._last_row = -1
+            self.table.move_cursor(row=min(max(row, 1), len(rows) - 1), animate=False)
+            self._skip_header(self.table.cursor_row)
+        self.loaded = True
+        self._show_state(result)
+
+    def _failed(self, exc: CrmError) -> None:
+        self.loaded = True
+        state = self.query_one("#todo-state", Static)
+        state.update(Text(f"Could not read your bookings: {printable(str(exc))}"))
+        state.add_class("error")
+        state.display, self.table.display = True, False
+
+    def _show_state(self, result: Todo) -> None:
+        counts = (len(result.overdue), len(result.today), len(result.upcoming))
+        summary = Text()
+        summary.append(f"{counts[0]} overdue", style="bold red" if counts[0] else "")
+        summary.append(f" · {counts[1]} today · {counts[2]} upcoming")
+        self.query_one("#todo-summary", Static).update(summary)
+        state = self.query_one("#todo-state", Static)
+        state.remove_class("error")
+        empty = not self.items
+        state.display, self.table.display = empty, not empty
+        if empty:
+            state.update(Text(EMPTY))
+
+    @on(DataTable.RowHighlighted, "TodoTable")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._skip_header(event.cursor_row)
+
+    def _skip_header(self, row: int) -> None:
+        key = self.table.key_at(row)
+        down = row >= self._last_row
+        self._last_row = row
+        if key is None or not key.startswith("group:"):
+            return
+        target = row + 1 if down or row == 0 else row - 1
+        if self.table.key_at(target) is not None:
+            self.table.move_cursor(row=target, animate=False)
+
+    def current(self) -> TodoItem | None:
+        """The booking under the cursor."""
+        key = self.table.key_at()
+        return self.items.get(key) if key else None
+
+    @on(DataTable.RowSelected, "TodoTable")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        """Open the booking's contact order."""
+        item = self.current()
+        if item is not None:
+            self.crm.open_order(item.order_serial)
+
+    def action_done(self) -> None:
+        """Mark the highlighted booking done."""
+        item = self.current()
+        if item is None:
+            self.notify("Choose a booking first", severity="warning")
+            return
+        call_service(self, bookings.set_done, self.crm.actor, item.booking.id,
+                     done=self._marked, group="todo-done")
+
+    def _marked(self, info: BookingInfo) -> None:
+        self._last_done = info if info.done else None
+        if info.done:
+            self.notify(f"Done: {info.kind} for order {info.order_serial} · u to undo",
+                        markup=False)
+        self.reload()
+
+    def action_undo_done(self) -> None:
+        """Re-open the booking last marked done."""
+        if self._last_done is None:
+            return
+        call_service(self, bookings.set_done, self.crm.actor, self._last_done.id, False,
+                     done=self._marked, group="todo-done")
+
+    def action_book(self) -> None:
+        """Book the next contact for the highlighted booking's order."""
+        item = self.current()
+        if item is None:
+            self.notify("Choose a booking first", severity="warning")
+            return
+        self._skip_resume = True
+        self.app.push_screen(BookingDialog(item.order_serial), self._booked)
+
+    def _booked(self, info: BookingInfo | None) -> None:
+        if info is not None:
+            self.notify(f"Booked: {info.kind} on {info.at:%Y-%m-%d %H:%M} for order "
+                        f"{info.order_serial}", markup=False)
+            self.reload()
+
+    def action_new(self) -> None:
+        """Start a new contact order."""
+        self.crm.open_order(None)
+
+    def action_refresh(self) -> None:
+        """Read my bookings again."""
+        self.reload()

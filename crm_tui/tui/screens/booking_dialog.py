@@ -1,0 +1,155 @@
+"""The booking dialog: the next contact of an order (when, how, reminder, who)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.records import BookingInfo, BookingKind
+from crm_tui.domain.text import printable
+from crm_tui.services import bookings, validate
+from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
+from crm_tui.tui.work import call_service
+
+_LEAD = re.compile(r"^(\d{1,6})\s*(m|min|h|d|w)?$")
+_UNIT_MINUTES = {None: 1, "m": 1, "min": 1, "h": 60, "d": 60 * 24, "w": 60 * 24 * 7}
+KIND_LABELS = {BookingKind.PHONE: "Phone call", BookingKind.MEETING: "Meeting",
+               BookingKind.DIGITAL: "Digital meeting", BookingKind.EMAIL: "E-mail"}
+
+
+def parse_when(value: str) -> dt.datetime:
+    """A local date and time 'YYYY-MM-DD HH:MM'."""
+    if not value.strip():
+        raise ValidationError("When: give a date and time, e.g. 2026-03-15 10:00", "at")
+    try:
+        return validate.datetime_local(value)
+    except ValidationError:
+        raise ValidationError(f"When: '{value.strip()}' is not a date and time — "
+                              "use YYYY-MM-DD HH:MM", "at") from None
+
+
+def parse_lead(value: str) -> int | None:
+    """Reminder lead time in minutes: '15', '90m', '2h', '1d', '1w'; empty means none."""
+    raw = value.strip().lower()
+    if not raw:
+        return None
+    match = _LEAD.match(raw)
+    if match is None:
+        raise ValidationError(f"Reminder: '{value.strip()}' is not a number of minutes — "
+                              "use e.g. 15, 2h or 1d", "reminder")
+    return int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+
+
+class BookingDialog(ModalScreen[BookingInfo | None]):
+    """Book the next contact of an order; returns the created booking, or None."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="BookingDialog")
+    BINDINGS = [
+        Binding("ctrl+s", "book", "Book"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, serial: int) -> None:
+        super().__init__()
+        self.serial = serial
+
+    def _default_when(self) -> str:
+        now_fn = getattr(self.app, "now", None)
+        now = now_fn() if callable(now_fn) else dt.datetime.now()
+        return f"{(now + dt.timedelta(days=1)):%Y-%m-%d} 09:00"
+
+    def compose(self) -> ComposeResult:
+        """When, kind, reminder and assignee, an error line, buttons and a hint."""
+        with Vertical():
+            yield Static(Text(f"Next booking for order {self.serial}"), classes="title")
+            with Horizontal(classes="row"):
+                yield Label("When")
+                yield Input(self._default_when(), placeholder="YYYY-MM-DD HH:MM", id="at",
+                            compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Kind")
+                yield Select([(label, str(kind)) for kind, label in KIND_LABELS.items()],
+                             value=str(BookingKind.PHONE), allow_blank=False, id="kind",
+                             compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Reminder")
+                yield Input(placeholder="before: minutes, 2h, 1d (empty: none)",
+                            id="reminder", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Assignee")
+                yield Input(placeholder="username (empty: me)", id="assignee", compact=True)
+            yield Static("", id="booking-error", classes="error-text")
+            with Horizontal(classes="buttons"):
+                yield Button("Book", id="book", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+            yield Static(Text("Enter/ctrl+s book · esc cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Start in the date field."""
+        self.query_one("#booking-error").display = False
+        self.query_one("#at", Input).focus()
+
+    def _show_error(self, message: str) -> None:
+        error = self.query_one("#booking-error", Static)
+        error.update(Text(printable(message)))
+        error.display = bool(message)
+
+    def _values(self) -> tuple[dt.datetime, str, int | None, str | None]:
+        at = parse_when(self.query_one("#at", Input).value)
+        lead = parse_lead(self.query_one("#reminder", Input).value)
+        kind = self.query_one("#kind", Select).value
+        assignee = self.query_one("#assignee", Input).value.strip() or None
+        return at, str(kind), lead, assignee
+
+    @on(Input.Changed, "#at, #reminder")
+    def _typing(self) -> None:
+        """While typing, only clear a shown error once the values are right."""
+        self._validate_inline(only_clear=True)
+
+    @on(Input.Blurred, "#at, #reminder")
+    def _left_field(self) -> None:
+        self._validate_inline()
+
+    def _validate_inline(self, *, only_clear: bool = False) -> None:
+        try:
+            self._values()
+        except ValidationError as exc:
+            if not only_clear:
+                self._show_error(str(exc))
+        else:
+            self._show_error("")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#book")
+    def action_book(self) -> None:
+        """Create the booking through the service; errors stay in the dialog."""
+        try:
+            at, kind, lead, assignee = self._values()
+        except ValidationError as exc:
+            self._show_error(str(exc))
+            return
+        self._show_error("")
+        actor = self.app.actor  # type: ignore[attr-defined]
+        call_service(self, bookings.add_booking, actor, self.serial, at, kind,
+                     assignee=assignee, remind_before=lead, done=self._booked,
+                     failed=self._failed, group="booking")
+
+    def _booked(self, info: BookingInfo) -> None:
+        self.dismiss(info)
+
+    def _failed(self, exc: CrmError) -> None:
+        self._show_error(str(exc))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without booking."""
+        self.dismiss(None)

@@ -1,0 +1,342 @@
+"""The order-list filter dialog, the favourite-name prompt and the favourites picker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.records import Completed, OrderFilter, SavedFilterInfo, StatusInfo
+from crm_tui.domain.text import printable
+from crm_tui.services import filters, validate
+from crm_tui.tui.work import call_service
+
+_RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*d?$")
+COMPLETED_LABELS = {Completed.EXCLUDE: "Open orders only",
+                    Completed.INCLUDE: "Open and completed",
+                    Completed.ONLY: "Completed only"}
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 78; max-width: 100%; height: auto; max-height: 100%;
+    border: round $accent; background: $surface; padding: 0 1; }}
+{name} .title {{ text-style: bold; margin-bottom: 1; }}
+{name} .row {{ height: auto; margin-bottom: 1; }}
+{name} .row > Label {{ width: 12; }}
+{name} .row > Input, {name} .row > Select {{ width: 1fr; }}
+{name} .dash {{ width: 3; content-align: center middle; }}
+{name} .error-text {{ height: auto; }}
+{name} .buttons {{ height: auto; margin-top: 1; }}
+{name} .buttons > Button {{ margin-right: 2; }}
+{name} .hint {{ color: $text-muted; }}
+"""
+
+
+def parse_day(value: str, today: dt.date, field: str) -> dt.date | None:
+    """A date as YYYY-MM-DD, 'today', or +N / -N days from today; empty means none."""
+    raw = value.strip().lower()
+    if not raw:
+        return None
+    if raw == "today":
+        return today
+    match = _RELATIVE.match(raw)
+    if match:
+        days = int(match.group(2))
+        return today + dt.timedelta(days=days if match.group(1) == "+" else -days)
+    try:
+        return validate.date(raw, field)
+    except ValidationError:
+        raise ValidationError(f"{field.capitalize()}: '{value.strip()}' is not a date — "
+                              "use YYYY-MM-DD, 'today' or +N days", field) from None
+
+
+def describe(criteria: OrderFilter) -> str:
+    """A short, human summary of a filter (for the filter bar)."""
+    parts: list[str] = []
+    if criteria.mine:
+        parts.append("mine")
+    if criteria.assigned_to:
+        parts.append(f"assigned to {criteria.assigned_to}")
+    if criteria.status:
+        parts.append(f"status {criteria.status}")
+    if criteria.customer:
+        parts.append(f"customer “{criteria.customer}”")
+    if criteria.scheduled_from or criteria.scheduled_to:
+        start = criteria.scheduled_from.isoformat() if criteria.scheduled_from else "…"
+        end = criteria.scheduled_to.isoformat() if criteria.scheduled_to else "…"
+        parts.append(f"{start}–{end}")
+    if criteria.text:
+        parts.append(f"text “{criteria.text}”")
+    if criteria.completed != Completed.EXCLUDE:
+        parts.append(COMPLETED_LABELS[criteria.completed].lower())
+    return printable(" · ".join(parts)) if parts else "all open orders"
+
+
+class FilterDialog(ModalScreen[OrderFilter | None]):
+    """Edit the list filter; returns the new criteria, or None when cancelled."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="FilterDialog")
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "Apply"),
+        Binding("ctrl+r", "clear", "Clear"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, criteria: OrderFilter, statuses: Sequence[StatusInfo],
+                 today: dt.date) -> None:
+        super().__init__()
+        self.criteria = criteria
+        self.statuses = statuses
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        """The filter fields, with an inline error line under the dates."""
+        c = self.criteria
+        names = [s.name for s in self.statuses]
+        if c.status and c.status not in names:
+            names.append(c.status)
+        status_options: list[tuple[Text, str]] = [(Text("Any status"), "")]
+        status_options += [(Text(printable(n)), n) for n in names]
+        with Vertical():
+            yield Static(Text("Filter contact orders"), classes="title")
+            yield Checkbox("Assigned to me", c.mine, id="mine", compact=True,
+                           classes="row")
+            with Horizontal(classes="row"):
+                yield Label("Status")
+                yield Select(status_options, value=c.status or "", allow_blank=False,
+                             id="status", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Customer")
+                yield Input(c.customer or "", placeholder="part of the name",
+                            id="customer", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Scheduled")
+                yield Input(c.scheduled_from.isoformat() if c.scheduled_from else "",
+                            placeholder="from YYYY-MM-DD", id="from", compact=True)
+                yield Label("–", classes="dash")
+                yield Input(c.scheduled_to.isoformat() if c.scheduled_to else "",
+                            placeholder="to YYYY-MM-DD", id="to", compact=True)
+            yield Static("", id="date-error", classes="error-text")
+            with Horizontal(classes="row"):
+                yield Label("Text")
+                yield Input(c.text or "", placeholder="words in subject, notes, customer",
+                            id="text", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Completed")
+                yield Select([(label, str(value)) for value, label in
+                              COMPLETED_LABELS.items()], value=str(c.completed),
+                             allow_blank=False, id="completed", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button("Apply", id="apply", variant="primary", compact=True)
+                yield Button("Clear", id="clear", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+            yield Static(Text("Dates: YYYY-MM-DD, today or +30 (days) · "
+                              "Enter/ctrl+s apply · esc cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Start in the first field."""
+        self.query_one("#date-error").display = False
+        self.query_one("#mine", Checkbox).focus()
+
+    def _dates(self) -> tuple[dt.date | None, dt.date | None]:
+        start = parse_day(self.query_one("#from", Input).value, self.today, "from")
+        end = parse_day(self.query_one("#to", Input).value, self.today, "to")
+        if start and end and start > end:
+            raise ValidationError("The 'from' date is after the 'to' date", "from")
+        return start, end
+
+    def _show_date_error(self, *, only_clear: bool = False) -> bool:
+        """Validate the dates inline; True if they are fine."""
+        error = self.query_one("#date-error", Static)
+        try:
+            self._dates()
+        except ValidationError as exc:
+            if not only_clear:
+                error.update(Text(str(exc)))
+                error.display = True
+            return False
+        error.update("")
+        error.display = False
+        return True
+
+    @on(Input.Changed, "#from, #to")
+    def _date_changed(self) -> None:
+        """While typing, only clear a shown error once the date is right."""
+        self._show_date_error(only_clear=True)
+
+    @on(Input.Blurred, "#from, #to")
+    def _date_left(self) -> None:
+        self._show_date_error()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_apply()
+
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        """Return the criteria (if the dates are valid)."""
+        if not self._show_date_error():
+            self.query_one("#from", Input).focus()
+            return
+        start, end = self._dates()
+        status = self.query_one("#status", Select).value
+        completed = self.query_one("#completed", Select).value
+        self.dismiss(OrderFilter(
+            mine=self.query_one("#mine", Checkbox).value,
+            assigned_to=self.criteria.assigned_to,
+            status=status if isinstance(status, str) and status else None,
+            customer=self.query_one("#customer", Input).value.strip() or None,
+            scheduled_from=start, scheduled_to=end,
+            text=self.query_one("#text", Input).value.strip() or None,
+            completed=Completed(completed) if isinstance(completed, str)
+            else Completed.EXCLUDE))
+
+    @on(Button.Pressed, "#clear")
+    def action_clear(self) -> None:
+        """Reset every field."""
+        self.query_one("#mine", Checkbox).value = False
+        self.query_one("#status", Select).value = ""
+        for name in ("customer", "from", "to", "text"):
+            self.query_one(f"#{name}", Input).value = ""
+        self.query_one("#completed", Select).value = str(Completed.EXCLUDE)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without changing the filter."""
+        self.dismiss(None)
+
+
+class NameDialog(ModalScreen[str | None]):
+    """Ask for a name (e.g. of a favourite filter)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="NameDialog")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.initial = value
+
+    def compose(self) -> ComposeResult:
+        """Title, one input, an error line and a hint."""
+        with Vertical():
+            yield Static(Text(self.title_text), classes="title")
+            with Horizontal(classes="row"):
+                yield Label("Name")
+                yield Input(self.initial, id="name", compact=True)
+            yield Static("", id="name-error", classes="error-text")
+            yield Static(Text("Enter saves · esc cancels"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Type straight away."""
+        self.query_one("#name-error").display = False
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        if not name:
+            error = self.query_one("#name-error", Static)
+            error.update(Text("Give it a name"))
+            error.display = True
+            return
+        self.dismiss(name)
+
+    def action_cancel(self) -> None:
+        """Close without a name."""
+        self.dismiss(None)
+
+
+FavouriteChoice = SavedFilterInfo | Literal["save"]
+
+
+class FavouritesDialog(ModalScreen[FavouriteChoice | None]):
+    """Pick a favourite filter (Enter), delete one (Delete), or save the current one (s)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="FavouritesDialog") + """
+    FavouritesDialog OptionList { height: auto; max-height: 12; }
+    """
+    BINDINGS = [
+        Binding("s,ctrl+b", "save", "Save current"),
+        Binding("delete", "delete", "Delete"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.favourites: list[SavedFilterInfo] = []
+
+    def compose(self) -> ComposeResult:
+        """The favourites, a status line and a hint."""
+        with Vertical():
+            yield Static(Text("Favourite filters"), classes="title")
+            yield OptionList(id="favourites")
+            yield Static(Text("Loading…"), id="fav-status", classes="hint")
+            yield Static(Text("Enter apply · s save current filter · Delete remove · "
+                              "esc cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Load the user's favourites."""
+        self._load()
+
+    def _load(self) -> None:
+        actor = self.app.actor  # type: ignore[attr-defined]
+        call_service(self, filters.favorites, actor, done=self._loaded, failed=self._failed,
+                     group="favourites")
+
+    def _loaded(self, favourites: list[SavedFilterInfo]) -> None:
+        self.favourites = favourites
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options([Option(Text.assemble(
+            (printable(f.name), "bold"), "  ", (describe(f.criteria), "dim")), id=str(f.id))
+            for f in favourites])
+        status = self.query_one("#fav-status", Static)
+        status.update(Text("" if favourites else
+                           "No favourites yet — press s to save the current filter."))
+        status.display = not favourites
+        options.display = bool(favourites)
+        if favourites:
+            options.highlighted = 0
+        options.focus()
+
+    def _failed(self, exc: CrmError) -> None:
+        self.query_one("#fav-status", Static).update(Text(str(exc), style="bold red"))
+
+    def _current(self) -> SavedFilterInfo | None:
+        index = self.query_one(OptionList).highlighted
+        return self.favourites[index] if index is not None and self.favourites else None
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self) -> None:
+        current = self._current()
+        if current is not None:
+            self.dismiss(current)
+
+    def action_save(self) -> None:
+        """Save the list's current filter as a new favourite."""
+        self.dismiss("save")
+
+    def action_delete(self) -> None:
+        """Forget the highlighted favourite."""
+        current = self._current()
+        if current is None:
+            return
+        actor = self.app.actor  # type: ignore[attr-defined]
+        call_service(self, filters.delete_favorite, actor, current.name,
+                     done=lambda _: self._load(), failed=self._failed, group="favourites")
+
+    def action_cancel(self) -> None:
+        """Close without choosing."""
+        self.dismiss(None)

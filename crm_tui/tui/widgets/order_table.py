@@ -1,0 +1,247 @@
+"""A paged table of contact orders: feed it OrderRows, it posts OrderChosen on Enter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.events import Resize
+from textual.message import Message
+from textual.widgets import DataTable
+
+from crm_tui.domain.records import OrderRow
+from crm_tui.domain.text import printable
+
+COMPLETED_STYLE = "#5c7cfa"
+"""Completed orders: dark blue, as in the manual (readable on dark and light themes)."""
+
+
+def cell(value: object, style: str = "", *, right: bool = False) -> Text:
+    """User text as a safe, one-line table cell (never markup, no control codes)."""
+    return Text(printable("" if value is None else str(value)).replace("\n", " "),
+                style=style, no_wrap=True, overflow="ellipsis",
+                justify="right" if right else "left")
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: fixed width, or a share of the space left over (with a minimum)."""
+
+    key: str
+    label: str
+    width: int = 0
+    share: int = 0
+    minimum: int = 4
+
+
+def fit_widths(columns: Sequence[Col], total: int, padding: int = 1) -> list[int]:
+    """Widths for ``columns`` so that the table fits ``total`` cells."""
+    spare = total - sum(2 * padding + c.width for c in columns) - 2  # scrollbar
+    shares = sum(c.share for c in columns) or 1
+    widths = [c.width or max(c.minimum, spare * c.share // shares) for c in columns]
+    flexible = [i for i, c in enumerate(columns) if c.share]
+    left = total - 2 - sum(2 * padding + w for w in widths)
+    if flexible and left > 0:
+        widths[flexible[0]] += left
+    return widths
+
+
+class FittedTable(DataTable[Text]):
+    """A row-cursor DataTable whose columns share the width; Home/End go to first/last row."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open"),
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Last", show=False),
+    ]
+    COLUMNS: Sequence[Col] = ()
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self._widths: list[int] = []
+        self._cells: list[tuple[str, list[Text]]] = []
+
+    def on_mount(self) -> None:
+        """Add the columns for the current width."""
+        self._fit(max(self.size.width, 80))
+
+    def _on_resize(self, event: Resize) -> None:
+        super()._on_resize(event)
+        if event.size.width:
+            self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        widths = fit_widths(self.COLUMNS, width, self.cell_padding)
+        if widths == self._widths:
+            return
+        self._widths = widths
+        row = self.cursor_row
+        self.clear(columns=True)
+        for col, w in zip(self.COLUMNS, widths, strict=True):
+            self.add_column(Text(col.label, style="bold", no_wrap=True), width=w, key=col.key)
+        for key, cells in self._cells:
+            self.add_row(*cells, key=key)
+        if self._cells:
+            self.move_cursor(row=min(row, len(self._cells) - 1), animate=False)
+
+    def put_rows(self, rows: Iterable[tuple[str, list[Text]]], *, append: bool = False) -> None:
+        """Show rows of (key, cells); with ``append`` add after the current ones."""
+        if not append:
+            self._cells = []
+            self.clear()
+        known = {key for key, _ in self._cells}
+        for key, cells in rows:
+            if key in known:
+                continue
+            known.add(key)
+            self._cells.append((key, cells))
+            if self.columns:
+                self.add_row(*cells, key=key)
+
+    def key_at(self, row: int | None = None) -> str | None:
+        """The key of a row (default: the cursor's), or None when empty."""
+        index = self.cursor_row if row is None else row
+        if not 0 <= index < len(self._cells):
+            return None
+        return self._cells[index][0]
+
+    def keys(self) -> list[str]:
+        """Keys of all rows, in order."""
+        return [key for key, _ in self._cells]
+
+    def row_text(self, key: str) -> list[str]:
+        """The plain text of a row's cells (for tests and copying)."""
+        for k, cells in self._cells:
+            if k == key:
+                return [c.plain for c in cells]
+        raise KeyError(key)
+
+    def select_key(self, key: str) -> bool:
+        """Put the cursor on the row with ``key``; False if it is not loaded."""
+        for index, (k, _cells) in enumerate(self._cells):
+            if k == key:
+                self.move_cursor(row=index, animate=False)
+                return True
+        return False
+
+
+ORDER_COLUMNS = (
+    Col("serial", "No.", width=5),
+    Col("scheduled", "Scheduled", width=10),
+    Col("subject", "Subject", share=38, minimum=12),
+    Col("customer", "Customer", share=26, minimum=8),
+    Col("status", "Status", share=19, minimum=6),
+    Col("assignees", "Assigned", share=17, minimum=8),
+    Col("hours", "Hours", width=5),
+)
+
+
+def _hours(hours: Decimal) -> str:
+    """Time required: two decimals while that fits the column, else whole hours."""
+    if not hours:
+        return ""
+    text = f"{hours:.2f}"
+    return text if len(text) <= 5 else f"{hours:.0f}"
+
+
+def order_cells(row: OrderRow) -> list[Text]:
+    """The cells of an order; completed orders in dark blue."""
+    style = COMPLETED_STYLE if row.completed else ""
+    return [
+        cell(row.serial, style, right=True),
+        cell(row.scheduled.isoformat() if row.scheduled else "", style),
+        cell(row.subject, style),
+        cell(row.customer, style),
+        cell(row.status or "", style),
+        cell(", ".join(row.assignees), style),
+        cell(_hours(row.hours), style, right=True),
+    ]
+
+
+class OrderTable(FittedTable):
+    """Contact orders: serial, scheduled, subject, customer, status, assignees, hours.
+
+    ``set_orders`` replaces the rows, ``add_orders`` appends a page. Set ``more`` when
+    another page exists: the table posts ``MoreWanted`` once the cursor nears the end.
+    """
+
+    COLUMNS = ORDER_COLUMNS
+    NEAR_END = 15
+
+    @dataclass
+    class OrderChosen(Message):
+        """The user pressed Enter on an order."""
+
+        table: OrderTable
+        serial: int
+
+    @dataclass
+    class MoreWanted(Message):
+        """The cursor is near the last loaded row and more rows exist."""
+
+        table: OrderTable
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.more = False
+        self._asked = False
+
+    def on_mount(self) -> None:
+        """Also ask for more rows when scrolled (mouse wheel) near the end."""
+        super().on_mount()
+        self.watch(self, "scroll_y", self._scrolled, init=False)
+
+    def _scrolled(self, value: float) -> None:
+        if value >= self.max_scroll_y - self.NEAR_END:
+            self._check_near_end(force=True)
+
+    def set_orders(self, rows: Iterable[OrderRow], *, more: bool = False) -> None:
+        """Replace the rows."""
+        self.put_rows((str(r.serial), order_cells(r)) for r in rows)
+        self.more, self._asked = more, False
+        self._check_near_end()
+
+    def add_orders(self, rows: Iterable[OrderRow], *, more: bool = False) -> None:
+        """Append a page of rows."""
+        self.put_rows(((str(r.serial), order_cells(r)) for r in rows), append=True)
+        self.more, self._asked = more, False
+        self._check_near_end()
+
+    @property
+    def serials(self) -> list[int]:
+        """Serials of the loaded rows, in order."""
+        return [int(k) for k in self.keys()]
+
+    @property
+    def current_serial(self) -> int | None:
+        """The serial under the cursor."""
+        key = self.key_at()
+        return int(key) if key is not None else None
+
+    def select_serial(self, serial: int) -> bool:
+        """Put the cursor on an order if it is loaded."""
+        return self.select_key(str(serial))
+
+    def _check_near_end(self, *, force: bool = False) -> None:
+        near = force or self.cursor_row >= self.row_count - self.NEAR_END
+        if self.more and not self._asked and near:
+            self._asked = True
+            self.post_message(self.MoreWanted(self))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self:
+            self._check_near_end()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is not self:
+            return
+        event.stop()
+        serial = self.current_serial
+        if serial is not None:
+            self.post_message(self.OrderChosen(self, serial))

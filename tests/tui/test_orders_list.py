@@ -1,0 +1,273 @@
+"""The contact-order list: Journey 5 (filter, default, favourite, totals), paging, safety."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from rich.text import Text
+from textual import events
+from textual.widgets import Input, Static
+
+from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput
+from crm_tui.services import filters, order_list, orders
+from crm_tui.tui.app import CrmApp
+from crm_tui.tui.screens.filter_dialog import FavouritesDialog, FilterDialog, NameDialog
+from crm_tui.tui.screens.order_form import OrderFormScreen
+from crm_tui.tui.screens.orders import OrderListScreen
+from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
+from tests.conftest import make_user
+from tests.tui.conftest import FIXED_NOW, settle
+
+TODAY = FIXED_NOW.date()
+
+
+def add_order(actor: Actor, customer: str, subject: str, *, days: int | None = 1,
+              assignees: tuple[str, ...] = (), hours: str = "0") -> int:
+    """Create an order through the service; returns its serial."""
+    scheduled = TODAY + dt.timedelta(days=days) if days is not None else None
+    return orders.create_order(actor, OrderInput(
+        subject=subject, customer=customer, scheduled=scheduled, hours=hours,
+        assignees=list(assignees), on_duplicate="create")).serial
+
+
+def clock() -> dt.datetime:
+    """The fixed 'now' of these tests."""
+    return FIXED_NOW
+
+
+async def open_orders(app: CrmApp, pilot: object) -> OrderListScreen:
+    """Switch to the order list with its key and wait for it to load."""
+    await pilot.press("2")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, OrderListScreen)
+    assert screen.loaded
+    return screen
+
+
+def totals_text(screen: OrderListScreen) -> str:
+    """What the totals field shows."""
+    content = screen.query_one("#totals", Static).content
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+async def type_into(pilot: object, text: str) -> None:
+    """Type text: short text key by key, longer text pasted (as from the clipboard)."""
+    if len(text) <= 4:
+        await pilot.press(*["space" if ch == " " else ch for ch in text])  # type: ignore[attr-defined]
+        return
+    app = pilot.app  # type: ignore[attr-defined]
+    assert app.focused is not None
+    app.focused.post_message(events.Paste(text))
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def test_journey5_filter_save_default_and_favourite(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Anna filters: mine, next 30 days, customer 'Berg'; default + favourite; totals."""
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    make_user(eva, "bob", "view", "edit", "create")
+    wanted = {add_order(eva, "Bergström Värme AB", "Heat pump quote", days=5,
+                        assignees=("anna",), hours="2.5"),
+              add_order(eva, "Bergström Värme AB", "Boiler service", days=20,
+                        assignees=("anna", "bob"), hours="1.25"),
+              add_order(eva, "Berg Energiteknik AB", "Spring offer", days=30,
+                        assignees=("anna",), hours="4")}
+    add_order(eva, "Bergström Värme AB", "Too late", days=45, assignees=("anna",), hours="3")
+    add_order(eva, "Bergström Värme AB", "Bob's lead", days=10, assignees=("bob",), hours="7")
+    add_order(eva, "Lindqvist Kyl", "Other customer", days=10, assignees=("anna",), hours="6")
+    add_order(eva, "Bergström Värme AB", "Past", days=-3, assignees=("anna",), hours="1")
+    done = add_order(eva, "Bergström Värme AB", "Done", days=4, assignees=("anna",), hours="9")
+    orders.set_completed(eva, done, True)
+    expected = OrderFilter(mine=True, customer="Berg", scheduled_from=TODAY,
+                           scheduled_to=TODAY + dt.timedelta(days=30))
+
+    app = make_app("anna", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        assert screen.criteria == OrderFilter()
+        assert len(screen.table.serials) == 7  # all open orders anna may see
+
+        await pilot.press("f")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        assert dialog.focused is not None and dialog.focused.id == "mine"
+        await pilot.press("space", "tab", "tab")  # assigned to me; skip status
+        assert dialog.focused is not None and dialog.focused.id == "customer"
+        await type_into(pilot, "Berg")
+        await pilot.press("tab")
+        await type_into(pilot, "2026-13-01")  # a bad date is refused inline
+        error = dialog.query_one("#date-error", Static)
+        assert not error.display  # no nagging while typing
+        await pilot.press("enter")
+        assert app.screen is dialog  # not applied
+        assert error.display and "is not a date" in str(error.content)
+        await pilot.press("ctrl+u")
+        await type_into(pilot, "today")
+        await pilot.press("tab")
+        await type_into(pilot, "+30")
+        assert not error.display
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+        assert app.screen is screen
+        assert screen.criteria == expected
+        listed = [r.serial for r in order_list.list_orders(anna, expected).rows]
+        assert screen.table.serials == listed
+        assert set(listed) == wanted
+        assert "Berg" in str(screen.query_one("#filter-summary", Static).content)
+        service_totals = order_list.totals(anna, expected)
+        assert service_totals.hours == Decimal("7.75") and service_totals.count == 3
+        assert totals_text(screen) == "3 orders · 7.75 h"
+
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert filters.get_default(anna) == expected
+
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NameDialog)
+        await type_into(pilot, "My spring leads")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert [(f.name, f.criteria) for f in filters.favorites(anna)] == [
+            ("My spring leads", expected)]
+
+    tomorrow = make_app("anna", clock=clock)  # "tomorrow": a new app instance
+    async with tomorrow.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(tomorrow, pilot)
+        assert screen.criteria == expected
+        assert set(screen.table.serials) == wanted
+        rows = list(order_list.iter_orders(anna, expected))
+        assert totals_text(screen) == f"{len(rows)} orders · {sum(r.hours for r in rows):.2f} h"
+
+        await pilot.press("x")  # clear, then pick the favourite again
+        await settle(tomorrow, pilot)
+        assert screen.criteria == OrderFilter()
+        await pilot.press("o")
+        await settle(tomorrow, pilot)
+        assert isinstance(tomorrow.screen, FavouritesDialog)
+        await pilot.press("enter")
+        await settle(tomorrow, pilot)
+        assert screen.criteria == expected
+        assert set(screen.table.serials) == wanted
+
+
+async def test_pages_load_as_the_cursor_nears_the_end(
+        eva: Actor, make_app: Callable[..., CrmApp], monkeypatch: pytest.MonkeyPatch) -> None:
+    """More than two pages: End loads page by page; every serial appears once, in order."""
+    page = 25
+    monkeypatch.setattr(OrderListScreen, "page_size", page)
+    serials = [add_order(eva, f"Customer {i % 7}", f"Order {i}", days=i % 40)
+               for i in range(2 * page + 12)]
+    app = make_app("eva", clock=clock)
+    opened: list[int | None] = []
+    app.open_order = lambda serial=None, **_kw: opened.append(serial)  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        assert screen.table.row_count == page  # a page, not the whole table
+        for _ in range(5):
+            await pilot.press("end")
+            await settle(app, pilot)
+        loaded = screen.table.serials
+        assert len(loaded) == len(set(loaded)) == len(serials)
+        assert loaded == [r.serial for r in order_list.iter_orders(eva)]
+        assert set(loaded) == set(serials)
+        assert totals_text(screen) == f"{len(serials)} orders · 0.00 h"
+        await pilot.press("enter")
+        assert opened == [loaded[-1]]
+        await pilot.press("n")
+        assert opened[-1] is None
+
+
+async def test_completed_last_in_dark_blue_and_refresh_on_resume(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Completed orders come after open ones, styled dark blue; edits show on return."""
+    first = add_order(eva, "Alpha AB", "Finished job", days=1)
+    second = add_order(eva, "Beta AB", "Open job", days=2)
+    orders.set_completed(eva, first, True)
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        dialog.query_one("#completed").value = str(Completed.INCLUDE)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert screen.table.serials == [second, first]
+        cells = screen.table.get_row_at(1)
+        assert all(str(c.style) == COMPLETED_STYLE for c in cells)
+        assert str(screen.table.get_row_at(0)[0].style) == ""
+
+        third = add_order(eva, "Gamma AB", "Added elsewhere", days=0)
+        await pilot.press("1")
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert screen.table.serials == [third, second, first]
+
+        assert screen.table.current_serial == second  # the cursor stayed on its order
+
+        await pilot.press("enter")  # the real order form opens, Escape comes back
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen) and form.serial == second
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.table.current_serial == second
+
+
+async def test_empty_database_and_quick_search(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """A new database explains what to do; '/' searches as you type (Enter applies)."""
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        state = screen.query_one("#state", Static)
+        assert state.display and "Press n to create the first one" in str(state.content)
+        assert totals_text(screen) == "0 orders · 0.00 h"
+
+        wanted = add_order(eva, "Delta AB", "Heat pump noise", days=1)
+        add_order(eva, "Epsilon AB", "Chiller service", days=1)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not state.display and screen.table.row_count == 2
+
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input) and app.focused.id == "search"
+        await type_into(pilot, "pump")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.criteria.text == "pump"
+        assert screen.table.serials == [wanted]
+        assert app.focused is screen.table
+
+
+async def test_user_text_renders_literally(eva: Actor,
+                                           make_app: Callable[..., CrmApp]) -> None:
+    """Markup and terminal escapes in customer names and subjects are shown as text."""
+    markup = add_order(eva, "[bold red]x[/]", "[link=http://evil]click[/link]", days=1)
+    escape = add_order(eva, "Evil \x1b]0;pwned\x07 AB", "Title \x1b[2J clear", days=2)
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_orders(app, pilot)
+        table = screen.table
+        assert table.row_text(str(markup))[2:4] == ["[link=http://evil]click[/link]",
+                                                     "[bold red]x[/]"]
+        assert table.row_text(str(escape))[2:4] == ["Title \\x1b[2J clear",
+                                                     "Evil \\x1b]0;pwned\\x07 AB"]
+        lines = ["".join(s.text for s in table.render_line(y))
+                 for y in range(table.size.height)]
+        screen_text = "\n".join(lines)
+        assert "[bold red]x[/]" in screen_text
+        assert "Evil \\x1b]0;pwned" in screen_text
+        assert "\x1b" not in screen_text and "\x07" not in screen_text
+        svg = app.export_screenshot()
+        assert "pwned" in svg and "\x1b" not in svg and "\x07" not in svg

@@ -1,0 +1,169 @@
+"""The to-do panel: Journey 1's morning (groups, mark done, next booking), safety, empty."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from textual.widgets import Input, Static
+
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import bookings, orders
+from crm_tui.tui.app import CrmApp
+from crm_tui.tui.screens.booking_dialog import BookingDialog, parse_lead
+from crm_tui.tui.screens.todo import TodoScreen
+from tests.conftest import make_user
+from tests.tui.conftest import FIXED_NOW, settle
+from tests.tui.test_orders_list import clock, type_into
+
+
+def add_order(actor: Actor, customer: str, subject: str, status: str | None = None) -> int:
+    """Create an order through the service; returns its serial."""
+    return orders.create_order(actor, OrderInput(
+        subject=subject, customer=customer, status=status, assignees=["anna"],
+        on_duplicate="create")).serial
+
+
+async def open_todo(app: CrmApp, pilot: object) -> TodoScreen:
+    """The app opens on the to-do panel; wait for it to load."""
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, TodoScreen)
+    assert screen.loaded
+    return screen
+
+
+async def test_journey1_todo_groups_done_and_next_booking(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Overdue / Today / Upcoming with status; d marks done; b books the next contact."""
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    make_user(eva, "bob", "view", "edit")
+    late = add_order(eva, "Bergström Värme AB", "Offer for heat pump", "Contacted")
+    today = add_order(eva, "Lindqvist Kyl", "Chiller noise")
+    later = add_order(eva, "Åberg Fastigheter", "Annual service")
+    b_late = bookings.add_booking(anna, late, "2026-11-26 10:00", "phone")
+    b_today = bookings.add_booking(anna, today, "2026-11-28 14:00", "meeting")
+    b_later = bookings.add_booking(anna, later, "2026-12-05 09:00", "digital")
+    bookings.add_booking(eva, late, "2026-11-28 11:00", "phone", assignee="bob")
+
+    app = make_app("anna", clock=clock)
+    opened: list[int | None] = []
+    app.open_order = lambda serial=None, **_kw: opened.append(serial)  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_todo(app, pilot)
+        table = screen.table
+        assert table.keys() == ["group:overdue", f"b:{b_late.id}", "group:today",
+                                f"b:{b_today.id}", "group:upcoming", f"b:{b_later.id}"]
+        assert table.row_text(f"b:{b_late.id}") == [
+            "2026-11-26 10:00", "phone", str(late), "Offer for heat pump",
+            "Bergström Värme AB", "Contacted"]
+        assert table.row_text("group:today")[0] == "Today (1)"
+        summary = str(screen.query_one("#todo-summary", Static).content)
+        assert summary == "1 overdue · 1 today · 1 upcoming"
+        assert screen.current() is not None and screen.current().booking.id == b_late.id
+
+        await pilot.press("enter")
+        assert opened == [late]
+
+        await pilot.press("d")
+        await settle(app, pilot)
+        done = {b.id: b.done for b in orders.get_order(anna, late).bookings}
+        assert done[b_late.id] is True
+        assert table.keys() == ["group:today", f"b:{b_today.id}", "group:upcoming",
+                                f"b:{b_later.id}"]
+        assert screen.current() is not None and screen.current().booking.id == b_today.id
+
+        await pilot.press("b")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BookingDialog) and dialog.serial == today
+        assert dialog.focused is not None and dialog.focused.id == "at"
+        assert dialog.query_one("#at", Input).value == "2026-11-29 09:00"
+        await pilot.press("ctrl+u")
+        await type_into(pilot, "in six months")  # refused inline, dialog stays
+        error = dialog.query_one("#booking-error", Static)
+        await pilot.press("enter")
+        assert app.screen is dialog
+        assert error.display and "YYYY-MM-DD HH:MM" in str(error.content)
+        await pilot.press("ctrl+u")
+        await type_into(pilot, "2027-05-28 10:00")
+        assert not error.display
+        await pilot.press("tab", "tab")  # kind stays "phone"
+        assert dialog.focused is not None and dialog.focused.id == "reminder"
+        await type_into(pilot, "1d")
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+        assert app.screen is screen
+        new = [b for b in orders.get_order(anna, today).bookings
+               if b.at.replace(tzinfo=None) == dt.datetime(2027, 5, 28, 10, 0)]
+        assert len(new) == 1
+        assert new[0].kind == "phone" and new[0].assignee == "anna" and not new[0].done
+        assert new[0].reminder_at is not None
+        assert new[0].at - new[0].reminder_at == dt.timedelta(days=1)
+        assert f"b:{new[0].id}" in table.keys()
+        assert table.row_text(f"b:{new[0].id}")[:3] == ["2027-05-28 10:00", "phone", str(today)]
+
+
+async def test_booking_dialog_shows_the_services_refusal(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Booking a colleague without 'assign' is refused by the service; the dialog says why."""
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    make_user(eva, "bob", "view")
+    serial = add_order(eva, "Nordin AB", "Follow-up")
+    bookings.add_booking(anna, serial, FIXED_NOW + dt.timedelta(hours=2), "phone")
+    app = make_app("anna", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_todo(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BookingDialog)
+        dialog.query_one("#assignee", Input).focus()
+        await type_into(pilot, "bob")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        error = str(dialog.query_one("#booking-error", Static).content)
+        assert "assign" in error.lower()
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert len(orders.get_order(anna, serial).bookings) == 1
+
+
+def test_reminder_lead_times() -> None:
+    """Reminder input: minutes, or with a unit."""
+    assert parse_lead("") is None
+    assert parse_lead("15") == 15
+    assert parse_lead("2h") == 120
+    assert parse_lead("1d") == 1440
+    assert parse_lead(" 1 w ") == 10080
+
+
+async def test_empty_todo_and_user_text(eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """No bookings: a helpful message. Markup and escapes in names render literally."""
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_todo(app, pilot)
+        state = screen.query_one("#todo-state", Static)
+        assert state.display and "Nothing to do — no open bookings." in str(state.content)
+        assert not screen.table.display
+
+        markup = orders.create_order(eva, OrderInput(
+            subject="[b]loud[/b]", customer="[bold red]x[/]", on_duplicate="create")).serial
+        escape = orders.create_order(eva, OrderInput(
+            subject="Evil \x1b]0;pwned\x07", customer="Pwn \x1b]0;pwned\x07 AB",
+            on_duplicate="create")).serial
+        b1 = bookings.add_booking(eva, markup, "2026-11-28 10:00", "phone")
+        b2 = bookings.add_booking(eva, escape, "2026-11-28 11:00", "phone")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not state.display
+        assert screen.table.row_text(f"b:{b1.id}")[3:5] == ["[b]loud[/b]", "[bold red]x[/]"]
+        assert screen.table.row_text(f"b:{b2.id}")[3:5] == [
+            "Evil \\x1b]0;pwned\\x07", "Pwn \\x1b]0;pwned\\x07 AB"]
+        lines = "\n".join("".join(s.text for s in screen.table.render_line(y))
+                          for y in range(screen.table.size.height))
+        assert "[bold red]x[/]" in lines and "[b]loud[/b]" in lines
+        assert "pwned" in lines and "\x1b" not in lines and "\x07" not in lines
