@@ -1,0 +1,118 @@
+"""The audit pane: the newest changes, read-only, in the organisation's time zone."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from crm_tui.domain.records import Actor, AuditInfo
+from crm_tui.domain.text import printable
+from crm_tui.services import audit_log, timezone
+from crm_tui.tui.screens.admin_common import AdminPane
+from crm_tui.tui.work import call_service
+
+AUDIT_LIMIT = 50
+
+
+def recent_events(actor: Actor) -> list[AuditInfo]:
+    """The newest events (admins only, says the service) with local times."""
+    events = audit_log.recent(actor, limit=AUDIT_LIMIT)
+    zone = timezone.zone()
+    return [dataclasses.replace(e, at=e.at.replace(tzinfo=dt.UTC).astimezone(zone))
+            for e in events]
+
+
+def _load(raw: str) -> dict[str, object]:
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return {"": raw}
+    return data if isinstance(data, dict) else {"": data}
+
+
+def summary(event: AuditInfo) -> str:
+    """What changed, short: 'name: Won → Sold' or the new values."""
+    before, after = _load(event.before), _load(event.after)
+    parts = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key), after.get(key)
+        if key in before and key in after:
+            if old != new:
+                parts.append(f"{key}: {old} → {new}")
+        elif key in after:
+            parts.append(f"{key}: {new}")
+        else:
+            parts.append(f"{key}: {old} → (gone)")
+    if not parts:  # same before and after, e.g. a secret replaced by a secret
+        parts = [f"{key}: {value}" for key, value in after.items()]
+    return "; ".join(parts)
+
+
+class AuditPane(AdminPane):
+    """The newest audit events; the highlighted one in full below the table."""
+
+    DEFAULT_CSS = """
+    AuditPane { height: 1fr; }
+    AuditPane DataTable { height: 1fr; overflow-x: hidden; }
+    AuditPane #audit-detail { height: auto; max-height: 4; padding: 0 1; background: $boost; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="audit-pane")
+        self.events: list[AuditInfo] = []
+
+    def compose(self) -> Iterable[Widget]:
+        """The event table, its empty state, the detail line."""
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True,
+                                           id="audit-table")
+        table.add_column("When", key="at", width=11)
+        table.add_column("Who", key="who", width=8)
+        table.add_column("What", key="what", width=13)
+        table.add_column("Entity", key="entity", width=16)
+        table.add_column("Change", key="change")
+        yield table
+        yield Static("", id="audit-empty", classes="empty-state")
+        yield Static("", id="audit-detail")
+
+    def reload(self) -> None:
+        """Re-read the newest events."""
+        call_service(self, recent_events, self.actor, done=self.show, group="audit-load")
+
+    def show(self, events: list[AuditInfo]) -> None:
+        """Fill the table, newest first."""
+        self.events = list(events)
+        table = self.query_one(DataTable)
+        table.clear()
+        for event in self.events:
+            table.add_row(Text(event.at.strftime("%m-%d %H:%M")),
+                          Text(printable(event.actor) or "system"),
+                          Text(printable(event.action)),
+                          Text(printable(f"{event.entity} {event.entity_id}")),
+                          Text(printable(summary(event))[:200], style="dim"),
+                          key=str(event.id))
+        empty = self.query_one("#audit-empty", Static)
+        empty.update(f"No changes recorded yet. The newest {AUDIT_LIMIT} show here.")
+        empty.display = not self.events
+        self._detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Show the highlighted event in full."""
+        self._detail()
+
+    def _detail(self) -> None:
+        detail = self.query_one("#audit-detail", Static)
+        table = self.query_one(DataTable)
+        if not self.events:
+            detail.display = False
+            return
+        event = self.events[min(table.cursor_row, len(self.events) - 1)]
+        detail.display = True
+        detail.update(Text(printable(
+            f"{event.at:%Y-%m-%d %H:%M} {event.actor or 'system'} {event.action} "
+            f"{event.entity} {event.entity_id}: {summary(event) or '(no details)'}")))

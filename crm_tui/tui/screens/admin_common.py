@@ -1,0 +1,160 @@
+"""Shared parts of the admin settings: the pane base class and small dialogs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.records import Actor, UserInfo
+from crm_tui.domain.text import printable
+from crm_tui.services import users
+from crm_tui.tui.work import call_service
+
+if TYPE_CHECKING:
+    from crm_tui.tui.app import CrmApp
+
+
+def plain(value: object) -> Text:
+    """User text as a safe, literal Text (no markup, no control codes)."""
+    return Text(printable(str(value)))
+
+
+class AdminPane(Vertical):
+    """A pane of the admin screen: knows the acting user."""
+
+    @property
+    def crm(self) -> CrmApp:
+        """The app, typed."""
+        return cast("CrmApp", self.app)
+
+    @property
+    def actor(self) -> Actor:
+        """The acting admin."""
+        return self.crm.actor
+
+    def saved(self, message: str) -> None:
+        """A short confirmation toast (user text, so no markup)."""
+        self.app.notify(printable(message), markup=False, timeout=3)
+
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 64; max-width: 100%; height: auto; border: round $accent;
+    background: $surface; padding: 0 1; }}
+{name} .dialog-title {{ text-style: bold; padding-bottom: 1; }}
+{name} .dialog-row {{ height: auto; }}
+{name} .dialog-row Label {{ width: 10; padding-top: 1; }}
+{name} .dialog-row Input {{ width: 1fr; }}
+{name} .dialog-error {{ color: $error; }}
+{name} .dialog-hint {{ color: $text-muted; }}
+"""
+
+
+class PromptDialog(ModalScreen[str | None]):
+    """Ask for one line of text; Enter answers, Escape cancels."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PromptDialog")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", *, placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        """Title, the input, a hint."""
+        with Vertical():
+            yield Static(plain(self.title_text), classes="dialog-title")
+            yield Input(self.value, placeholder=self.placeholder, id="answer")
+            yield Static("Enter saves · Escape cancels", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Answer with the text."""
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        """No answer."""
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question: y or Enter confirms, n or Escape cancels."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
+    BINDINGS = [Binding("y,enter", "answer(True)", "Yes"),
+                Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        """The question and the keys."""
+        with Vertical():
+            yield Static(plain(self.question), classes="dialog-title")
+            yield Static("y / Enter: yes · n / Escape: no", classes="dialog-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(yes)
+
+
+class AddUserDialog(ModalScreen[UserInfo | None]):
+    """Add a user: username, name, e-mail, phone; the service validates."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AddUserDialog")
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    FIELDS = (("username", "Username", "e.g. anna"), ("name", "Name", "Anna Berg"),
+              ("email", "E-mail", "anna@example.com"), ("phone", "Phone", "+46 70 123 45 67"))
+
+    def compose(self) -> ComposeResult:
+        """One row per field, the error line, the keys."""
+        with Vertical():
+            yield Static("Add user", classes="dialog-title")
+            for key, label, placeholder in self.FIELDS:
+                with Horizontal(classes="dialog-row"):
+                    yield Label(label)
+                    yield Input(placeholder=placeholder, id=f"user-{key}")
+            yield Static("", id="user-error", classes="dialog-error")
+            yield Static("ctrl+s or Enter on the last field saves · Escape cancels",
+                         classes="dialog-hint")
+
+    def _value(self, key: str) -> str:
+        return self.query_one(f"#user-{key}", Input).value
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; on the last one it saves."""
+        event.stop()
+        if event.input.id == "user-phone":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        """Create the user through the service; errors stay in the dialog."""
+        actor = cast("CrmApp", self.app).actor
+        call_service(self, users.add_user, actor, self._value("username"),
+                     display_name=self._value("name"), email=self._value("email"),
+                     phone=self._value("phone"), done=self.dismiss, failed=self._failed,
+                     group="add-user")
+
+    def _failed(self, error: CrmError) -> None:
+        self.query_one("#user-error", Static).update(plain(error))
+        field = error.field if isinstance(error, ValidationError) else None
+        target = {"username": "username", "name": "name", "email": "email",
+                  "phone": "phone"}.get(field or "")
+        if target:
+            self.query_one(f"#user-{target}", Input).focus()
+
+    def action_cancel(self) -> None:
+        """Close without adding."""
+        self.dismiss(None)

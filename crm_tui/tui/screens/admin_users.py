@@ -1,0 +1,159 @@
+"""The users pane: a permission matrix, add user, deactivate/activate."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from crm_tui.domain.records import UserInfo
+from crm_tui.domain.text import printable
+from crm_tui.services import users
+from crm_tui.tui.screens.admin_common import AddUserDialog, AdminPane
+from crm_tui.tui.widgets.perm_matrix import (
+    ACTIVE_COL,
+    ADMIN_COL,
+    USER_COL,
+    PermMatrix,
+    column_title,
+    legend,
+)
+from crm_tui.tui.work import call_service
+
+
+class UsersPane(AdminPane):
+    """Who may do what: toggles apply at once (services re-read users on every call)."""
+
+    DEFAULT_CSS = """
+    UsersPane { height: 1fr; }
+    UsersPane PermMatrix { height: 1fr; }
+    UsersPane #user-detail { height: auto; padding: 0 1; background: $boost; }
+    UsersPane #perm-legend { height: auto; color: $text-muted; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("a,ctrl+n", "add_user", "Add user"),
+        Binding("x,ctrl+t", "toggle_user", "On/off user", tooltip="Deactivate or activate"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="users-pane")
+
+    def compose(self) -> ComposeResult:
+        """The matrix, a line about the highlighted cell, the legend."""
+        yield PermMatrix(id="perm-matrix")
+        yield Static("", id="user-detail")
+        yield Static(Text("Space/Enter switches a cell. " + legend()), id="perm-legend")
+
+    @property
+    def matrix(self) -> PermMatrix:
+        """The permission matrix."""
+        return self.query_one(PermMatrix)
+
+    def reload(self) -> None:
+        """Re-read the users."""
+        call_service(self, users.list_users, self.actor, done=self.show, group="users-load")
+
+    def show(self, rows: list[UserInfo]) -> None:
+        """Fill the matrix."""
+        self.matrix.show(rows)
+        self._describe()
+        self._legend()
+
+    def on_resize(self) -> None:
+        """The legend is needed only while the headers are short."""
+        self.call_after_refresh(self._legend)
+
+    def _legend(self) -> None:
+        self.query_one("#perm-legend").display = self.matrix.header_layout.name == "short"
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        """Say what the highlighted cell means."""
+        self._describe()
+
+    def _describe(self) -> None:
+        user = self.matrix.current_user()
+        detail = self.query_one("#user-detail", Static)
+        if user is None:
+            detail.update("No users yet: press a to add one.")
+            return
+        column = self.matrix.current_column()
+        text = Text()
+        text.append(printable(user.username), style="bold")
+        for part in (user.display_name, user.email, user.phone):
+            if part:
+                text.append(" · " + printable(part))
+        if not user.active:
+            text.append(" · deactivated", style="bold red")
+        text.append("\n")
+        if column == USER_COL:
+            text.append("Move right to a permission; a adds a user, x deactivates.")
+        elif column == ACTIVE_COL:
+            text.append(f"Active: {'yes' if user.active else 'no'} (inactive users cannot "
+                        "log in)")
+        elif column == ADMIN_COL:
+            text.append(f"Admin: {'yes' if user.is_admin else 'no'} (admins can do everything "
+                        "and reach these settings)")
+        else:
+            held = column in user.perms
+            text.append(f"{column_title(column)}: {'yes' if held else 'no'}")
+            if user.is_admin and not held:
+                text.append(" (implied: admins can do everything)", style="dim")
+        detail.update(text)
+
+    def on_perm_matrix_toggled(self, event: PermMatrix.Toggled) -> None:
+        """Switch one cell through the services; the row shows what was stored."""
+        user, column = event.user, event.column
+        if column == USER_COL:
+            self._describe()
+            return
+        if column == ACTIVE_COL:
+            self._set_active(user, not user.active)
+            return
+        if column == ADMIN_COL:
+            call_service(self, users.set_perms, self.actor, user.username, list(user.perms),
+                         is_admin=not user.is_admin, done=self._changed,
+                         group="users-write", exclusive=False)
+            return
+        perms = set(user.perms) ^ {column}
+        call_service(self, users.set_perms, self.actor, user.username, sorted(perms),
+                     is_admin=user.is_admin, done=self._changed,
+                     group="users-write", exclusive=False)
+
+    def _changed(self, user: UserInfo) -> None:
+        self.matrix.replace(user)
+        self._describe()
+
+    def _set_active(self, user: UserInfo, active: bool) -> None:
+        def done(info: UserInfo) -> None:
+            self._changed(info)
+            self.saved(f"{info.username} {'activated' if info.active else 'deactivated'}")
+
+        call_service(self, users.set_active, self.actor, user.username, active, done=done,
+                     group="users-write", exclusive=False)
+
+    def action_toggle_user(self) -> None:
+        """Deactivate or activate the highlighted user."""
+        user = self.matrix.current_user()
+        if user is not None:
+            self._set_active(user, not user.active)
+
+    def action_add_user(self) -> None:
+        """Ask for a new user's details; the service checks them."""
+
+        def added(info: UserInfo | None) -> None:
+            if info is None:
+                return
+            self.saved(f"Added user {info.username}: now tick their permissions")
+            call_service(self, users.list_users, self.actor,
+                         done=lambda rows: self._show_at(rows, info.username),
+                         group="users-load")
+
+        self.app.push_screen(AddUserDialog(), added)
+
+    def _show_at(self, rows: list[UserInfo], username: str) -> None:
+        self.show(rows)
+        names = [u.username for u in rows]
+        if username in names:
+            self.matrix.move_cursor(row=names.index(username), column=3, animate=False)
+        self.matrix.focus()

@@ -1,0 +1,354 @@
+"""Admin settings (journey 6): statuses, list mode, channels, the permission matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets._footer import FooterKey
+
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import order_list, orders, settings, statuses, users
+from crm_tui.tui.app import CrmApp
+from crm_tui.tui.screens.admin import AdminScreen
+from crm_tui.tui.screens.admin_common import AddUserDialog, ConfirmDialog, PromptDialog
+from crm_tui.tui.screens.admin_settings import ChannelsPane, ListModePane
+from crm_tui.tui.screens.admin_statuses import StatusesPane
+from crm_tui.tui.widgets.perm_matrix import COLUMNS, NO, YES, PermMatrix
+from tests.tui.conftest import settle
+
+MakeApp = Callable[..., CrmApp]
+
+
+def _seed(eva: Actor) -> None:
+    """Bob and Anna, and three orders: Bob holds 1 and 3, Anna holds 2."""
+    users.add_user(eva, "bob", display_name="Bob", perms=["view", "edit"])
+    users.add_user(eva, "anna", display_name="Anna", perms=["view", "create"])
+    for subject, day, who, status in (("Heat pump", 20, "bob", "Contacted"),
+                                      ("Boiler", 1, "anna", None),
+                                      ("Solar panels", 5, "bob", None)):
+        orders.create_order(eva, OrderInput(subject=subject, customer="Berg AB",
+                                            scheduled=dt.date(2026, 12, day), status=status,
+                                            assignees=[who]))
+
+
+async def _type(pilot: object, text: str) -> None:
+    await pilot.press(*text)  # type: ignore[attr-defined]
+
+
+async def _open_admin(app: CrmApp, pilot: object) -> AdminScreen:
+    await pilot.press("f6")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    assert isinstance(app.screen, AdminScreen)
+    return app.screen
+
+
+def _status_names() -> list[str]:
+    return [s.name for s in statuses.list_statuses()]
+
+
+def _table_names(screen: AdminScreen) -> list[str]:
+    table = screen.query_one("#status-table", DataTable)
+    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+
+async def _cursor_to(app: CrmApp, pilot: object, table: DataTable[object], row: int,
+                     column: int | None = None) -> None:
+    """Move a table's cursor with the arrow keys."""
+    table.focus()
+    await pilot.pause()  # type: ignore[attr-defined]
+    while table.cursor_row != row:
+        await pilot.press("down" if table.cursor_row < row else "up")  # type: ignore[attr-defined]
+    while column is not None and table.cursor_column != column:
+        key = "right" if table.cursor_column < column else "left"
+        await pilot.press(key)  # type: ignore[attr-defined]
+
+
+async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp) -> None:
+    """Eva edits statuses, list mode, channels and Bob's rights; Bob's next session obeys."""
+    _seed(eva)
+    settings.set_value(eva, "channels.sms", "on")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = await _open_admin(app, pilot)
+        assert _table_names(screen)[:2] == ["New lead", "Contacted"]
+
+        # Add "Offer sent": n focuses the input, Enter adds it at the end.
+        await pilot.press("n")
+        assert isinstance(app.focused, Input)
+        await _type(pilot, "Offer sent")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert _status_names()[-1] == "Offer sent"
+        assert _table_names(screen)[-1] == "Offer sent"
+
+        # Rename "Contacted" (used by order 1) to "Called".
+        table = screen.query_one("#status-table", DataTable)
+        await pilot.press("escape")
+        assert app.focused is table
+        await _cursor_to(app, pilot, table, 1)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PromptDialog)
+        await pilot.press("home", "ctrl+k")
+        await _type(pilot, "Called")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Called" in _status_names() and "Contacted" not in _status_names()
+        assert orders.get_order(eva, 1).row.status == "Called"
+
+        # Move "Offer sent" up four places: [ three times, then ctrl+up.
+        await _cursor_to(app, pilot, table, 6)
+        for key in ("left_square_bracket",) * 3 + ("ctrl+up",):
+            await pilot.press(key)
+            await settle(app, pilot)
+        expected = ["New lead", "Called", "Offer sent", "Meeting booked",
+                    "Waiting for customer", "Won", "Lost"]
+        assert _status_names() == expected
+        assert _table_names(screen) == expected
+        assert table.cursor_row == 2
+
+        # List mode: sort by serial number (a choice saves at once).
+        await pilot.press("f8")
+        await settle(app, pilot)
+        sort = screen.query_one(ListModePane).query_one("#set-list-sort", Select)
+        assert app.focused is sort
+        await pilot.press("enter", "down", "enter")
+        await settle(app, pilot)
+        assert sort.value == "serial"
+        assert settings.get("list_sort") == "serial"
+
+        # Channels: e-mail on, SMS off.
+        await pilot.press("f8")
+        await settle(app, pilot)
+        email = screen.query_one("#set-channels-email", Checkbox)
+        assert app.focused is email
+        await pilot.press("space")
+        await settle(app, pilot)
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#set-channels-sms", Checkbox)
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert settings.get("channels.email") is True
+        assert settings.get("channels.sms") is False
+        assert "on" in str(email.label)
+
+        # Users: Bob gets exactly view-assigned + create + assign-self.
+        await pilot.press("f8")
+        await settle(app, pilot)
+        matrix = screen.query_one(PermMatrix)
+        assert app.focused is matrix
+        bob_row = [u.username for u in matrix.users].index("bob")
+        for perm in ("view", "view-assigned", "edit", "create", "assign-self"):
+            await _cursor_to(app, pilot, matrix, bob_row, COLUMNS.index(perm))
+            await pilot.press("space")
+            await settle(app, pilot)
+        bob = next(u for u in users.list_users(eva) if u.username == "bob")
+        assert bob.perms == ("view-assigned", "create", "assign-self")
+        assert not bob.is_admin
+        row = matrix.get_row("bob")
+        assert row[COLUMNS.index("create")] == YES and row[COLUMNS.index("view")] == NO
+
+    # Bob's next session reflects all of it.
+    bob_app = make_app("bob")
+    async with bob_app.run_test(size=(80, 24)) as pilot:
+        await settle(bob_app, pilot)
+        assert bob_app.actor.perms == {"view-assigned", "create", "assign-self"}
+        assert [r.serial for r in order_list.list_orders(bob_app.actor).rows] == [1, 3]
+        await pilot.press("f3")
+        await settle(bob_app, pilot)
+        from crm_tui.tui.widgets.order_table import OrderTable
+
+        assert bob_app.screen.query_one(OrderTable).serials == [1, 3]
+        # No key, no footer entry and no palette entry reaches the admin section.
+        for key in ("f6", "5"):
+            await pilot.press(key)
+            await settle(bob_app, pilot)
+            assert not isinstance(bob_app.screen, AdminScreen)
+            assert bob_app.current_mode == "orders"
+        await _assert_palette_has_no_admin(bob_app, pilot)
+
+
+async def _assert_palette_has_no_admin(app: CrmApp, pilot: object) -> None:
+    titles = [c.title for c in app.get_system_commands(app.screen)]
+    assert titles and not [t for t in titles if "admin" in t.lower()]
+    await pilot.press("ctrl+p")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    assert isinstance(app.screen, CommandPalette)
+    await _type(pilot, "admin")
+    await settle(app, pilot)
+    results = app.screen.query_one(CommandList)
+    shown = [str(option.prompt) for option in results.options]
+    assert not [s for s in shown if "admin" in s.lower()], shown
+    # The same palette does find other sections, so the empty answer is real.
+    await pilot.press(*["backspace"] * 5)  # type: ignore[attr-defined]
+    await _type(pilot, "go to contact")
+    await settle(app, pilot)
+    shown = [str(option.prompt) for option in results.options]
+    assert [s for s in shown if "Contact orders" in s], shown
+    await pilot.press("escape")  # type: ignore[attr-defined]
+
+
+async def test_non_admin_has_no_admin_key_and_sees_no_data(eva: Actor,
+                                                           make_app: MakeApp) -> None:
+    """No admin key in the footer; forced onto the screen, the services refuse."""
+    _seed(eva)
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        footer_actions = [key.action for key in app.screen.query(FooterKey)]
+        assert footer_actions and "section('admin')" not in footer_actions
+        assert not [k for k in app.screen.query(FooterKey) if "Admin" in k.description]
+        app.switch_mode("admin")  # as if reached by a bug
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, AdminScreen)
+        assert not screen.query_one("#admin-tabs").display
+        assert screen.query_one("#status-table", DataTable).row_count == 0
+        assert screen.query_one(PermMatrix).row_count == 0
+        state = str(screen.query_one("#admin-state", Static).render())
+        assert "admins only" in state
+
+
+async def test_bad_value_shows_service_message_and_changes_nothing(
+        eva: Actor, make_app: MakeApp) -> None:
+    """smtp.port 'abc' is refused with the service's words; nothing is stored."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_admin(app, pilot)
+        await pilot.press("f8", "f8")
+        await settle(app, pilot)
+        port = screen.query_one("#set-smtp-port", Input)
+        host = screen.query_one("#set-smtp-host", Input)
+        host.focus()
+        await _type(pilot, "mail.example.com")
+        port.focus()
+        await pilot.press("home", "ctrl+k")
+        await _type(pilot, "abc")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        error = screen.query_one("#set-smtp-port-error", Static)
+        assert error.display
+        assert "Port must be a whole number, not 'abc'" in str(error.render())
+        assert any("Port must be a whole number" in n.message for n in app._notifications)
+        assert settings.get("smtp.port") == 25
+        assert settings.get("smtp.host") == ""  # all or nothing
+        # Fixed, the same form saves.
+        await pilot.press("home", "ctrl+k")
+        await _type(pilot, "587")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert settings.get("smtp.port") == 587
+        assert settings.get("smtp.host") == "mail.example.com"
+        assert not error.display
+
+
+async def test_secrets_stay_masked(eva: Actor, make_app: MakeApp) -> None:
+    """A stored password is never shown back, and saving other fields keeps it."""
+    settings.set_value(eva, "smtp.password", "hunter2")
+    app = make_app("eva")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_admin(app, pilot)
+        await pilot.press("f8", "f8")
+        await settle(app, pilot)
+        password = screen.query_one("#set-smtp-password", Input)
+        assert password.value == settings.SECRET and password.password
+        assert "hunter2" not in app.export_screenshot()
+        screen.query_one("#set-smtp-from", Input).focus()
+        await _type(pilot, "crm@example.com")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        stored = settings.get_all(reveal=True)
+        assert stored["smtp.from"] == "crm@example.com"
+        assert stored["smtp.password"] == "hunter2"
+        assert password.value == settings.SECRET
+        # Replacing it: focusing selects the mask, typing replaces it.
+        password.focus()
+        await pilot.press("home", "ctrl+k")
+        await _type(pilot, "s3cret")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert settings.get_all(reveal=True)["smtp.password"] == "s3cret"
+        assert password.value == settings.SECRET
+        assert not [e for e in screen.query_one(ChannelsPane).query(".field-error")
+                    if e.display]
+
+
+async def test_status_deactivate_and_delete(eva: Actor, make_app: MakeApp) -> None:
+    """Space deactivates; an in-use status cannot be deleted; an unused one can."""
+    _seed(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_admin(app, pilot)
+        pane = screen.query_one(StatusesPane)
+        table = pane.table
+        await _cursor_to(app, pilot, table, 1)  # Contacted, used by order 1
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert not next(s for s in statuses.list_statuses() if s.name == "Contacted").active
+        assert str(table.get_row_at(1)[2]) == "no"
+        await pilot.press("delete")
+        await settle(app, pilot)
+        assert "Contacted" in _status_names()
+        assert any("deactivate it instead" in n.message for n in app._notifications)
+        await pilot.press("space")  # active again
+        await settle(app, pilot)
+        assert next(s for s in statuses.list_statuses() if s.name == "Contacted").active
+        await _cursor_to(app, pilot, table, 4)  # Won, unused
+        await pilot.press("delete")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "Won" not in _status_names() and "Won" not in _table_names(screen)
+        assert len(_status_names()) == 5
+
+
+async def test_add_and_deactivate_user(eva: Actor, make_app: MakeApp) -> None:
+    """a opens the add-user form (errors stay in it); x deactivates the user."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_admin(app, pilot)
+        await pilot.press("f7")  # previous tab wraps round to Audit
+        await settle(app, pilot)
+        await pilot.press("f7")
+        await settle(app, pilot)
+        matrix = screen.query_one(PermMatrix)
+        assert app.focused is matrix
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AddUserDialog)
+        await _type(pilot, "Carl!")
+        await pilot.press("enter")
+        await _type(pilot, "Carl Berg")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddUserDialog)
+        assert "not a valid username" in str(dialog.query_one("#user-error", Static).render())
+        dialog.query_one("#user-username", Input).value = ""
+        dialog.query_one("#user-username", Input).focus()
+        await _type(pilot, "carl")
+        dialog.query_one("#user-email", Input).focus()
+        await _type(pilot, "carl@example.com")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+        carl = next(u for u in users.list_users(eva) if u.username == "carl")
+        assert carl.display_name == "Carl Berg" and carl.email == "carl@example.com"
+        assert matrix.current_user() is not None
+        assert matrix.current_user().username == "carl"  # type: ignore[union-attr]
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert not next(u for u in users.list_users(eva) if u.username == "carl").active
+        assert str(matrix.get_row("carl")[COLUMNS.index("active")]) == "no"
+        # Eva cannot take her own admin rights: the service says so.
+        eva_row = [u.username for u in matrix.users].index("eva")
+        await _cursor_to(app, pilot, matrix, eva_row, COLUMNS.index("admin"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert users.get_actor("eva").is_admin
+        assert any("own admin rights" in n.message for n in app._notifications)
