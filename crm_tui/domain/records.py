@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -215,6 +215,23 @@ class OrderFilter:
     scheduled_to: dt.date | None = None
     text: str | None = None
     completed: Completed = Completed.EXCLUDE
+    scheduled_from_days: int | None = None
+    scheduled_to_days: int | None = None
+
+    def resolved(self, today: dt.date) -> OrderFilter:
+        """Relative windows (days from today, e.g. "next 30 days") as absolute dates.
+
+        A saved filter keeps the relative form, so tomorrow it covers tomorrow's window.
+        """
+        if self.scheduled_from_days is None and self.scheduled_to_days is None:
+            return self
+        start, end = self.scheduled_from, self.scheduled_to
+        if self.scheduled_from_days is not None:
+            start = today + dt.timedelta(days=self.scheduled_from_days)
+        if self.scheduled_to_days is not None:
+            end = today + dt.timedelta(days=self.scheduled_to_days)
+        return replace(self, scheduled_from=start, scheduled_to=end,
+                       scheduled_from_days=None, scheduled_to_days=None)
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,14 @@ from crm_tui.domain.records import (
 from crm_tui.domain.text import fold
 from crm_tui.services import registers, settings
 from crm_tui.services.base import fresh, get_user_row, reading
+from crm_tui.services.timezone import local_now
 from crm_tui.services.visibility import involving, row_query, to_rows, visible_clause
 
 MAX_PAGE = 500
 
 
 def _where(actor: Actor, criteria: OrderFilter) -> list[Expression]:
+    criteria = criteria.resolved(local_now().date())
     clauses: list[Expression] = []
     visible = visible_clause(actor)
     if visible is not None:

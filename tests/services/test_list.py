@@ -11,6 +11,7 @@ import pytest
 from crm_tui.domain.errors import CrmError, NotFound, ValidationError
 from crm_tui.domain.records import Actor, Completed, ListSort, OrderFilter
 from crm_tui.services import bookings, filters, order_list, orders, registers, settings
+from crm_tui.services.timezone import local_now
 from tests.conftest import make_user
 from tests.services.helpers import INCLUDE, new_order, refused, serials
 
@@ -245,3 +246,19 @@ def test_saved_filters_default_and_favourites_round_trip(lw: ListWorld) -> None:
     refused(lambda: filters.delete_favorite(bob, "Archive"), NotFound, match=("Archive",))
     refused(lambda: filters.delete_favorite(carol, "Pumps"), NotFound)
     refused(lambda: filters.save_favorite(bob, "  ", OrderFilter()), ValidationError)
+
+
+def test_relative_window_is_saved_relative_and_resolved_each_day(admin: Actor) -> None:
+    """'Next 30 days' saved today still means the next 30 days tomorrow."""
+    window = OrderFilter(scheduled_from_days=0, scheduled_to_days=30)
+    filters.save_default(admin, window)
+    saved = filters.get_default(admin)
+    assert saved == window
+    day = dt.date(2026, 11, 28)
+    assert saved.resolved(day).scheduled_from == day
+    assert saved.resolved(day).scheduled_to == dt.date(2026, 12, 28)
+    assert saved.resolved(day + dt.timedelta(days=1)).scheduled_to == dt.date(2026, 12, 29)
+    today = local_now().date()
+    inside = new_order(admin, "Inside", scheduled=(today + dt.timedelta(days=3)).isoformat())
+    new_order(admin, "Outside", scheduled=(today + dt.timedelta(days=40)).isoformat())
+    assert serials(order_list.list_orders(admin, saved)) == [inside]

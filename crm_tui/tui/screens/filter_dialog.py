@@ -43,17 +43,33 @@ DIALOG_CSS = """
 """
 
 
+def parse_offset(value: str) -> int | None:
+    """Days from today for 'today', '+N' or '-N'; None for anything else."""
+    raw = value.strip().lower()
+    if raw == "today":
+        return 0
+    match = _RELATIVE.match(raw)
+    if match:
+        days = int(match.group(2))
+        return days if match.group(1) == "+" else -days
+    return None
+
+
+def show_day(day: dt.date | None, offset: int | None) -> str:
+    """How a filter date is written in the dialog: '+30' stays relative."""
+    if offset is not None:
+        return "today" if offset == 0 else f"{offset:+d}"
+    return day.isoformat() if day else ""
+
+
 def parse_day(value: str, today: dt.date, field: str) -> dt.date | None:
     """A date as YYYY-MM-DD, 'today', or +N / -N days from today; empty means none."""
     raw = value.strip().lower()
     if not raw:
         return None
-    if raw == "today":
-        return today
-    match = _RELATIVE.match(raw)
-    if match:
-        days = int(match.group(2))
-        return today + dt.timedelta(days=days if match.group(1) == "+" else -days)
+    offset = parse_offset(raw)
+    if offset is not None:
+        return today + dt.timedelta(days=offset)
     try:
         return validate.date(raw, field)
     except ValidationError:
@@ -72,10 +88,10 @@ def describe(criteria: OrderFilter) -> str:
         parts.append(f"status {criteria.status}")
     if criteria.customer:
         parts.append(f"customer “{criteria.customer}”")
-    if criteria.scheduled_from or criteria.scheduled_to:
-        start = criteria.scheduled_from.isoformat() if criteria.scheduled_from else "…"
-        end = criteria.scheduled_to.isoformat() if criteria.scheduled_to else "…"
-        parts.append(f"{start}–{end}")
+    start = show_day(criteria.scheduled_from, criteria.scheduled_from_days)
+    end = show_day(criteria.scheduled_to, criteria.scheduled_to_days)
+    if start or end:
+        parts.append(f"{start or '…'}–{end or '…'}")
     if criteria.text:
         parts.append(f"text “{criteria.text}”")
     if criteria.completed != Completed.EXCLUDE:
@@ -122,10 +138,10 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
                             id="customer", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Scheduled")
-                yield Input(c.scheduled_from.isoformat() if c.scheduled_from else "",
+                yield Input(show_day(c.scheduled_from, c.scheduled_from_days),
                             placeholder="from YYYY-MM-DD", id="from", compact=True)
                 yield Label("–", classes="dash")
-                yield Input(c.scheduled_to.isoformat() if c.scheduled_to else "",
+                yield Input(show_day(c.scheduled_to, c.scheduled_to_days),
                             placeholder="to YYYY-MM-DD", id="to", compact=True)
             yield Static("", id="date-error", classes="error-text")
             with Horizontal(classes="row"):
@@ -190,6 +206,8 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             self.query_one("#from", Input).focus()
             return
         start, end = self._dates()
+        from_days = parse_offset(self.query_one("#from", Input).value)
+        to_days = parse_offset(self.query_one("#to", Input).value)
         status = self.query_one("#status", Select).value
         completed = self.query_one("#completed", Select).value
         self.dismiss(OrderFilter(
@@ -197,7 +215,9 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             assigned_to=self.criteria.assigned_to,
             status=status if isinstance(status, str) and status else None,
             customer=self.query_one("#customer", Input).value.strip() or None,
-            scheduled_from=start, scheduled_to=end,
+            scheduled_from=None if from_days is not None else start,
+            scheduled_to=None if to_days is not None else end,
+            scheduled_from_days=from_days, scheduled_to_days=to_days,
             text=self.query_one("#text", Input).value.strip() or None,
             completed=Completed(completed) if isinstance(completed, str)
             else Completed.EXCLUDE))

@@ -139,7 +139,7 @@ class OrderListScreen(CrmScreen):
         serial = self.table.current_serial if keep else None
         page = self.page_size
         limit = min(MAX_RELOAD, max(page, self.table.row_count)) if keep else page
-        actor, criteria = self.crm.actor, self.criteria
+        actor, criteria = self.crm.actor, self.criteria.resolved(self.crm.now().date())
         call_service(self, order_list.list_orders, actor, criteria, limit=limit,
                      done=lambda page: self._first_page(generation, page, serial),
                      failed=lambda exc: self._failed(generation, exc), group="orders-page")
@@ -163,7 +163,8 @@ class OrderListScreen(CrmScreen):
             return
         self._loading_more = True
         generation = self._generation
-        call_service(self, order_list.list_orders, self.crm.actor, self.criteria,
+        call_service(self, order_list.list_orders, self.crm.actor,
+                     self.criteria.resolved(self.crm.now().date()),
                      after=self._cursor, limit=self.page_size,
                      done=lambda page: self._next_page(generation, page),
                      failed=lambda exc: self._failed(generation, exc), group="orders-more")
