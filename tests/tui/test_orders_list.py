@@ -82,8 +82,10 @@ async def test_journey5_filter_save_default_and_favourite(
     add_order(eva, "Bergström Värme AB", "Past", days=-3, assignees=("anna",), hours="1")
     done = add_order(eva, "Bergström Värme AB", "Done", days=4, assignees=("anna",), hours="9")
     orders.set_completed(eva, done, True)
-    expected = OrderFilter(mine=True, customer="Berg", scheduled_from=TODAY,
-                           scheduled_to=TODAY + dt.timedelta(days=30))
+    # "today" and "+30" stay relative, so the saved filter means "the next 30 days"
+    # on any later day too; the services resolve it against the current date.
+    expected = OrderFilter(mine=True, customer="Berg", scheduled_from_days=0,
+                           scheduled_to_days=30)
 
     app = make_app("anna", clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -116,11 +118,11 @@ async def test_journey5_filter_save_default_and_favourite(
 
         assert app.screen is screen
         assert screen.criteria == expected
-        listed = [r.serial for r in order_list.list_orders(anna, expected).rows]
+        listed = [r.serial for r in order_list.list_orders(anna, expected.resolved(TODAY)).rows]
         assert screen.table.serials == listed
         assert set(listed) == wanted
         assert "Berg" in str(screen.query_one("#filter-summary", Static).content)
-        service_totals = order_list.totals(anna, expected)
+        service_totals = order_list.totals(anna, expected.resolved(TODAY))
         assert service_totals.hours == Decimal("7.75") and service_totals.count == 3
         assert totals_text(screen) == "3 orders · 7.75 h"
 
@@ -143,7 +145,7 @@ async def test_journey5_filter_save_default_and_favourite(
         screen = await open_orders(tomorrow, pilot)
         assert screen.criteria == expected
         assert set(screen.table.serials) == wanted
-        rows = list(order_list.iter_orders(anna, expected))
+        rows = list(order_list.iter_orders(anna, expected.resolved(TODAY)))
         assert totals_text(screen) == f"{len(rows)} orders · {sum(r.hours for r in rows):.2f} h"
 
         await pilot.press("x")  # clear, then pick the favourite again
