@@ -1,0 +1,1 @@
+"""Benchmark tooling: a large-dataset generator and timing runs (not part of the app)."""
