@@ -204,6 +204,13 @@ def get_all(*, reveal: bool = False) -> dict[str, Any]:
     return values
 
 
+def for_admin(actor: Actor) -> dict[str, Any]:
+    """Every setting (secrets masked) for the admin screen; admins only."""
+    with reading():
+        require_admin(fresh(actor), "read the settings")
+    return get_all()
+
+
 def get(key: str) -> Any:
     """One setting's value (inside or outside a unit of work)."""
     if key not in SPECS:

@@ -148,3 +148,17 @@ def test_users_add_list_and_change_permissions(admin: Actor) -> None:
     assert [(e.action, e.entity_id) for e in audit_events("user")][-5:] == [
         ("user.perms", "dave"), ("user.perms", "dave"), ("user.active", "anna"),
         ("user.active", "anna"), ("user.edit", "anna")]
+
+
+def test_settings_for_the_admin_screen_are_admins_only(admin: Actor) -> None:
+    """The admin screen's read is checked in the service, not only hidden in the UI."""
+    anna = make_user(admin, "anna", "view", "edit")
+    settings.set_value(admin, "smtp.password", "hunter2")
+    shown = settings.for_admin(admin)
+    assert shown["smtp.password"] == settings.SECRET
+    try:
+        settings.for_admin(anna)
+    except PermissionDenied as exc:
+        assert "admins only" in str(exc)
+    else:
+        raise AssertionError("a non-admin read the settings")

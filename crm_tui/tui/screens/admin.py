@@ -39,10 +39,11 @@ class AdminData:
 
 
 def load_admin_data(actor: Actor) -> AdminData:
-    """Read the screen's data; the audit trail comes first and refuses non-admins."""
+    """Read the screen's data; the services refuse non-admins."""
+    values = settings.for_admin(actor)
     audit = recent_events(actor)
-    return AdminData(audit=audit, statuses=statuses.list_statuses(),
-                     settings=settings.get_all(), users=users.list_users(actor))
+    return AdminData(audit=audit, statuses=statuses.list_statuses(), settings=values,
+                     users=users.list_users(actor))
 
 
 class AdminScreen(CrmScreen):

@@ -57,7 +57,7 @@ def save_settings(actor: Actor, changed: dict[str, str]) -> dict[str, Any]:
         raise FieldErrors(errors)
     for key, value in changed.items():
         settings.set_value(actor, key, value)
-    return settings.get_all()
+    return settings.for_admin(actor)
 
 
 def _dom_id(key: str) -> str:
