@@ -8,7 +8,7 @@ import click
 from peewee import OperationalError, PeeweeException
 
 from crm_tui import config
-from crm_tui.cli import admin, notify, orders, registers
+from crm_tui.cli import admin, notify, orders, registers, ssh
 from crm_tui.cli.common import Session, pass_session
 from crm_tui.domain.errors import CrmError, NearDuplicate
 from crm_tui.domain.text import printable
@@ -86,7 +86,7 @@ for command in (orders.co, orders.booking, registers.customer, registers.facilit
                 registers.service_object, registers.search, registers.todo_cmd,
                 registers.export, registers.import_, admin.user, admin.status,
                 admin.settings_cmd, admin.audit, notify.worker, notify.notifications_cmd,
-                notify.outbox_cmd):
+                notify.outbox_cmd, ssh.serve_ssh, ssh.ssh_command):
     cli.add_command(command)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
 import click
 
 from crm_tui.cli.common import Session, out, out_json, pass_session, table
 from crm_tui.domain.permissions import ALL_PERMS
-from crm_tui.services import audit_log, settings, statuses, users
+from crm_tui.services import audit_log, settings, ssh_keys, statuses, users
 
 
 @click.group("user")
@@ -72,6 +74,43 @@ def user_activate(session: Session, username: str) -> None:
     """Reactivate a user (admins)."""
     users.set_active(session.actor, username, True)
     out(f"User {username} activated")
+
+
+@user.command("add-key")
+@click.argument("username")
+@click.argument("keyfile", type=click.File("r", encoding="utf-8", errors="replace"))
+@pass_session
+def user_add_key(session: Session, username: str, keyfile: TextIO) -> None:
+    """Add an SSH public key (a .pub file, - for stdin) to a user (admins, or yourself)."""
+    info = ssh_keys.add_key(session.actor, username, keyfile.read(ssh_keys.MAX_KEY_TEXT + 1))
+    out(f"Key {info.fingerprint} ({info.algorithm}"
+        + (f", {info.comment}" if info.comment else "") + f") added to {username}")
+
+
+@user.command("keys")
+@click.argument("username")
+@click.option("--json", "as_json", is_flag=True)
+@pass_session
+def user_keys(session: Session, username: str, as_json: bool) -> None:
+    """List a user's SSH keys (admins, or yourself)."""
+    rows = ssh_keys.list_keys(session.actor, username)
+    if as_json:
+        out_json([k.__dict__ for k in rows])
+        return
+    if not rows:
+        out(f"{username} has no SSH keys")
+    for k in rows:  # not table(): it would cut the fingerprint short
+        out(f"{k.fingerprint}  {k.algorithm}  {k.added_at:%Y-%m-%d %H:%M}  {k.comment}".rstrip())
+
+
+@user.command("remove-key")
+@click.argument("username")
+@click.argument("fingerprint")
+@pass_session
+def user_remove_key(session: Session, username: str, fingerprint: str) -> None:
+    """Remove an SSH key by its SHA256 fingerprint (admins, or yourself)."""
+    info = ssh_keys.remove_key(session.actor, username, fingerprint)
+    out(f"Key {info.fingerprint} removed from {username}")
 
 
 @click.group("status")
