@@ -110,8 +110,9 @@ def start_server(ssh_world: SshWorld) -> Iterator[Callable[..., SshServer]]:
         return server
 
     yield start
-    for server in started:
-        assert server.stop() == 0, server.log()
+    codes = [(server.stop(), server) for server in started]  # stop them all, then check
+    for code, server in codes:
+        assert code == 0, server.log()
 
 
 @pytest.fixture
