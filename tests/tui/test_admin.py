@@ -314,7 +314,9 @@ async def test_add_and_deactivate_user(eva: Actor, make_app: MakeApp) -> None:
         screen = await _open_admin(app, pilot)
         await pilot.press("f7")  # previous tab wraps round to Audit
         await settle(app, pilot)
-        await pilot.press("f7")
+        await pilot.press("f7")  # Outbox
+        await settle(app, pilot)
+        await pilot.press("f7")  # Users
         await settle(app, pilot)
         matrix = screen.query_one(PermMatrix)
         assert app.focused is matrix

@@ -1,4 +1,4 @@
-"""Admin settings: statuses, list mode, channels, users and permissions, audit trail."""
+"""Admin settings: statuses, list mode, channels, users and permissions, outbox, audit."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from crm_tui.domain.records import Actor, AuditInfo, StatusInfo, UserInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import settings, statuses, users
 from crm_tui.tui.screens.admin_audit import AuditPane, recent_events
+from crm_tui.tui.screens.admin_outbox import OutboxPane
 from crm_tui.tui.screens.admin_settings import ChannelsPane, ListModePane
 from crm_tui.tui.screens.admin_statuses import StatusesPane
 from crm_tui.tui.screens.admin_users import UsersPane
@@ -24,7 +25,7 @@ from crm_tui.tui.work import call_service
 
 TABS: tuple[tuple[str, str], ...] = (
     ("tab-statuses", "Statuses"), ("tab-list", "List mode"), ("tab-channels", "Channels"),
-    ("tab-users", "Users"), ("tab-audit", "Audit"),
+    ("tab-users", "Users"), ("tab-outbox", "Outbox"), ("tab-audit", "Audit"),
 )
 
 
@@ -76,6 +77,8 @@ class AdminScreen(CrmScreen):
                 yield ChannelsPane(id="channels-pane")
             with TabPane("Users", id="tab-users"):
                 yield UsersPane()
+            with TabPane("Outbox", id="tab-outbox"):
+                yield OutboxPane()
             with TabPane("Audit", id="tab-audit"):
                 yield AuditPane()
 
@@ -143,6 +146,8 @@ class AdminScreen(CrmScreen):
         """Fresh audit events each time its tab is opened."""
         if event.pane.id == "tab-audit" and self.query_one("#admin-tabs").display:
             self.query_one(AuditPane).reload()
+        if event.pane.id == "tab-outbox" and self.query_one("#admin-tabs").display:
+            self.query_one(OutboxPane).reload()
 
     def _focus_pane(self) -> None:
         self.call_after_refresh(self._focus_first)

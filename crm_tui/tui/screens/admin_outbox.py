@@ -1,0 +1,112 @@
+"""The outbox pane: every delivery by e-mail and SMS, pending, sent or failed, with its
+last error; failed ones can be queued again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from crm_tui.domain.text import printable
+from crm_tui.services import outbox
+from crm_tui.services.outbox import OutboxInfo
+from crm_tui.services.timezone import to_local
+from crm_tui.tui.screens.admin_common import AdminPane
+from crm_tui.tui.work import call_service
+
+STATUS_STYLE = {"failed": "bold red", "pending": "yellow", "sending": "yellow",
+                "sent": "green"}
+
+
+class OutboxPane(AdminPane):
+    """Deliveries, newest first; ctrl+r / r queues the highlighted failed one again."""
+
+    DEFAULT_CSS = """
+    OutboxPane { height: 1fr; }
+    OutboxPane DataTable { height: 1fr; overflow-x: hidden; }
+    OutboxPane #outbox-detail { height: auto; max-height: 4; padding: 0 1; background: $boost; }
+    """
+    BINDINGS = [
+        Binding("r,ctrl+r", "retry", "Retry failed", tooltip="Queue the failed delivery again"),
+        Binding("R", "retry_all", "Retry all failed", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="outbox-pane")
+        self.rows: list[OutboxInfo] = []
+
+    def compose(self) -> Iterable[Widget]:
+        """The delivery table, its empty state, the highlighted row in full."""
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True,
+                                           id="outbox-table")
+        table.add_column("Created", key="at", width=11)
+        table.add_column("Channel", key="channel", width=7)
+        table.add_column("Recipient", key="to", width=20)
+        table.add_column("Status", key="status", width=8)
+        table.add_column("Tries", key="tries", width=5)
+        table.add_column("Last error", key="error")
+        yield table
+        yield Static("", id="outbox-empty", classes="empty-state")
+        yield Static("", id="outbox-detail")
+
+    def reload(self) -> None:
+        """Re-read the outbox."""
+        call_service(self, outbox.list_outbox, self.actor, done=self.show, group="outbox")
+
+    def show(self, rows: list[OutboxInfo]) -> None:
+        """Fill the table (in-app rows are the notifications themselves: not listed)."""
+        self.rows = [r for r in rows if r.channel != "inapp"]
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in self.rows:
+            table.add_row(Text(f"{to_local(row.created_at):%m-%d %H:%M}"),
+                          Text(row.channel), Text(printable(row.recipient)),
+                          Text(row.status, style=STATUS_STYLE.get(row.status, "")),
+                          Text(str(row.attempts)),
+                          Text(printable(row.last_error)[:200], style="dim"),
+                          key=str(row.id))
+        empty = self.query_one("#outbox-empty", Static)
+        empty.update("Nothing sent by e-mail or SMS yet. Turn the channels on in Channels; "
+                     "`crm-tui worker` delivers.")
+        empty.display = not self.rows
+        self._detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Show the highlighted delivery in full."""
+        self._detail()
+
+    def _current(self) -> OutboxInfo | None:
+        if not self.rows:
+            return None
+        return self.rows[min(self.query_one(DataTable).cursor_row, len(self.rows) - 1)]
+
+    def _detail(self) -> None:
+        detail = self.query_one("#outbox-detail", Static)
+        row = self._current()
+        detail.display = row is not None
+        if row is not None:
+            detail.update(Text(printable(
+                f"#{row.id} {row.channel} to {row.recipient}: {row.status}, "
+                f"{row.attempts} tries. {row.text}"
+                + (f" — last error: {row.last_error}" if row.last_error else ""))))
+
+    def action_retry(self) -> None:
+        """Queue the highlighted failed delivery again."""
+        row = self._current()
+        if row is None or row.status != "failed":
+            self.app.notify("Only failed deliveries can be retried", severity="warning")
+            return
+        call_service(self, outbox.retry, self.actor, row.id, done=self._retried,
+                     group="outbox-retry")
+
+    def action_retry_all(self) -> None:
+        """Queue every failed delivery again."""
+        call_service(self, outbox.retry, self.actor, None, done=self._retried,
+                     group="outbox-retry")
+
+    def _retried(self, count: int) -> None:
+        self.saved(f"{count} deliveries queued again")
+        self.reload()
