@@ -320,7 +320,8 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
         raise ValidationError(f"Unknown register '{register}'; use one of "
                               f"{', '.join(REGISTERS)} or all", "register")
     folded = fold(text)
-    if _PHONE_LIKE.match(folded) and any(c in folded for c in " -()/."):
+    if (_PHONE_LIKE.match(folded) and any(c.isdigit() for c in folded)
+            and any(c in folded for c in " -()/.")):
         folded = re.sub(r"[\s\-()/.]", "", folded)  # rows are indexed without separators too
     hits: list[SearchHit] = []
     with reading():

@@ -303,7 +303,7 @@ class OrderFormScreen(CrmScreen):
     def action_add_note(self) -> None:
         """Append the typed note to the order."""
         if not self.notes.pending_text():
-            self.notes.editor.focus()
+            self.set_focus(self.notes.editor)  # at once: typing right after lands there
             self.notify("Type the note in the editor, then ctrl+o")
             return
         self.notes.add_pending()

@@ -246,7 +246,7 @@ class OrderListScreen(CrmScreen):
         """Show and focus the quick text search."""
         search = self.query_one("#search", Input)
         search.display = True
-        search.focus()
+        self.set_focus(search)  # at once, so keys typed right after "/" land in the box
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
