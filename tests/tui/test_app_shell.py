@@ -1,0 +1,68 @@
+"""The app shell: sections by key and by name, help, the theme remembered per user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from crm_tui.domain.records import Actor
+from crm_tui.services import users
+from crm_tui.tui.app import CrmApp
+from crm_tui.tui.screens.help import HelpScreen
+from crm_tui.tui.screens.orders import OrderListScreen
+from crm_tui.tui.screens.registers import RegisterScreen
+from crm_tui.tui.screens.todo import TodoScreen
+from tests.conftest import make_user
+from tests.tui.conftest import settle
+
+
+async def test_theme_choice_is_remembered_for_the_user(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    make_user(eva, "anna", "view")
+    app = make_app("anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.theme != "nord"
+        app.theme = "nord"
+        await settle(app, pilot)
+    assert users.get_preferences(users.get_actor("anna"))["theme"] == "nord"
+    again = make_app("anna")
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(again, pilot)
+        assert again.theme == "nord"
+    other = make_app("eva")
+    async with other.run_test(size=(80, 24)) as pilot:
+        await settle(other, pilot)
+        assert other.theme != "nord"  # a preference of anna's, not of the machine
+
+
+async def test_sections_by_key_and_help_lists_the_screens_keys(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodoScreen)
+        for key, screen in (("f3", OrderListScreen), ("3", RegisterScreen),
+                            ("f2", TodoScreen), ("2", OrderListScreen)):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, screen), key
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = app.export_screenshot()
+        assert "Filter" in text and "Save&#160;settings" in text and "Keys:" in text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OrderListScreen)
+
+
+async def test_palette_offers_every_action_of_the_screen(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("Go to To-do", "Go to Admin settings", "Filter", "Save settings"):
+            assert expected in titles, (expected, titles)
