@@ -10,7 +10,6 @@ from pathlib import Path
 from peewee import SqliteDatabase
 from playhouse.migrations import Runner
 
-from crm_tui.db import search
 from crm_tui.db.database import db
 from crm_tui.db.models import ALL_MODELS
 
@@ -45,12 +44,19 @@ def migrate() -> list[str]:
         fresh = not runner.History.table_exists() and not any(
             m.table_exists() for m in ALL_MODELS
         )
-        if fresh:
-            with db.atomic():
-                db.create_tables(ALL_MODELS)
-                search.install()
-            return runner.up(fake=True)
-        return runner.up()
+        if not fresh:
+            return runner.up()
+        # A new database: the tables come from the current models; migrations whose
+        # changes the models already hold (IN_MODELS = True) are only recorded, the
+        # others (indexes, search structures) run as on any database.
+        with db.atomic():
+            db.create_tables(ALL_MODELS)
+        applied = []
+        for migration in runner.migrations():
+            module = migration.load()
+            applied += runner.up(target=migration.name,
+                                 fake=bool(getattr(module, "IN_MODELS", False)))
+        return applied
 
 
 def pending() -> list[str]:

@@ -163,6 +163,8 @@ class ContactOrder(BaseModel):
             (("completed", "sort_date", "serial"), False),
             (("customer", "completed", "sort_date"), False),
         )
+        # and, from migration 0004 on every database: (status, completed, sort_date,
+        # serial) and (completed, sort_date, hours)
 
 
 class Assignment(BaseModel):

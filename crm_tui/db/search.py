@@ -36,14 +36,27 @@ def _phrase(folded: str) -> str:
     return '"' + folded.replace('"', '""') + '"'
 
 
-def matches(model: type[Model], folded: str) -> Expression:
-    """Rows of ``model`` whose search_text contains ``folded``, through the index."""
+COMMON = 2000
+
+
+def matches(model: type[Model], folded: str, *, ordered_by_name: bool = False) -> Expression:
+    """Rows of ``model`` whose search_text contains ``folded``, through the index.
+
+    With ``ordered_by_name`` (a register listing: ORDER BY name LIMIT n), a very common
+    term is better served by walking the name index and testing each row, which stops
+    after n hits, than by collecting and sorting thousands of index matches; one cheap
+    probe of the index decides.
+    """
     field = model._meta.fields["search_text"]
     if isinstance(db.obj, SqliteDatabase) and len(folded) >= MIN_TRIGRAM:
         table = model._meta.table_name
-        return model._meta.primary_key.in_(
-            SQL(f"(SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)",
-                [_phrase(folded)]))
+        fts = f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?"
+        if ordered_by_name:
+            probe = db.execute_sql(f"SELECT count(*) FROM ({fts} LIMIT {COMMON})",
+                                   (_phrase(folded),)).fetchone()[0]
+            if probe >= COMMON:
+                return contains(field, folded)
+        return model._meta.primary_key.in_(SQL(f"({fts})", [_phrase(folded)]))
     return contains(field, folded)
 
 

@@ -14,17 +14,19 @@ COMPANY_SUFFIXES = frozenset(
 )
 
 
+# Letters with no decomposition that users type without accents.
+_UNDECOMPOSED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss",
+                               "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"})
+
+
 def fold(text: str | None) -> str:
     """Lower-case, strip accents and collapse spaces: 'Bergström  Värme' -> 'bergstrom varme'."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    # Letters with no decomposition that users type without accents.
-    stripped = stripped.translate(str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
-                                                 "ß": "ss", "đ": "d", "Đ": "D", "ł": "l",
-                                                 "Ł": "L"}))
-    return _SPACE.sub(" ", stripped.casefold()).strip()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACE.sub(" ", text.casefold()).strip()
 
 
 def name_key(name: str | None) -> str:

@@ -21,11 +21,14 @@ from crm_tui.services.visibility import visible_order
 MAX_REMIND_MINUTES = 60 * 24 * 366
 
 
-def booking_info(b: Booking, serial: int) -> BookingInfo:
-    """Read model of a booking (times in the organisation's zone)."""
+def booking_info(b: Booking, serial: int, assignee: str | None = None) -> BookingInfo:
+    """Read model of a booking (times in the organisation's zone).
+
+    Pass ``assignee`` when the query already selected the username (no extra query).
+    """
     return BookingInfo(
         id=b.id, order_serial=serial, kind=b.kind, at=to_local(b.starts_at),
-        duration_minutes=b.duration_minutes, assignee=b.assignee.username,
+        duration_minutes=b.duration_minutes, assignee=assignee or b.assignee.username,
         reminder_at=to_local(b.remind_at) if b.remind_at else None, done=bool(b.done),
         note=b.note, version=b.version)
 

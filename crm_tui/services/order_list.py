@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from peewee import Expression, Tuple, fn
 
-from crm_tui.db.models import ContactOrder, Customer, Facility, ServiceObject, Status
+from crm_tui.db.models import NO_DATE, ContactOrder, Customer, Facility, ServiceObject, Status
 from crm_tui.db.search import matches
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.records import (
@@ -29,6 +29,7 @@ from crm_tui.services.timezone import local_now
 from crm_tui.services.visibility import involving, row_query, to_rows, visible_clause
 
 MAX_PAGE = 500
+_LAST_DAY = NO_DATE - dt.timedelta(days=1)
 
 
 def _where(actor: Actor, criteria: OrderFilter) -> list[Expression]:
@@ -49,10 +50,14 @@ def _where(actor: Actor, criteria: OrderFilter) -> list[Expression]:
     if criteria.customer and fold(criteria.customer):
         clauses.append(ContactOrder.customer.in_(
             Customer.select(Customer.id).where(matches(Customer, fold(criteria.customer)))))
+    # sort_date is the scheduled date (NO_DATE when unscheduled) and leads the list's
+    # index, so a date window is an index range, in list order.
     if criteria.scheduled_from:
-        clauses.append(ContactOrder.scheduled >= criteria.scheduled_from)
+        clauses.append(ContactOrder.sort_date >= criteria.scheduled_from)
     if criteria.scheduled_to:
-        clauses.append(ContactOrder.scheduled <= criteria.scheduled_to)
+        clauses.append(ContactOrder.sort_date <= min(criteria.scheduled_to, _LAST_DAY))
+    elif criteria.scheduled_from:
+        clauses.append(ContactOrder.sort_date < NO_DATE)
     if (criteria.scheduled_from and criteria.scheduled_to
             and criteria.scheduled_from > criteria.scheduled_to):
         raise ValidationError("The 'from' date is after the 'to' date", "scheduled_from")

@@ -329,7 +329,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
         if register in ("customers", "all"):
             query = Customer.select().order_by(Customer.name, Customer.id).limit(limit)
             if folded:
-                query = query.where(matches(Customer, folded))
+                query = query.where(matches(Customer, folded, ordered_by_name=True))
             hits += [SearchHit("customers", c.id, c.name,
                                " · ".join(x for x in (c.number, c.city, c.phone) if x), c.number)
                      for c in query]
@@ -337,7 +337,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
             query = (Facility.select(Facility, Customer.name.alias("customer_name"))
                      .join(Customer).order_by(Facility.name, Facility.id).limit(limit))
             if folded:
-                query = query.where(matches(Facility, folded))
+                query = query.where(matches(Facility, folded, ordered_by_name=True))
             hits += [SearchHit("facilities", f.id, f.name,
                                " · ".join(x for x in (f.customer.name, f.address, f.city) if x))
                      for f in query]
@@ -348,7 +348,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
                      .join(Facility, JOIN.LEFT_OUTER, on=ServiceObject.facility == Facility.id)
                      .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
             if folded:
-                query = query.where(matches(ServiceObject, folded))
+                query = query.where(matches(ServiceObject, folded, ordered_by_name=True))
             hits += [SearchHit("service-objects", s.id, s.name, " · ".join(
                 x for x in (s.model, s.serial_number,
                             s.customer.name if s.customer_id else None) if x), s.serial_number)

@@ -26,7 +26,8 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
         start_of_day = to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
         tomorrow = to_utc((local + dt.timedelta(days=1)).replace(
             hour=0, minute=0, second=0, microsecond=0))
-        base = (Booking.select(Booking, User, ContactOrder.serial, ContactOrder.subject,
+        base = (Booking.select(Booking, User.username.alias("assignee_name"),
+                               ContactOrder.serial, ContactOrder.subject,
                                ContactOrder.completed, Customer.name.alias("customer_name"),
                                Status.name.alias("status_name"))
                 .join(User, on=Booking.assignee == User.id).switch(Booking)
@@ -38,7 +39,8 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
 
         def items(query: object) -> tuple[TodoItem, ...]:
             return tuple(TodoItem(
-                booking=booking_info(b, b.serial), order_serial=b.serial, subject=b.subject,
+                booking=booking_info(b, b.serial, b.assignee_name), order_serial=b.serial,
+                subject=b.subject,
                 customer=b.customer_name, status=b.status_name, completed=bool(b.completed))
                 for b in query)
 

@@ -66,10 +66,17 @@ def visible_order(actor: Actor, serial: int, *, lock: bool = False) -> ContactOr
     return order
 
 
+ROW_FIELDS = (ContactOrder.id, ContactOrder.serial, ContactOrder.subject, ContactOrder.customer,
+              ContactOrder.facility, ContactOrder.service_object, ContactOrder.contact_name,
+              ContactOrder.contact_phone, ContactOrder.contact_email, ContactOrder.status,
+              ContactOrder.scheduled, ContactOrder.sort_date, ContactOrder.hours,
+              ContactOrder.completed, ContactOrder.completed_at)
+
+
 def row_query() -> object:
     """SELECT of orders joined with what a list row shows."""
     return (ContactOrder
-            .select(ContactOrder, Customer.name.alias("customer_name"),
+            .select(*ROW_FIELDS, Customer.name.alias("customer_name"),
                     Facility.name.alias("facility_name"),
                     ServiceObject.name.alias("service_object_name"),
                     Status.name.alias("status_name"))

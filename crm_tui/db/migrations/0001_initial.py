@@ -8,6 +8,8 @@ the current models with every migration stamped as applied (crm_tui.db.migrate).
 
 from crm_tui.db.models import ALL_MODELS
 
+IN_MODELS = True  # a new database gets this from the models (see crm_tui.db.migrate)
+
 
 def up(migrator, db):  # noqa: ANN001, ANN201 - signature fixed by playhouse.migrations
     db.create_tables(ALL_MODELS, safe=True)
