@@ -19,8 +19,7 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 10_000,
     "synchronous": "normal",
-    "cache_size": -8_000,  # 8 MB private cache per connection...
-    "mmap_size": 1 << 30,  # ...the file itself is read through the shared OS page cache
+    "cache_size": -16_000,  # 16 MB page cache per pooled connection
     "temp_store": "memory",
 }
 # Connections are pooled: a service call borrows one and gives it back, so caches stay

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
-from peewee import Expression, Tuple, fn
+from peewee import SQL, Expression, Tuple, fn
 
 from crm_tui.db.models import NO_DATE, ContactOrder, Customer, Facility, ServiceObject, Status
 from crm_tui.db.search import matches
@@ -79,32 +79,51 @@ def _apply(query: object, clauses: list[Expression]) -> object:
 
 
 def _sort_fields(sort: ListSort) -> list[object]:
+    """The order within one group (open, then completed)."""
     if sort == ListSort.SERIAL:
-        return [ContactOrder.completed, ContactOrder.serial]
-    return [ContactOrder.completed, ContactOrder.sort_date, ContactOrder.serial]
+        return [ContactOrder.serial]
+    return [ContactOrder.sort_date, ContactOrder.serial]
 
 
 def _cursor_values(cursor: Cursor, sort: ListSort) -> list[object]:
     if sort == ListSort.SERIAL:
-        return [cursor.completed, cursor.serial]
-    return [cursor.completed, dt.date.fromisoformat(cursor.key), cursor.serial]
+        return [cursor.serial]
+    return [dt.date.fromisoformat(cursor.key), cursor.serial]
+
+
+def _groups(criteria: OrderFilter) -> list[bool]:
+    """Which completed-groups the list shows, in order: open ones first."""
+    return {Completed.EXCLUDE: [False], Completed.ONLY: [True],
+            Completed.INCLUDE: [False, True]}[criteria.completed]
 
 
 def list_orders(actor: Actor, criteria: OrderFilter | None = None, *,
                 after: Cursor | None = None, limit: int = 50) -> OrderPage:
-    """One page of orders the actor may see; completed ones always last."""
+    """One page of orders the actor may see; completed ones always last.
+
+    Each group (open, completed) is read with an equality on ``completed`` and a keyset
+    on (sort key, serial), so every page is an index range; a page that crosses from the
+    open to the completed orders reads both.
+    """
     criteria = criteria or OrderFilter()
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationError(f"Page size must be between 1 and {MAX_PAGE}")
     sort = settings.list_sort()
+    fields = _sort_fields(sort)
+    rows: list[OrderRow] = []
     with reading():
         actor = fresh(actor)
-        query = _apply(row_query(), _where(actor, criteria))
-        fields = _sort_fields(sort)
-        if after is not None:
-            query = query.where(Tuple(*fields) > Tuple(*_cursor_values(after, sort)))  # type: ignore[attr-defined]
-        query = query.order_by(*fields).limit(limit + 1)  # type: ignore[attr-defined]
-        rows = to_rows(query)
+        clauses = _where(actor, criteria)
+        for group in _groups(criteria):
+            if after is not None and after.completed and not group:
+                continue  # the cursor is already past the open orders
+            query = _apply(row_query(), clauses).where(  # type: ignore[attr-defined]
+                ContactOrder.completed == group)
+            if after is not None and after.completed == group:
+                query = query.where(Tuple(*fields) > Tuple(*_cursor_values(after, sort)))
+            rows += to_rows(query.order_by(*fields).limit(limit + 1 - len(rows)))
+            if len(rows) > limit:
+                break
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = None
@@ -131,9 +150,9 @@ def totals(actor: Actor, criteria: OrderFilter | None = None) -> OrderTotals:
     criteria = criteria or OrderFilter()
     with reading():
         actor = fresh(actor)
-        query = _apply(ContactOrder.select(fn.COUNT(ContactOrder.id),
-                                           fn.COALESCE(fn.SUM(ContactOrder.hours), 0))
-                       .join(Customer, on=ContactOrder.customer == Customer.id),
+        # COUNT(*) and no join: with a date window the hours index covers the query.
+        query = _apply(ContactOrder.select(fn.COUNT(SQL("*")),
+                                           fn.COALESCE(fn.SUM(ContactOrder.hours), 0)),
                        _where(actor, criteria))
         count, hours = query.tuples().get()  # type: ignore[attr-defined]
     return OrderTotals(int(count), Decimal(str(hours)).quantize(Decimal("0.01")))
@@ -144,7 +163,8 @@ def _orders_where(actor: Actor, clause: Expression, limit: int) -> list[OrderRow
     visible = visible_clause(actor)
     if visible is not None:
         query = query.where(visible)
-    return to_rows(query.order_by(*_sort_fields(settings.list_sort())).limit(limit))
+    return to_rows(query.order_by(ContactOrder.completed, *_sort_fields(settings.list_sort()))
+                   .limit(limit))
 
 
 def customer_card(actor: Actor, customer_id: int, order_limit: int = 500) -> CustomerCard:

@@ -108,7 +108,7 @@ class RegisterScreen(CrmScreen):
         self._timer = None
         text = self.query_one("#search", Input).value
         register = self.register_key
-        call_service(self, registers.search, self.crm.actor, text, register, 100,
+        call_service(self, registers.search, self.crm.actor, text, register, 50,
                      done=lambda hits: self._show(text, register, hits),
                      failed=self._failed, group="search", exclusive=True)
 

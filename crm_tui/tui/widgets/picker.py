@@ -21,7 +21,7 @@ from crm_tui.domain.text import fold, printable
 from crm_tui.tui.work import call_service
 
 MATCH_STYLE = "bold black on #ffd43b"
-DEBOUNCE_SECONDS = 0.15
+DEBOUNCE_SECONDS = 0.05  # short: a keystroke to fresh results stays within 100 ms
 
 
 def plain(value: object, style: str = "") -> Text:
