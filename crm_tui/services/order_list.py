@@ -32,16 +32,16 @@ MAX_PAGE = 500
 _LAST_DAY = NO_DATE - dt.timedelta(days=1)
 
 
-def _where(actor: Actor, criteria: OrderFilter) -> list[Expression]:
+def _where(actor: Actor, criteria: OrderFilter, *, ordered: bool = True) -> list[Expression]:
     criteria = criteria.resolved(local_now().date())
     clauses: list[Expression] = []
-    visible = visible_clause(actor)
+    visible = visible_clause(actor, ordered=ordered)
     if visible is not None:
         clauses.append(visible)
     if criteria.mine:
-        clauses.append(involving(actor.id))
+        clauses.append(involving(actor.id, ordered=ordered))
     if criteria.assigned_to:
-        clauses.append(involving(get_user_row(criteria.assigned_to).id))
+        clauses.append(involving(get_user_row(criteria.assigned_to).id, ordered=ordered))
     if criteria.status:
         status = Status.get_or_none(fn.LOWER(Status.name) == criteria.status.strip().lower())
         if status is None:
@@ -153,7 +153,7 @@ def totals(actor: Actor, criteria: OrderFilter | None = None) -> OrderTotals:
         # COUNT(*) and no join: with a date window the hours index covers the query.
         query = _apply(ContactOrder.select(fn.COUNT(SQL("*")),
                                            fn.COALESCE(fn.SUM(ContactOrder.hours), 0)),
-                       _where(actor, criteria))
+                       _where(actor, criteria, ordered=False))
         count, hours = query.tuples().get()  # type: ignore[attr-defined]
     return OrderTotals(int(count), Decimal(str(hours)).quantize(Decimal("0.01")))
 

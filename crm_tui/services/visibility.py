@@ -28,28 +28,29 @@ from crm_tui.services.timezone import to_local
 MANY_INVOLVED = 1500
 
 
-def involving(user_id: int) -> Expression:
+def involving(user_id: int, *, ordered: bool = True) -> Expression:
     """Orders the user is assigned to, or is the assignee of one of its bookings.
 
     For a user with few orders the database starts from their assignments and sorts
-    them; for one with many, it is faster to walk the list's index in order and test
-    membership, stopping after a page ("+ 0" keeps it from starting at the ids).
+    them; for one with many, a page (``ordered``) is faster found by walking the list's
+    index in order and testing membership, stopping after a page ("+ 0" keeps it from
+    starting at the ids). Sums over every match always start from the ids.
     """
     assigned = Assignment.select(Assignment.order).where(Assignment.user == user_id)
     booked = Booking.select(Booking.order).where(Booking.assignee == user_id)
-    many = (Assignment.select().where(Assignment.user == user_id).limit(MANY_INVOLVED)
+    many = ordered and (Assignment.select().where(Assignment.user == user_id).limit(MANY_INVOLVED)
             .count() + Booking.select().where(Booking.assignee == user_id)
             .limit(MANY_INVOLVED).count()) >= MANY_INVOLVED
     order_id = (ContactOrder.id + 0) if many else ContactOrder.id
     return order_id.in_(assigned) | order_id.in_(booked)
 
 
-def visible_clause(actor: Actor) -> Expression | None:
+def visible_clause(actor: Actor, *, ordered: bool = True) -> Expression | None:
     """A WHERE clause limiting orders to those the actor may see (None = all)."""
     require_some_view(actor)
     if actor.has(Perm.VIEW):
         return None
-    return involving(actor.id)
+    return involving(actor.id, ordered=ordered)
 
 
 def is_involved(actor: Actor, order: ContactOrder) -> bool:
