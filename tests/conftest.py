@@ -114,3 +114,20 @@ def make_user(admin: Actor, username: str, *perms: str, **kw: str) -> Actor:
     users.add_user(admin, username, display_name=username.capitalize(), perms=list(perms),
                    **kw)
     return users.get_actor(username)
+
+
+_PG_RESULTS: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the PostgreSQL-parametrized tests by outcome (for the closing summary)."""
+    if report.when == "call" and "postgres" in report.nodeid.rpartition("[")[2]:
+        _PG_RESULTS[report.outcome] = _PG_RESULTS.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly whether the PostgreSQL tests ran against a real server."""
+    if _PG_RESULTS:
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(_PG_RESULTS.items()))
+        terminalreporter.write_line(
+            f"PostgreSQL: {counts} against a real server started by this run ({pg.describe()})")

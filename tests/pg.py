@@ -73,4 +73,19 @@ def start() -> PgServer:
     if result.returncode != 0:
         log = (root / "log").read_text() if (root / "log").exists() else ""
         raise RuntimeError(f"PostgreSQL did not start: {result.stderr}{log}")
-    return PgServer(bindir, datadir, port, as_postgres)
+    server = PgServer(bindir, datadir, port, as_postgres)
+    STARTED.append(server)
+    return server
+
+
+STARTED: list[PgServer] = []
+
+
+def describe() -> str:
+    """Version and address of the server(s) this run started."""
+    if not STARTED:
+        return "none started"
+    server = STARTED[0]
+    version = subprocess.run([str(server.bindir / "postgres"), "--version"],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+    return f"{version} on 127.0.0.1:{server.port}"
