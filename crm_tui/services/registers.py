@@ -327,32 +327,34 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
     with reading():
         fresh(actor)
         if register in ("customers", "all"):
-            query = Customer.select().order_by(Customer.name, Customer.id).limit(limit)
+            query = (Customer.select(Customer.id, Customer.name, Customer.number, Customer.city,
+                                     Customer.phone)
+                     .order_by(Customer.name, Customer.id).limit(limit))
             if folded:
                 query = query.where(matches(Customer, folded, ordered_by_name=True))
-            hits += [SearchHit("customers", c.id, c.name,
-                               " · ".join(x for x in (c.number, c.city, c.phone) if x), c.number)
-                     for c in query]
+            hits += [SearchHit("customers", cid, name,
+                               " · ".join(x for x in (number, city, phone) if x), number)
+                     for cid, name, number, city, phone in query.tuples()]
         if register in ("facilities", "all"):
-            query = (Facility.select(Facility, Customer.name.alias("customer_name"))
+            query = (Facility.select(Facility.id, Facility.name, Facility.address, Facility.city,
+                                     Customer.name)
                      .join(Customer).order_by(Facility.name, Facility.id).limit(limit))
             if folded:
                 query = query.where(matches(Facility, folded, ordered_by_name=True))
-            hits += [SearchHit("facilities", f.id, f.name,
-                               " · ".join(x for x in (f.customer.name, f.address, f.city) if x))
-                     for f in query]
+            hits += [SearchHit("facilities", fid, name,
+                               " · ".join(x for x in (owner, address, city) if x))
+                     for fid, name, address, city, owner in query.tuples()]
         if register in ("service-objects", "all"):
-            query = (ServiceObject.select(ServiceObject, Customer, Facility)
+            query = (ServiceObject.select(ServiceObject.id, ServiceObject.name,
+                                          ServiceObject.model, ServiceObject.serial_number,
+                                          Customer.name)
                      .join(Customer, JOIN.LEFT_OUTER, on=ServiceObject.customer == Customer.id)
-                     .switch(ServiceObject)
-                     .join(Facility, JOIN.LEFT_OUTER, on=ServiceObject.facility == Facility.id)
                      .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
             if folded:
                 query = query.where(matches(ServiceObject, folded, ordered_by_name=True))
-            hits += [SearchHit("service-objects", s.id, s.name, " · ".join(
-                x for x in (s.model, s.serial_number,
-                            s.customer.name if s.customer_id else None) if x), s.serial_number)
-                     for s in query]
+            hits += [SearchHit("service-objects", oid, name, " · ".join(
+                x for x in (model, serial, owner) if x), serial)
+                     for oid, name, model, serial, owner in query.tuples()]
     return hits
 
 
