@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.snapshots.scenes import SCENES, SIZES, demo_template, scene_app  # noqa: E402
+from tests.snapshots.scenes import SCENES, SIZES, demo_template, scene_app, settle  # noqa: E402
 
 OUT = ROOT / "screenshots"
 
@@ -26,6 +26,8 @@ async def shoot(template: Path, workdir: Path) -> list[Path]:
             app = scene_app(template, workdir, scene)
             async with app.run_test(size=(width, height)) as pilot:
                 await scene.steps(pilot)
+                await settle(pilot)
+                await pilot.pause()
                 name = f"{scene.name}-{width}x{height}.svg"
                 app.save_screenshot(filename=name, path=str(OUT))
                 written.append(OUT / name)
