@@ -39,19 +39,19 @@ def _phrase(folded: str) -> str:
 COMMON = 2000
 
 
-def matches(model: type[Model], folded: str, *, ordered_by_name: bool = False) -> Expression:
+def matches(model: type[Model], folded: str, *, ordered: bool = False) -> Expression:
     """Rows of ``model`` whose search_text contains ``folded``, through the index.
 
-    With ``ordered_by_name`` (a register listing: ORDER BY name LIMIT n), a very common
-    term is better served by walking the name index and testing each row, which stops
-    after n hits, than by collecting and sorting thousands of index matches; one cheap
-    probe of the index decides.
+    With ``ordered`` (a listing that walks an index in order with a LIMIT: registers by
+    name, the order list by date), a very common term is better served by testing each
+    row as the walk goes, which stops after a page, than by collecting thousands of
+    index matches first; one cheap probe of the index decides.
     """
     field = model._meta.fields["search_text"]
     if isinstance(db.obj, SqliteDatabase) and len(folded) >= MIN_TRIGRAM:
         table = model._meta.table_name
         fts = f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?"
-        if ordered_by_name:
+        if ordered:
             probe = db.execute_sql(f"SELECT count(*) FROM ({fts} LIMIT {COMMON})",
                                    (_phrase(folded),)).fetchone()[0]
             if probe >= COMMON:

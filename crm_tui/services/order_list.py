@@ -63,7 +63,7 @@ def _where(actor: Actor, criteria: OrderFilter, *, ordered: bool = True) -> list
         raise ValidationError("The 'from' date is after the 'to' date", "scheduled_from")
     if criteria.text and fold(criteria.text):
         folded = fold(criteria.text)
-        clauses.append(matches(ContactOrder, folded) | ContactOrder.customer.in_(
+        clauses.append(matches(ContactOrder, folded, ordered=ordered) | ContactOrder.customer.in_(
             Customer.select(Customer.id).where(matches(Customer, folded))))
     if criteria.completed == Completed.EXCLUDE:
         clauses.append(ContactOrder.completed == False)  # noqa: E712
