@@ -39,6 +39,8 @@ def match_spans(value: str, query: str) -> list[tuple[int, int]]:
     for index, char in enumerate(value):
         if char.isspace():
             part = "" if folded and folded[-1] == " " else " "
+        elif char.isascii():
+            part = char.lower()  # what fold() gives for one ASCII character, much cheaper
         else:
             part = fold(char) or ("" if unicodedata.combining(char) else char.casefold())
         for piece in part:
