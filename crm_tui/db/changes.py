@@ -12,9 +12,9 @@ import sqlite3
 import time
 from typing import Protocol
 
-from peewee import PostgresqlDatabase, SqliteDatabase
+from peewee import PostgresqlDatabase
 
-from crm_tui.db.database import db
+from crm_tui.db.database import db, is_sqlite
 
 CHANNEL = "crm_tui_changes"
 
@@ -84,7 +84,7 @@ class PostgresWatcher:
 
 def watcher() -> ChangeWatcher:
     """A watcher for the database the proxy points at."""
-    if isinstance(db.obj, SqliteDatabase):
+    if is_sqlite():
         return SqliteWatcher(db.obj.database)
     assert isinstance(db.obj, PostgresqlDatabase)
     return PostgresWatcher(db.obj)

@@ -7,10 +7,9 @@ import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
-from peewee import SqliteDatabase
 from playhouse.migrations import Runner
 
-from crm_tui.db.database import db
+from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import ALL_MODELS
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -21,7 +20,7 @@ PG_LOCK_KEY = 727_274_001
 @contextlib.contextmanager
 def _migration_lock() -> Iterator[None]:
     """Serialise migrations across processes (file lock / advisory lock)."""
-    if isinstance(db.obj, SqliteDatabase):
+    if is_sqlite():
         lock_path = Path(db.obj.database + ".migrate.lock")
         with open(lock_path, "a+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from peewee import SQL, Expression, Field, Model, NodeList, SqliteDatabase
+from peewee import SQL, Expression, Field, Model, NodeList
 
-from crm_tui.db.database import db
+from crm_tui.db.database import db, is_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def matches(model: type[Model], folded: str, *, ordered: bool = False) -> Expres
     index matches first; one cheap probe of the index decides.
     """
     field = model._meta.fields["search_text"]
-    if isinstance(db.obj, SqliteDatabase) and len(folded) >= MIN_TRIGRAM:
+    if is_sqlite() and len(folded) >= MIN_TRIGRAM:
         table = model._meta.table_name
         fts = f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?"
         if ordered:
@@ -79,7 +79,7 @@ def _sqlite_install(table: str) -> list[str]:
 
 def install() -> None:
     """Create the search index structures (idempotent) and fill them from the tables."""
-    if isinstance(db.obj, SqliteDatabase):
+    if is_sqlite():
         for table in INDEXED_TABLES:
             for statement in _sqlite_install(table):
                 db.execute_sql(statement)
@@ -98,6 +98,6 @@ def install() -> None:
 
 def rebuild_index() -> None:
     """Refill the SQLite FTS tables from their content tables (after a raw bulk load)."""
-    if isinstance(db.obj, SqliteDatabase):
+    if is_sqlite():
         for table in INDEXED_TABLES:
             db.execute_sql(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')")

@@ -7,10 +7,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from peewee import SqliteDatabase
-
 from crm_tui.db.changes import announce
-from crm_tui.db.database import db
+from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import AuditEvent, User
 from crm_tui.domain.errors import NotFound, PermissionDenied
 from crm_tui.domain.permissions import Perm
@@ -28,7 +26,7 @@ def reading() -> Iterator[None]:
 def writing() -> Iterator[None]:
     """A write unit: one connection and one transaction."""
     with db.connection_context():
-        if isinstance(db.obj, SqliteDatabase):
+        if is_sqlite():
             # Take the write lock up front: a deferred transaction that reads and then
             # writes fails at once under concurrent writers instead of waiting.
             with db.atomic("IMMEDIATE"):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import SqliteDatabase
-
-from crm_tui.db.database import db
+from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import Booking, ContactOrder, User, utcnow
 from crm_tui.domain.errors import ConflictError, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
@@ -95,7 +93,7 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
 
 def _booking(booking_id: int) -> tuple[Booking, ContactOrder]:
     query = Booking.select().where(Booking.id == booking_id)
-    if not isinstance(db.obj, SqliteDatabase):
+    if not is_sqlite():
         query = query.for_update()  # concurrent edits serialise; the version check holds
     booking = query.first()
     if booking is None:

@@ -7,9 +7,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from peewee import SqliteDatabase
-
-from crm_tui.db.database import db
+from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import (
     Booking,
     ContactOrder,
@@ -102,7 +100,7 @@ def claim(worker: str, *, limit: int = 20, lease_seconds: float = 120,
     with writing():
         candidates = (Outbox.select(Outbox.id).where(_claimable(now, lease))
                       .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
-        if not isinstance(db.obj, SqliteDatabase):
+        if not is_sqlite():
             candidates = candidates.for_update("FOR UPDATE SKIP LOCKED")
         ids = [row_id for (row_id,) in candidates.tuples()]
         if not ids:

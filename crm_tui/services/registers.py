@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from peewee import JOIN, SqliteDatabase, fn
+from peewee import JOIN, fn
 
-from crm_tui.db.database import db
+from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import Counter, Customer, Facility, ServiceObject
 from crm_tui.db.search import matches
 from crm_tui.domain.errors import Candidate, NearDuplicate, NotFound, ValidationError
@@ -68,7 +68,7 @@ def _check_duplicates(kind: str, name: str, query: object, on_duplicate: str) ->
     if on_duplicate not in DUPLICATE_CHOICES:
         raise ValidationError(f"on_duplicate must be one of {', '.join(DUPLICATE_CHOICES)}")
     key = name_key(name)
-    if not isinstance(db.obj, SqliteDatabase):
+    if not is_sqlite():
         # Serialise creators of the same name so two can't both pass the check.
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{kind}:{key}",))
     rows = list(query.where(query.model.name_key == key).limit(5))  # type: ignore[attr-defined]

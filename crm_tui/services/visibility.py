@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from peewee import JOIN, Expression, SqliteDatabase
+from peewee import JOIN, Expression
 
-from crm_tui.db.database import db
+from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import (
     Assignment,
     Booking,
@@ -70,7 +70,7 @@ def visible_order(actor: Actor, serial: int, *, lock: bool = False) -> ContactOr
     """
     require_some_view(actor)
     query = ContactOrder.select().where(ContactOrder.serial == serial)
-    if lock and not isinstance(db.obj, SqliteDatabase):
+    if lock and not is_sqlite():
         query = query.for_update()
     order = query.first()
     if order is None or (not actor.has(Perm.VIEW) and not is_involved(actor, order)):
