@@ -16,7 +16,7 @@ from typing import Any
 
 from peewee import Model, SqliteDatabase
 
-from crm_tui.db import search
+from crm_tui.db import involvement, search
 from crm_tui.db.database import db
 
 SQLITE_LOAD_PRAGMAS = ("PRAGMA foreign_keys = OFF", "PRAGMA journal_mode = MEMORY",
@@ -162,6 +162,9 @@ class BulkLoader:
         if rebuild_available():
             self.progress("rebuilding the search index")
             search.rebuild_index()
+        if self._triggers or self._pg_trigger_tables:
+            self.progress("rebuilding who is involved in which order")
+            involvement.rebuild()
         if not self.sqlite:
             for table in self.tables:
                 db.execute_sql(

@@ -8,6 +8,7 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     DateTimeField,
     DecimalField,
@@ -90,7 +91,7 @@ class Customer(BaseModel):
 
     id = AutoField()
     number = CharField(max_length=40, unique=True)
-    name = CharField(max_length=200, index=True)
+    name = CharField(max_length=200)  # indexed with (id, search_text): migration 0006
     name_key = CharField(max_length=200, index=True)
     address = CharField(max_length=300, default="")
     city = CharField(max_length=120, default="")
@@ -106,7 +107,7 @@ class Facility(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="facilities", on_delete="RESTRICT")
-    name = CharField(max_length=200, index=True)
+    name = CharField(max_length=200)  # indexed with (id, search_text): migration 0006
     name_key = CharField(max_length=200, index=True)
     address = CharField(max_length=300, default="")
     city = CharField(max_length=120, default="")
@@ -120,7 +121,7 @@ class ServiceObject(BaseModel):
     """A serviced thing (heat pump, boiler, lift...) at a facility or customer."""
 
     id = AutoField()
-    name = CharField(max_length=200, index=True)
+    name = CharField(max_length=200)  # indexed with (id, search_text): migration 0006
     customer = ForeignKeyField(Customer, null=True, backref="service_objects",
                                on_delete="RESTRICT")
     facility = ForeignKeyField(Facility, null=True, backref="service_objects",
@@ -178,6 +179,26 @@ class Assignment(BaseModel):
 
     class Meta:
         indexes = ((("order", "user"), True), (("user", "order"), False))
+
+
+class Involvement(BaseModel):
+    """Derived: a user involved in an order (assigned to it, or the assignee of one of
+    its bookings), with copies of the order's list keys, so that one user's orders are
+    one index range in list order. ``refs`` counts the assignments and bookings behind
+    the row. Kept in step by database triggers (crm_tui.db.involvement); never written
+    by the services."""
+
+    order = ForeignKeyField(ContactOrder, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    refs = IntegerField(default=1)
+    completed = BooleanField(default=False)
+    sort_date = DateField(default=NO_DATE)
+    serial = IntegerField()
+    hours = DecimalField(max_digits=10, decimal_places=2, default=0, auto_round=True)
+
+    class Meta:
+        primary_key = CompositeKey("order", "user")
+        indexes = ((("user", "completed", "sort_date", "serial", "hours"), False),)
 
 
 class Note(BaseModel):
@@ -285,5 +306,6 @@ class AuditEvent(BaseModel):
 
 ALL_MODELS: list[type[BaseModel]] = [
     Setting, Counter, Status, User, SshKey, Customer, Facility, ServiceObject,
-    ContactOrder, Assignment, Note, Booking, Notification, Outbox, SavedFilter, AuditEvent,
+    ContactOrder, Assignment, Involvement, Note, Booking, Notification, Outbox, SavedFilter,
+    AuditEvent,
 ]

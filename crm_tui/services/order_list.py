@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from peewee import SQL, Expression, Tuple, fn
 
-from crm_tui.db.models import NO_DATE, ContactOrder, Customer, Facility, ServiceObject, Status
-from crm_tui.db.search import matches
+from crm_tui.db.models import (
+    NO_DATE,
+    ContactOrder,
+    Customer,
+    Facility,
+    Involvement,
+    ServiceObject,
+    Status,
+)
+from crm_tui.db.search import contains, in_no_row, is_common, matches
 from crm_tui.domain.errors import NotFound, ValidationError
+from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
     Actor,
     Completed,
@@ -24,7 +35,7 @@ from crm_tui.domain.records import (
 )
 from crm_tui.domain.text import fold
 from crm_tui.services import registers, settings
-from crm_tui.services.base import fresh, get_user_row, reading
+from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
 from crm_tui.services.timezone import local_now
 from crm_tui.services.visibility import involving, row_query, to_rows, visible_clause
 
@@ -32,57 +43,92 @@ MAX_PAGE = 500
 _LAST_DAY = NO_DATE - dt.timedelta(days=1)
 
 
-def _where(actor: Actor, criteria: OrderFilter, *, ordered: bool = True) -> list[Expression]:
+@dataclass
+class _Plan:
+    """How a filter is asked of the database.
+
+    ``keys`` is the table holding the list keys (completed, sort_date, serial, hours):
+    ``involvement`` when the filter is one user's orders (a view-assigned actor, "mine"
+    or "assigned to"), so the page is a range of that user's index; else the orders
+    themselves. ``key_clauses`` are on ``keys`` alone, ``order_clauses`` need the order.
+    """
+
+    driver: int | None
+    keys: Any
+    key_clauses: list[Expression] = field(default_factory=list)
+    order_clauses: list[Expression] = field(default_factory=list)
+
+    def joined(self, query: Any) -> Any:
+        """``query`` (FROM contact_order) joined with the driving user's involvement."""
+        if self.driver is None:
+            return query
+        return query.switch(ContactOrder).join(Involvement, on=(
+            (Involvement.order == ContactOrder.id) & (Involvement.user == self.driver)))
+
+    def where(self, query: Any) -> Any:
+        for clause in (*self.key_clauses, *self.order_clauses):
+            query = query.where(clause)
+        return query
+
+
+def _customer_matches(folded: str, ordered: bool) -> Expression:
+    """Orders whose customer's search text contains ``folded``."""
+    if ordered and is_common(Customer, folded):
+        owner = Customer.alias()  # tested per order as the list walks: stops after a page
+        return fn.EXISTS(owner.select(SQL("1")).where(
+            (owner.id == ContactOrder.customer) & contains(owner.search_text, folded)))
+    return ContactOrder.customer.in_(
+        Customer.select(Customer.id).where(matches(Customer, folded)))
+
+
+def _plan(actor: Actor, criteria: OrderFilter, *, ordered: bool = True) -> _Plan:
     criteria = criteria.resolved(local_now().date())
-    clauses: list[Expression] = []
-    visible = visible_clause(actor, ordered=ordered)
-    if visible is not None:
-        clauses.append(visible)
+    require_some_view(actor)
+    users: list[int] = []
+    if not actor.has(Perm.VIEW):
+        users.append(actor.id)
     if criteria.mine:
-        clauses.append(involving(actor.id, ordered=ordered))
+        users.append(actor.id)
     if criteria.assigned_to:
-        clauses.append(involving(get_user_row(criteria.assigned_to).id, ordered=ordered))
+        users.append(get_user_row(criteria.assigned_to).id)
+    users = list(dict.fromkeys(users))
+    driver = users[0] if users else None
+    keys = Involvement if driver is not None else ContactOrder
+    plan = _Plan(driver, keys, [Involvement.user == driver] if driver is not None else [],
+                 [involving(user) for user in users[1:]])
     if criteria.status:
         status = Status.get_or_none(fn.LOWER(Status.name) == criteria.status.strip().lower())
         if status is None:
             raise ValidationError(f"Unknown status '{criteria.status}'", "status")
-        clauses.append(ContactOrder.status == status.id)
+        plan.order_clauses.append(ContactOrder.status == status.id)
     if criteria.customer and fold(criteria.customer):
-        clauses.append(ContactOrder.customer.in_(
-            Customer.select(Customer.id).where(matches(Customer, fold(criteria.customer)))))
+        plan.order_clauses.append(_customer_matches(fold(criteria.customer), ordered))
     # sort_date is the scheduled date (NO_DATE when unscheduled) and leads the list's
     # index, so a date window is an index range, in list order.
-    if criteria.scheduled_from:
-        clauses.append(ContactOrder.sort_date >= criteria.scheduled_from)
-    if criteria.scheduled_to:
-        clauses.append(ContactOrder.sort_date <= min(criteria.scheduled_to, _LAST_DAY))
-    elif criteria.scheduled_from:
-        clauses.append(ContactOrder.sort_date < NO_DATE)
     if (criteria.scheduled_from and criteria.scheduled_to
             and criteria.scheduled_from > criteria.scheduled_to):
         raise ValidationError("The 'from' date is after the 'to' date", "scheduled_from")
+    if criteria.scheduled_from:
+        plan.key_clauses.append(keys.sort_date >= criteria.scheduled_from)
+    if criteria.scheduled_to:
+        plan.key_clauses.append(keys.sort_date <= min(criteria.scheduled_to, _LAST_DAY))
+    elif criteria.scheduled_from:
+        plan.key_clauses.append(keys.sort_date < NO_DATE)
     if criteria.text and fold(criteria.text):
         folded = fold(criteria.text)
-        clauses.append(matches(ContactOrder, folded, ordered=ordered) | ContactOrder.customer.in_(
-            Customer.select(Customer.id).where(matches(Customer, folded))))
-    if criteria.completed == Completed.EXCLUDE:
-        clauses.append(ContactOrder.completed == False)  # noqa: E712
-    elif criteria.completed == Completed.ONLY:
-        clauses.append(ContactOrder.completed == True)  # noqa: E712
-    return clauses
+        ident = Involvement.order if driver is not None else ContactOrder.id
+        text = matches(ContactOrder, folded, ordered=ordered, ident=ident)
+        if not in_no_row(Customer, folded):  # else spare every order row the customer test
+            text = text | _customer_matches(folded, ordered)
+        plan.order_clauses.append(text)
+    return plan
 
 
-def _apply(query: object, clauses: list[Expression]) -> object:
-    for clause in clauses:
-        query = query.where(clause)  # type: ignore[attr-defined]
-    return query
-
-
-def _sort_fields(sort: ListSort) -> list[object]:
+def _sort_fields(sort: ListSort, keys: Any = ContactOrder) -> list[Any]:
     """The order within one group (open, then completed)."""
     if sort == ListSort.SERIAL:
-        return [ContactOrder.serial]
-    return [ContactOrder.sort_date, ContactOrder.serial]
+        return [keys.serial]
+    return [keys.sort_date, keys.serial]
 
 
 def _cursor_values(cursor: Cursor, sort: ListSort) -> list[object]:
@@ -109,16 +155,17 @@ def list_orders(actor: Actor, criteria: OrderFilter | None = None, *,
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationError(f"Page size must be between 1 and {MAX_PAGE}")
     sort = settings.list_sort()
-    fields = _sort_fields(sort)
     rows: list[OrderRow] = []
     with reading():
         actor = fresh(actor)
-        clauses = _where(actor, criteria)
+        plan = _plan(actor, criteria)
+        keys = plan.keys
+        fields = _sort_fields(sort, keys)
+        base = plan.where(plan.joined(row_query()))
         for group in _groups(criteria):
             if after is not None and after.completed and not group:
                 continue  # the cursor is already past the open orders
-            query = _apply(row_query(), clauses).where(  # type: ignore[attr-defined]
-                ContactOrder.completed == group)
+            query = base.where(keys.completed == group)
             if after is not None and after.completed == group:
                 query = query.where(Tuple(*fields) > Tuple(*_cursor_values(after, sort)))
             rows += to_rows(query.order_by(*fields).limit(limit + 1 - len(rows)))
@@ -150,11 +197,19 @@ def totals(actor: Actor, criteria: OrderFilter | None = None) -> OrderTotals:
     criteria = criteria or OrderFilter()
     with reading():
         actor = fresh(actor)
-        # COUNT(*) and no join: with a date window the hours index covers the query.
-        query = _apply(ContactOrder.select(fn.COUNT(SQL("*")),
-                                           fn.COALESCE(fn.SUM(ContactOrder.hours), 0)),
-                       _where(actor, criteria, ordered=False))
-        count, hours = query.tuples().get()  # type: ignore[attr-defined]
+        plan = _plan(actor, criteria, ordered=False)
+        keys = plan.keys
+        # both groups spelled out: each is a range of a (completed, sort_date, ...) index
+        groups = _groups(criteria)
+        plan.key_clauses.append(keys.completed.in_(groups) if len(groups) > 1
+                                else keys.completed == groups[0])
+        sums = (fn.COUNT(SQL("*")), fn.COALESCE(fn.SUM(keys.hours), 0))
+        # No join unless a clause needs the order: the key table's index covers the sum.
+        if keys is Involvement and not plan.order_clauses:
+            query = plan.where(Involvement.select(*sums))
+        else:
+            query = plan.where(plan.joined(ContactOrder.select(*sums)))
+        count, hours = query.tuples().get()
     return OrderTotals(int(count), Decimal(str(hours)).quantize(Decimal("0.01")))
 
 

@@ -6,15 +6,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from peewee import JOIN, Expression
+from peewee import JOIN, SQL, Expression, fn
 
 from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import (
     Assignment,
-    Booking,
     ContactOrder,
     Customer,
     Facility,
+    Involvement,
     ServiceObject,
     Status,
     User,
@@ -25,40 +25,30 @@ from crm_tui.domain.records import Actor, Contact, OrderRow
 from crm_tui.services.base import require_some_view
 from crm_tui.services.timezone import to_local
 
-MANY_INVOLVED = 1500
 
-
-def involving(user_id: int, *, ordered: bool = True) -> Expression:
+def involving(user_id: int) -> Expression:
     """Orders the user is assigned to, or is the assignee of one of its bookings.
 
-    For a user with few orders the database starts from their assignments and sorts
-    them; for one with many, a page (``ordered``) is faster found by walking the list's
-    index in order and testing membership, stopping after a page ("+ 0" keeps it from
-    starting at the ids). Sums over every match always start from the ids.
+    A test per order (one primary-key probe of ``involvement``); a listing of one
+    user's orders is better driven from that table (see order_list).
     """
-    assigned = Assignment.select(Assignment.order).where(Assignment.user == user_id)
-    booked = Booking.select(Booking.order).where(Booking.assignee == user_id)
-    many = ordered and (Assignment.select().where(Assignment.user == user_id).limit(MANY_INVOLVED)
-            .count() + Booking.select().where(Booking.assignee == user_id)
-            .limit(MANY_INVOLVED).count()) >= MANY_INVOLVED
-    order_id = (ContactOrder.id + 0) if many else ContactOrder.id
-    return order_id.in_(assigned) | order_id.in_(booked)
+    pair = Involvement.alias()
+    return fn.EXISTS(pair.select(SQL("1")).where(
+        (pair.order == ContactOrder.id) & (pair.user == user_id)))
 
 
-def visible_clause(actor: Actor, *, ordered: bool = True) -> Expression | None:
+def visible_clause(actor: Actor) -> Expression | None:
     """A WHERE clause limiting orders to those the actor may see (None = all)."""
     require_some_view(actor)
     if actor.has(Perm.VIEW):
         return None
-    return involving(actor.id, ordered=ordered)
+    return involving(actor.id)
 
 
 def is_involved(actor: Actor, order: ContactOrder) -> bool:
     """True if the actor is an assignee of the order or of one of its bookings."""
-    return (Assignment.select().where((Assignment.order == order)
-                                      & (Assignment.user == actor.id)).exists()
-            or Booking.select().where((Booking.order == order)
-                                      & (Booking.assignee == actor.id)).exists())
+    return Involvement.select().where((Involvement.order == order.id)
+                                      & (Involvement.user == actor.id)).exists()
 
 
 def visible_order(actor: Actor, serial: int, *, lock: bool = False) -> ContactOrder:

@@ -28,11 +28,17 @@ from tests.conftest import make_user
 INCLUDE = OrderFilter(completed=Completed.INCLUDE)
 
 
+def _key_fields(model: type[Any]) -> list[Any]:
+    key = model._meta.primary_key
+    names = getattr(key, "field_names", None)  # a CompositeKey
+    return [model._meta.fields[n] for n in names] if names else [key]
+
+
 def db_state() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, ordered by primary key: equal states = nothing changed."""
     with db.connection_context():
         return {
-            model.__name__: list(model.select().order_by(model._meta.primary_key).tuples())
+            model.__name__: list(model.select().order_by(*_key_fields(model)).tuples())
             for model in ALL_MODELS
         }
 
