@@ -93,7 +93,8 @@ def tui_figures(url: str, username: str, enabled: bool) -> dict[str, Any]:
 
 
 def measure_all(raw: BareDriver, repeat: int, budget_s: float,
-                progress: Callable[[str], None]) -> tuple[list[Result], dict[str, Any]]:
+                progress: Callable[[str], None],
+                only: tuple[str, ...] = ()) -> tuple[list[Result], dict[str, Any]]:
     """Build every case and time it; returns results and what the cases were built from."""
     world = bench.load_world()
     queries = bench.search_queries(raw)
@@ -102,6 +103,8 @@ def measure_all(raw: BareDriver, repeat: int, budget_s: float,
     all_cases = ([bench.connection_case()] + bench.search_cases(world, queries)
                  + naive_cases(raw, queries) + bench.list_cases(world)
                  + bench.summary_cases(world, window))
+    if only:
+        all_cases = [c for c in all_cases if c.op.startswith(only)]
     results: list[Result] = []
     for number, case in enumerate(all_cases, start=1):
         if not case.replay:
@@ -131,13 +134,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop repeating a case after this long (at least 3 calls)")
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     parser.add_argument("--no-tui", action="store_true", help="skip the TUI figures")
+    parser.add_argument("--only", action="append", default=[], metavar="OP",
+                        help="time only operations whose name starts with OP (repeatable; "
+                        "for quick checks, the report's targets then miss the others)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     open_database(args.db)
     settings.clear_cache()
     raw = BareDriver()
     try:
-        results, context = measure_all(raw, max(args.repeat, 1), args.budget, _log)
+        results, context = measure_all(raw, max(args.repeat, 1), args.budget, _log,
+                                       tuple(args.only))
         machine = machine_info(raw)
     finally:
         raw.close()

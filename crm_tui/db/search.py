@@ -9,9 +9,10 @@ trigrams and fall back to a LIKE scan (in name order, so LIMIT stops early).
 
 from __future__ import annotations
 
+import json
 import logging
 
-from peewee import SQL, Expression, Field, Model, NodeList
+from peewee import SQL, Expression, Field, Model, NodeList, fn
 
 from crm_tui.db.database import db, is_sqlite
 
@@ -27,8 +28,15 @@ def like_pattern(folded: str) -> str:
     return f"%{escaped}%"
 
 
-def contains(field: Field, folded: str) -> NodeList:
-    """field LIKE '%folded%' ESCAPE '\\' (the field holds folded text)."""
+def contains(field: Field, folded: str) -> Expression | NodeList:
+    """``field`` (which holds folded text) contains ``folded``.
+
+    SQLite: ``instr(field, ?) > 0``, a plain substring search, several times faster
+    per row than a LIKE pattern. PostgreSQL: ``LIKE '%folded%'``, which its trigram
+    index serves.
+    """
+    if is_sqlite():
+        return fn.instr(field, folded) > 0
     return NodeList((field, SQL("LIKE"), like_pattern(folded), SQL("ESCAPE '\\'")))
 
 
@@ -36,28 +44,117 @@ def _phrase(folded: str) -> str:
     return '"' + folded.replace('"', '""') + '"'
 
 
-COMMON = 2000
+COMMON = 2000  # a term in at least this many rows is "common" (see is_common)
+RARE = 2000  # fewer candidate rows than this: the database starts from them
+SUPERSET = 10_000  # fewer than this: a walk in list order tests membership in them
+MAX_PROBES = 12  # trigrams probed per term (a long term has plenty to choose from)
 
 
-def matches(model: type[Model], folded: str, *, ordered: bool = False) -> Expression:
+def _count_upto(table: str, phrase: str, cap: int) -> int:
+    """Rows of ``table``'s index matching ``phrase``, counted up to ``cap`` (cheap)."""
+    return db.execute_sql(f"SELECT count(*) FROM (SELECT rowid FROM {table}_fts WHERE "
+                          f"{table}_fts MATCH ? LIMIT {cap})", (phrase,)).fetchone()[0]
+
+
+def _trigrams(folded: str) -> list[str]:
+    """The term's distinct trigrams, at most MAX_PROBES of them spread over the term."""
+    grams = list(dict.fromkeys(folded[i:i + 3] for i in range(len(folded) - 2)))
+    if len(grams) <= MAX_PROBES:
+        return grams
+    step = len(grams) / MAX_PROBES
+    return [grams[int(i * step)] for i in range(MAX_PROBES)]
+
+
+def rarest_trigram(model: type[Model], folded: str, cap: int = SUPERSET) -> tuple[str, int] | None:
+    """The term's rarest trigram and its row count, if that is under ``cap``.
+
+    A trigram index answers a phrase by walking every trigram's posting list, so a
+    term made of common trigrams ("alarm e4": "ala", "lar", "arm"...) costs as much as
+    its most common trigram. The rarest trigram's list is a superset of the answer at
+    a fraction of the work; LIKE then checks the few rows it lets through. Each probe
+    stops at the best count so far, so probing is cheap.
+    """
+    table = model._meta.table_name
+    best: tuple[str, int] | None = None
+    for gram in _trigrams(folded):
+        count = _count_upto(table, _phrase(gram), best[1] if best else cap)
+        if count < (best[1] if best else cap):
+            best = (gram, count)
+            if count == 0:
+                break
+    return best
+
+
+def in_no_row(model: type[Model], folded: str) -> bool:
+    """True if the index shows that no row contains ``folded`` (a trigram in no row)."""
+    if not is_sqlite() or len(folded) < MIN_TRIGRAM:
+        return False
+    table = model._meta.table_name
+    return any(_count_upto(table, _phrase(gram), 1) == 0 for gram in _trigrams(folded))
+
+
+def is_common(model: type[Model], folded: str) -> bool:
+    """True if ``folded`` matches at least COMMON rows of ``model`` (one index probe).
+
+    A listing that walks an index in order with a LIMIT (registers by name, the order
+    list by date) serves a common term better by testing each row as the walk goes,
+    which stops after a page, than by collecting thousands of index matches first.
+    Only SQLite's index is probed; PostgreSQL's planner weighs its trigram index itself.
+    """
+    if not is_sqlite() or len(folded) < MIN_TRIGRAM:
+        return False
+    return _count_upto(model._meta.table_name, _phrase(folded), COMMON) >= COMMON
+
+
+def _phrase_ids(table: str, folded: str, cap: int) -> list[int]:
+    """Ids of up to ``cap`` rows of ``table`` whose text contains ``folded``."""
+    return [row[0] for row in db.execute_sql(
+        f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT {cap}",
+        (_phrase(folded),))]
+
+
+def _posting(table: str, phrase: str) -> SQL:
+    return SQL(f"(SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)", [phrase])
+
+
+def matches(model: type[Model], folded: str, *, ordered: bool = False,
+            ident: Field | None = None, text_in_index: bool = False) -> Expression:
     """Rows of ``model`` whose search_text contains ``folded``, through the index.
 
-    With ``ordered`` (a listing that walks an index in order with a LIMIT: registers by
-    name, the order list by date), a very common term is better served by testing each
-    row as the walk goes, which stops after a page, than by collecting thousands of
-    index matches first; one cheap probe of the index decides.
+    ``ident`` is the column holding the row's id in the query (default: its primary
+    key; a driving table's copy of it lets a walk test membership without reading the
+    row). ``ordered``: the caller walks an index in list order with a LIMIT.
+
+    - A rare trigram (under RARE rows): the database starts from its rows, checked.
+    - A fairly rare one (under SUPERSET): an ordered walk tests membership in its rows
+      and checks only members; otherwise the database starts from them.
+    - Else, ordered and common (:func:`is_common`): each row is tested as the walk goes.
+    - Else the index answers the whole phrase.
+
+    ``text_in_index`` (with ``ordered``): the walk reads search_text from its own
+    index (the registers' name indexes), so testing the text per row is cheap: one
+    probe of the phrase either finds all its rows (fewer than COMMON: those ids) or
+    shows it common (the walk tests the text and stops after a page).
     """
     field = model._meta.fields["search_text"]
-    if is_sqlite() and len(folded) >= MIN_TRIGRAM:
-        table = model._meta.table_name
-        fts = f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?"
-        if ordered:
-            probe = db.execute_sql(f"SELECT count(*) FROM ({fts} LIMIT {COMMON})",
-                                   (_phrase(folded),)).fetchone()[0]
-            if probe >= COMMON:
-                return contains(field, folded)
-        return model._meta.primary_key.in_(SQL(f"({fts})", [_phrase(folded)]))
-    return contains(field, folded)
+    if not is_sqlite() or len(folded) < MIN_TRIGRAM:
+        return contains(field, folded)
+    ident = ident if ident is not None else model._meta.primary_key
+    table = model._meta.table_name
+    if ordered and text_in_index:
+        found = _phrase_ids(table, folded, COMMON)
+        if len(found) >= COMMON:
+            return contains(field, folded)
+        # one JSON parameter, not thousands of bound values (cheaper to build and bind)
+        return ident.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(found)]))
+    rarest = rarest_trigram(model, folded)
+    if rarest is not None:
+        gram, count = rarest
+        member = (ident + 0) if ordered and count >= RARE else ident  # +0: no index use
+        return member.in_(_posting(table, _phrase(gram))) & contains(field, folded)
+    if ordered and is_common(model, folded):
+        return contains(field, folded)
+    return ident.in_(_posting(table, _phrase(folded)))
 
 
 def _sqlite_install(table: str) -> list[str]:

@@ -331,7 +331,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
                                      Customer.phone)
                      .order_by(Customer.name, Customer.id).limit(limit))
             if folded:
-                query = query.where(matches(Customer, folded, ordered=True))
+                query = query.where(matches(Customer, folded, ordered=True, text_in_index=True))
             hits += [SearchHit("customers", cid, name,
                                " · ".join(x for x in (number, city, phone) if x), number)
                      for cid, name, number, city, phone in query.tuples()]
@@ -340,7 +340,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
                                      Customer.name)
                      .join(Customer).order_by(Facility.name, Facility.id).limit(limit))
             if folded:
-                query = query.where(matches(Facility, folded, ordered=True))
+                query = query.where(matches(Facility, folded, ordered=True, text_in_index=True))
             hits += [SearchHit("facilities", fid, name,
                                " · ".join(x for x in (owner, address, city) if x))
                      for fid, name, address, city, owner in query.tuples()]
@@ -351,7 +351,8 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
                      .join(Customer, JOIN.LEFT_OUTER, on=ServiceObject.customer == Customer.id)
                      .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
             if folded:
-                query = query.where(matches(ServiceObject, folded, ordered=True))
+                query = query.where(matches(ServiceObject, folded, ordered=True,
+                                                    text_in_index=True))
             hits += [SearchHit("service-objects", oid, name, " · ".join(
                 x for x in (model, serial, owner) if x), serial)
                      for oid, name, model, serial, owner in query.tuples()]
