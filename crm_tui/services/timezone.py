@@ -20,9 +20,9 @@ def to_utc(local: dt.datetime) -> dt.datetime:
     return aware.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def to_local(utc: dt.datetime) -> dt.datetime:
-    """Stored naive UTC as an aware local datetime."""
-    return utc.replace(tzinfo=dt.UTC).astimezone(zone())
+def to_local(utc: dt.datetime, tz: zoneinfo.ZoneInfo | None = None) -> dt.datetime:
+    """Stored naive UTC as an aware local datetime (in ``tz``, default the zone())."""
+    return utc.replace(tzinfo=dt.UTC).astimezone(tz or zone())
 
 
 def local_now() -> dt.datetime:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from crm_tui.db.models import Booking, ContactOrder, Customer, Status, User
 from crm_tui.domain.errors import PermissionDenied
 from crm_tui.domain.permissions import Perm
-from crm_tui.domain.records import Actor, Todo, TodoItem
+from crm_tui.domain.records import Actor, BookingInfo, Todo, TodoItem
 from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
-from crm_tui.services.bookings import booking_info
-from crm_tui.services.timezone import local_now, to_utc, zone
+from crm_tui.services.timezone import local_now, to_local, to_utc, zone
 
 
 def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None = None,
@@ -26,26 +26,33 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
         start_of_day = to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
         tomorrow = to_utc((local + dt.timedelta(days=1)).replace(
             hour=0, minute=0, second=0, microsecond=0))
-        base = (Booking.select(Booking, User.username.alias("assignee_name"),
+        tz = zone()
+        base = (Booking.select(Booking.id, Booking.kind, Booking.starts_at,
+                               Booking.duration_minutes, Booking.remind_at, Booking.done,
+                               Booking.note, Booking.version, User.username,
                                ContactOrder.serial, ContactOrder.subject,
-                               ContactOrder.completed, Customer.name.alias("customer_name"),
-                               Status.name.alias("status_name"))
+                               ContactOrder.completed, Customer.name, Status.name)
                 .join(User, on=Booking.assignee == User.id).switch(Booking)
                 .join(ContactOrder, on=Booking.order == ContactOrder.id)
                 .join(Customer, on=ContactOrder.customer == Customer.id).switch(ContactOrder)
                 .left_outer_join(Status, on=ContactOrder.status == Status.id)
                 .where((Booking.assignee == user.id) & (Booking.done == False))  # noqa: E712
-                .order_by(Booking.starts_at, Booking.id).objects())
+                .order_by(Booking.starts_at, Booking.id).tuples())
 
-        def items(query: object) -> tuple[TodoItem, ...]:
-            return tuple(TodoItem(
-                booking=booking_info(b, b.serial, b.assignee_name), order_serial=b.serial,
-                subject=b.subject,
-                customer=b.customer_name, status=b.status_name, completed=bool(b.completed))
-                for b in query)
+        def item(row: tuple[Any, ...]) -> TodoItem:
+            (bid, kind, starts, minutes, remind, done, note, version, username, serial,
+             subject, completed, customer, status) = row
+            return TodoItem(
+                booking=BookingInfo(bid, serial, kind, to_local(starts, tz), minutes, username,
+                                    to_local(remind, tz) if remind else None, bool(done),
+                                    note, version),
+                order_serial=serial, subject=subject, customer=customer, status=status,
+                completed=bool(completed))
 
+        # two reads: everything before tomorrow (overdue and today), then what's next
+        due = list(base.where(Booking.starts_at < tomorrow))  # starts_at: naive UTC
+        upcoming = base.where(Booking.starts_at >= tomorrow).limit(upcoming_limit)
         return Todo(
-            overdue=items(base.where(Booking.starts_at < start_of_day)),
-            today=items(base.where((Booking.starts_at >= start_of_day)
-                                   & (Booking.starts_at < tomorrow))),
-            upcoming=items(base.where(Booking.starts_at >= tomorrow).limit(upcoming_limit)))
+            overdue=tuple(item(row) for row in due if row[2] < start_of_day),
+            today=tuple(item(row) for row in due if row[2] >= start_of_day),
+            upcoming=tuple(item(row) for row in upcoming))

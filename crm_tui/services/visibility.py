@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from peewee import JOIN, SQL, Expression, fn
 
@@ -23,7 +24,7 @@ from crm_tui.domain.errors import NotFound
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, Contact, OrderRow
 from crm_tui.services.base import require_some_view
-from crm_tui.services.timezone import to_local
+from crm_tui.services.timezone import to_local, zone
 
 
 def involving(user_id: int) -> Expression:
@@ -90,7 +91,7 @@ def row_query() -> object:
                   on=ContactOrder.service_object == ServiceObject.id)
             .switch(ContactOrder)
             .join(Status, JOIN.LEFT_OUTER, on=ContactOrder.status == Status.id)
-            .objects())
+            .tuples())
 
 
 def assignees_of(order_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
@@ -106,22 +107,23 @@ def assignees_of(order_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def to_rows(orders: Iterable[ContactOrder]) -> list[OrderRow]:
-    """OrderRows for orders selected with row_query()."""
-    orders = list(orders)
-    assigned = assignees_of(o.id for o in orders)
+def to_rows(query: Iterable[tuple[Any, ...]]) -> list[OrderRow]:
+    """OrderRows for orders selected with row_query() (tuples in its column order)."""
+    rows = list(query)
+    assigned = assignees_of(r[0] for r in rows)
+    tz = zone()
+    cent = Decimal("0.01")
     return [OrderRow(
-        id=o.id, serial=o.serial, subject=o.subject, customer_id=o.customer_id,
-        customer=o.customer_name, facility=o.facility_name,
-        service_object=o.service_object_name,
-        contact=Contact(o.contact_name, o.contact_phone, o.contact_email),
-        status=o.status_name,
-        scheduled=o.scheduled, hours=Decimal(o.hours).quantize(Decimal("0.01")),
-        assignees=assigned.get(o.id, ()),
-        completed=bool(o.completed),
-        completed_at=to_local(o.completed_at) if o.completed_at else None,
-        sort_date=o.sort_date,
-    ) for o in orders]
+        id=oid, serial=serial, subject=subject, customer_id=customer_id, customer=customer,
+        facility=facility, service_object=service_object,
+        contact=Contact(contact_name, contact_phone, contact_email), status=status,
+        scheduled=scheduled, hours=Decimal(hours).quantize(cent),
+        assignees=assigned.get(oid, ()), completed=bool(completed),
+        completed_at=to_local(completed_at, tz) if completed_at else None,
+        sort_date=sort_date,
+    ) for (oid, serial, subject, customer_id, _facility_id, _object_id, contact_name,
+           contact_phone, contact_email, _status_id, scheduled, sort_date, hours, completed,
+           completed_at, customer, facility, service_object, status) in rows]
 
 
 def row_of(order_id: int) -> OrderRow:
