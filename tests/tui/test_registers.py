@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 
 from rich.text import Text
 from textual.widgets import DataTable, Input, Static
 
-from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.domain.records import Actor, OrderInput, SearchHit
 from crm_tui.services import order_list, orders, registers
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.cards import (
@@ -18,7 +19,7 @@ from crm_tui.tui.screens.cards import (
 )
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
-from crm_tui.tui.screens.registers import RegisterScreen
+from crm_tui.tui.screens.registers import MoreRow, RegisterScreen, allot
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
 from crm_tui.tui.widgets.picker import MATCH_STYLE, Picker
 from tests.tui.conftest import settle
@@ -260,3 +261,93 @@ async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:
         assert "\x1b" not in app.export_screenshot()
         assert not form.is_dirty()  # showing names safely is not an edit
         assert markup.name == MARKUP_NAME
+
+
+def test_allot_shares_the_screen_and_keeps_a_line_for_more() -> None:
+    """Each register shows its first hits; one with hits left over gets a "more" line."""
+    assert allot({"customers": 2, "facilities": 1}, 12) == {"customers": 2, "facilities": 1}
+    assert allot({"customers": 30, "facilities": 2, "service-objects": 30}, 12) == {
+        "customers": 4, "facilities": 2, "service-objects": 4}  # 4+1, 2, 4+1 lines
+    assert allot({"customers": 40}, 12) == {"customers": 11}  # and its "more" line
+    assert allot({"customers": 12}, 12) == {"customers": 12}
+    assert allot({}, 12) == {}
+
+
+def many(eva: Actor) -> None:
+    """More customers than a screen holds, and a few facilities."""
+    first = registers.add_customer(eva, "Bergkvist 00")
+    for number in range(1, 40):
+        registers.add_customer(eva, f"Bergkvist {number:02}")
+    for number in range(3):
+        registers.add_facility(eva, f"Bergkvist plant {number}", first.id)
+
+
+async def test_more_lines_open_a_register_and_fetch_more(eva: Actor, make_app) -> None:
+    """A screenful of results; "more" lists one register, then scrolls on to more."""
+    many(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        table = screen.query_one("#hits", DataTable)
+        await search(app, pilot, screen, "bergkvist")
+        visible = table.scrollable_content_region.height - table.header_height
+        assert table.row_count == visible  # a screenful, no more
+        facilities = [h for h in screen.hits if h.register == "facilities"]
+        assert len(facilities) == 3  # every facility fits beside the customers
+        more = screen.rows.index(MoreRow("customers"))
+        assert "more customers" in rows(table)[more][1].plain
+        await pilot.press(*["down"] * more, "enter")  # from the search box
+        await wait_for(pilot, lambda: screen.register_key == "customers"
+                       and not screen.searching, "the customers register")
+        await settle(app, pilot)
+        shown = len(screen.hits)
+        assert screen.rows[-1] == MoreRow("customers") and table.row_count == visible
+        # Moving on to the "more" line fetches the next screenful, the cursor stays.
+        await pilot.press(*["down"] * (table.row_count - 1))
+        await wait_for(pilot, lambda: len(screen.hits) > shown and not screen.searching,
+                       "more customers")
+        await settle(app, pilot)
+        assert table.cursor_row == shown and screen.current_hit() == screen.hits[shown]
+        # A taller terminal gets a taller screenful.
+        await pilot.press("ctrl+r", "ctrl+r", "ctrl+r")  # back to all registers
+        await wait_for(pilot, lambda: screen.register_key == "all" and not screen.searching,
+                       "all registers")
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: table.row_count > visible and not screen.searching,
+                       "a taller screenful")
+        await settle(app, pilot)
+        assert table.row_count == table.scrollable_content_region.height - 1
+
+
+async def test_a_stale_search_never_overwrites_a_newer_one(eva: Actor, make_app,
+                                                           monkeypatch) -> None:
+    """'a' answers after 'ab' has been shown: the table keeps the results for 'ab'."""
+    many(eva)
+    registers.add_customer(eva, "Abba Kvist")
+    real = registers.search
+    release, answered = threading.Event(), threading.Event()
+
+    def slow_for_a(actor: Actor, text: str, *args: object) -> list[SearchHit]:
+        if text == "a":
+            release.wait(10)
+            try:
+                return real(actor, text, *args)  # type: ignore[arg-type]
+            finally:
+                answered.set()
+        return real(actor, text, *args)  # type: ignore[arg-type]
+
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        monkeypatch.setattr(registers, "search", slow_for_a)
+        await pilot.press("a")
+        assert screen.searching
+        await search(app, pilot, screen, "b")
+        assert screen.query_text == "ab"
+        assert [h.title for h in screen.hits] == ["Abba Kvist"]
+        release.set()
+        await wait_for(pilot, answered.is_set, "the stale search to answer")
+        await settle(app, pilot)
+        assert screen.query_text == "ab" and not screen.searching
+        assert [r[1].plain for r in rows(screen.query_one("#hits", DataTable))] == [
+            "Abba Kvist"]

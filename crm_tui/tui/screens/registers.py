@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
 from textual.actions import SkipAction
 from textual.binding import Binding
-from textual.timer import Timer
+from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
+from crm_tui.domain.errors import CrmError
 from crm_tui.domain.records import OrderInput, SearchHit
 from crm_tui.services import registers
 from crm_tui.tui.screens.base import CrmScreen
-from crm_tui.tui.widgets.picker import DEBOUNCE_SECONDS, highlight
+from crm_tui.tui.widgets.picker import highlight
 from crm_tui.tui.work import call_service
 
 REGISTER_TABS: tuple[tuple[str, str], ...] = (
@@ -24,8 +26,46 @@ REGISTER_TABS: tuple[tuple[str, str], ...] = (
 )
 KIND_LABELS = {"customers": "Customer", "facilities": "Facility",
                "service-objects": "Object"}
+PLURALS = {"customers": "customers", "facilities": "facilities",
+           "service-objects": "service objects"}
+CHROME_ROWS = 11
+"""Screen lines that are not result rows: header, search box, tabs, the table's own
+header, hint and footer (an estimate for when the table has no size yet)."""
+MIN_ROWS = 6
 EMPTY_HINT = ("The registers are empty. Press ctrl+n for a new contact order and type a "
               "new customer name: the customer is added to the register when you save.")
+
+
+@dataclass(frozen=True)
+class MoreRow:
+    """The line after a register's last shown hit, when it has more."""
+
+    register: str
+
+
+def allot(counts: Mapping[str, int], rows: int) -> dict[str, int]:
+    """How many hits of each register to show in ``rows`` table lines.
+
+    The lines are shared out one hit at a time, register by register, so each register
+    shows its first hits on the first screen; a register that keeps hits back also
+    needs a line for its "more" row. ``counts`` are the hits at hand per register.
+    """
+    shown = dict.fromkeys(counts, 0)
+
+    def lines() -> int:
+        return sum(n + (n < counts[key]) for key, n in shown.items())
+
+    grew = True
+    while grew:
+        grew = False
+        for key in counts:
+            if shown[key] < counts[key]:
+                shown[key] += 1
+                if lines() <= rows:
+                    grew = True
+                else:
+                    shown[key] -= 1
+    return shown
 
 
 def order_input_for(hit: SearchHit) -> OrderInput:
@@ -61,9 +101,14 @@ class RegisterScreen(CrmScreen):
         super().__init__()
         self.register_key = "all"
         self.hits: list[SearchHit] = []
+        self.rows: list[SearchHit | MoreRow] = []
         self.query_text = ""
         self.loaded = False
-        self._timer: Timer | None = None
+        self._extra = 0  # rows added by "more" in a one-register view
+        self._asked = 0  # the newest search started ...
+        self._answered = 0  # ... and the newest one shown (or failed)
+        self._rows_fitted = 0  # the screenful the shown results were fetched for
+        self._hint: Text | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         """Search box, register switch, results and a hint line."""
@@ -93,57 +138,126 @@ class RegisterScreen(CrmScreen):
     def refresh_data(self) -> None:
         """Someone changed the data: search again (unless the user is typing)."""
         if self.loaded and not self.searching:
-            self.search_now()
+            self.search_now(keep_cursor=True)
+
+    def on_resize(self, event: Resize) -> None:
+        """A taller or shorter terminal: fetch a screenful for the new size."""
+        if self.loaded:
+            self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        if self._fitting_rows() != self._rows_fitted and not self.searching:
+            self.search_now(keep_cursor=True)
 
     # Searching --------------------------------------------------------------
 
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, self.search_now)
+        # At once, no debounce: a search takes a few ms, a newer one cancels it and a
+        # stale answer is dropped, so a key never waits for a timer.
+        self._extra = 0
+        self.search_now()
 
-    def search_now(self) -> None:
-        """Search now; a newer search cancels this one."""
-        self._timer = None
+    def _fitting_rows(self) -> int:
+        """Result rows that fit the table without scrolling."""
+        table = self.query_one("#hits", DataTable)
+        if table.display and table.size.height:  # less a horizontal scrollbar, if any
+            visible = table.scrollable_content_region.height - (
+                table.header_height if table.show_header else 0)
+        else:
+            visible = (self.size.height or self.app.size.height) - CHROME_ROWS
+        return max(MIN_ROWS, visible)
+
+    def search_now(self, *, keep_cursor: bool = False) -> None:
+        """Search now for a screenful of results; a newer search cancels this one."""
         text = self.query_one("#search", Input).value
         register = self.register_key
-        call_service(self, registers.search, self.crm.actor, text, register, 50,
-                     done=lambda hits: self._show(text, register, hits),
-                     failed=self._failed, group="search", exclusive=True)
+        fitted = self._fitting_rows()
+        rows = fitted + (self._extra if register != "all" else 0)
+        self._asked += 1
+        asked = self._asked
+        # One more hit than fits tells whether a register has more than it shows.
+        call_service(self, registers.search, self.crm.actor, text, register, rows + 1,
+                     done=lambda hits: self._show(asked, text, fitted, rows, hits,
+                                                  keep_cursor),
+                     failed=lambda exc: self._failed(asked, exc), group="search",
+                     exclusive=True)
 
     @property
     def searching(self) -> bool:
-        """True while a search is waiting or running."""
-        return self._timer is not None or any(
-            w.node is self and w.group == "search" and w.is_running for w in self.workers)
+        """True while the newest search has not been shown yet."""
+        return self._answered != self._asked
 
-    def _show(self, text: str, register: str, hits: list[SearchHit]) -> None:
-        if text != self.query_one("#search", Input).value or register != self.register_key:
+    def _show(self, asked: int, text: str, fitted: int, rows: int, hits: list[SearchHit],
+              keep_cursor: bool) -> None:
+        if asked != self._asked:
             return  # a newer search is on its way
+        self._answered = asked
+        self._rows_fitted = fitted
         self.loaded = True
         self.query_text = text
-        self.hits = hits
-        table = self.query_one("#hits", DataTable)
-        table.clear()
+        groups: dict[str, list[SearchHit]] = {}
         for hit in hits:
-            table.add_row(Text(KIND_LABELS.get(hit.register, hit.register), style="dim"),
-                          highlight(hit.title, text), highlight(hit.subtitle, text),
-                          key=f"{hit.register}:{hit.id}")
-        table.display = bool(hits)
-        hint = self.query_one("#hint", Static)
-        if hits:
-            hint.update(Text(f"{len(hits)} shown · Enter opens the card · ctrl+n adds a "
-                             "contact order for it", style="dim"))
+            groups.setdefault(hit.register, []).append(hit)
+        shown = allot({key: len(found) for key, found in groups.items()}, rows)
+        self.hits, self.rows = [], []
+        for key, found in groups.items():
+            self.hits += found[:shown[key]]
+            self.rows += found[:shown[key]]
+            if shown[key] < len(found):
+                self.rows.append(MoreRow(key))
+        table = self.query_one("#hits", DataTable)
+        cursor = table.cursor_row if keep_cursor else 0
+        kept = self._row_key(self.current_row()) if keep_cursor else None
+        table.clear()
+        for row in self.rows:
+            key = self._row_key(row)
+            if isinstance(row, MoreRow):
+                table.add_row(Text(""), *self._more_cells(row), key=key)
+            else:
+                table.add_row(Text(KIND_LABELS.get(row.register, row.register), style="dim"),
+                              highlight(row.title, text), highlight(row.subtitle, text),
+                              key=key)
+            if key == kept:
+                cursor = table.row_count - 1
+        if cursor:
+            table.move_cursor(row=min(cursor, len(self.rows) - 1))
+        table.display = bool(self.rows)
+        self.call_after_refresh(self._refit)  # the table may be taller or shorter now
+        if self.hits:
+            self._set_hint(Text(f"{len(self.hits)} shown · Enter opens the card · ctrl+n "
+                                "adds a contact order for it", style="dim"))
         elif text.strip():
-            hint.update(Text.assemble("No matches for ", (text.strip(), "bold"),
-                                      ". Try part of the name, a number, city or phone."))
+            self._set_hint(Text.assemble("No matches for ", (text.strip(), "bold"),
+                                         ". Try part of the name, a number, city or phone."))
         else:
-            hint.update(Text(EMPTY_HINT))
+            self._set_hint(Text(EMPTY_HINT))
 
-    def _failed(self, exc: Exception) -> None:
-        self.query_one("#hint", Static).update(
-            Text(f"Search failed: {exc}", style="bold red"))
+    @staticmethod
+    def _row_key(row: SearchHit | MoreRow | None) -> str | None:
+        if row is None:
+            return None
+        return f"more:{row.register}" if isinstance(row, MoreRow) else f"{row.register}:{row.id}"
+
+    def _more_cells(self, row: MoreRow) -> tuple[Text, Text]:
+        noun = PLURALS.get(row.register, row.register)
+        if self.register_key == "all":
+            action = f"Enter lists only {noun}"
+        else:
+            action = "Enter (or ↓ to here) shows more"
+        return Text(f"more {noun}…", style="italic"), Text(action, style="dim")
+
+    def _set_hint(self, text: Text) -> None:
+        """Update the hint only when it changes (an update lays the screen out again)."""
+        if text != self._hint:
+            self._hint = text
+            self.query_one("#hint", Static).update(text)
+
+    def _failed(self, asked: int, exc: CrmError) -> None:
+        if asked != self._asked:
+            return
+        self._answered = asked
+        self._set_hint(Text(f"Search failed: {exc}", style="bold red"))
 
     # Register switch --------------------------------------------------------
 
@@ -152,6 +266,7 @@ class RegisterScreen(CrmScreen):
         register = (event.tab.id or "reg-all").removeprefix("reg-")
         if register != self.register_key:
             self.register_key = register
+            self._extra = 0
             self.search_now()
 
     def action_next_register(self) -> None:
@@ -166,12 +281,31 @@ class RegisterScreen(CrmScreen):
 
     # Results ----------------------------------------------------------------
 
-    def current_hit(self) -> SearchHit | None:
-        """The highlighted result."""
+    def current_row(self) -> SearchHit | MoreRow | None:
+        """The highlighted row: a result or a "more" line."""
         table = self.query_one("#hits", DataTable)
-        if not self.hits or table.cursor_row is None:
+        if not self.rows or table.cursor_row is None:
             return None
-        return self.hits[min(max(table.cursor_row, 0), len(self.hits) - 1)]
+        return self.rows[min(max(table.cursor_row, 0), len(self.rows) - 1)]
+
+    def current_hit(self) -> SearchHit | None:
+        """The highlighted result (None on a "more" line)."""
+        row = self.current_row()
+        return row if isinstance(row, SearchHit) else None
+
+    def show_more(self, register: str) -> None:
+        """All registers: list only ``register``; one register: a screenful more."""
+        if self.register_key == "all":
+            self.set_register(register)
+        elif not self.searching:
+            self._extra += self._fitting_rows()
+            self.search_now(keep_cursor=True)
+
+    @on(DataTable.RowHighlighted, "#hits")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self.current_row()
+        if isinstance(row, MoreRow) and self.register_key != "all":
+            self.show_more(row.register)  # scrolling on past the last hit fetches more
 
     def action_cursor(self, step: int) -> None:
         """Move the result cursor from the search box."""
@@ -197,7 +331,11 @@ class RegisterScreen(CrmScreen):
         self.action_open()
 
     def action_open(self) -> None:
-        """Open the highlighted entry's card."""
+        """Open the highlighted entry's card (on a "more" line: show more)."""
+        row = self.current_row()
+        if isinstance(row, MoreRow):
+            self.show_more(row.register)
+            return
         hit = self.current_hit()
         if hit is None:
             self.notify("Nothing to open: type to search first", severity="warning")
