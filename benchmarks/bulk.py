@@ -91,7 +91,9 @@ class BulkLoader:
                         db.execute_sql(pragma)
             if not self.sqlite:
                 self.progress("analyzing")
-                db.execute_sql("VACUUM ANALYZE " + ", ".join(f'"{t}"' for t in self.tables))
+                derived = ["involvement"] if self._pg_trigger_tables else []
+                db.execute_sql("VACUUM ANALYZE " + ", ".join(
+                    f'"{t}"' for t in [*self.tables, *derived]))
 
     def insert(self, model: type[Model], fields: Sequence[str],
                rows: Sequence[tuple[Any, ...]]) -> None:

@@ -113,6 +113,28 @@ def _phrase_ids(table: str, folded: str, cap: int) -> list[int]:
         (_phrase(folded),))]
 
 
+def _probed(model: type[Model], folded: str, ident: Field) -> Expression | NodeList:
+    """One capped probe of the index: all the ids if fewer than COMMON, else the
+    per-row test for a walk in order (which then stops after a page).
+
+    PostgreSQL's planner, shown a covering name index, walks it even for a rare term
+    (reading the whole index when the term has few rows), so it gets the ids too.
+    """
+    field = model._meta.fields["search_text"]
+    if is_sqlite():
+        found = _phrase_ids(model._meta.table_name, folded, COMMON)
+    else:
+        key = model._meta.primary_key
+        found = [row[0] for row in model.select(key).where(contains(field, folded))
+                 .limit(COMMON).tuples()]
+    if len(found) >= COMMON:
+        return contains(field, folded)
+    # one array/JSON parameter, not thousands of bound values (cheaper to build and bind)
+    if is_sqlite():
+        return ident.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(found)]))
+    return NodeList((ident, SQL("= ANY(%s)", [found])))
+
+
 def _posting(table: str, phrase: str) -> SQL:
     return SQL(f"(SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)", [phrase])
 
@@ -137,16 +159,14 @@ def matches(model: type[Model], folded: str, *, ordered: bool = False,
     shows it common (the walk tests the text and stops after a page).
     """
     field = model._meta.fields["search_text"]
-    if not is_sqlite() or len(folded) < MIN_TRIGRAM:
+    if len(folded) < MIN_TRIGRAM:
         return contains(field, folded)
     ident = ident if ident is not None else model._meta.primary_key
     table = model._meta.table_name
     if ordered and text_in_index:
-        found = _phrase_ids(table, folded, COMMON)
-        if len(found) >= COMMON:
-            return contains(field, folded)
-        # one JSON parameter, not thousands of bound values (cheaper to build and bind)
-        return ident.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(found)]))
+        return _probed(model, folded, ident)
+    if not is_sqlite():
+        return contains(field, folded)
     rarest = rarest_trigram(model, folded)
     if rarest is not None:
         gram, count = rarest
