@@ -68,6 +68,7 @@ class NotificationsScreen(CrmScreen):
         super().__init__()
         self.items: dict[str, NotificationInfo] = {}
         self.loaded = False
+        self._started = False
 
     def compose_body(self) -> Iterable[Widget]:
         """A summary line, the table and its empty/error state."""
@@ -82,6 +83,9 @@ class NotificationsScreen(CrmScreen):
 
     def on_screen_resume(self, _event: ScreenResume) -> None:
         """Read the notifications whenever the screen is shown."""
+        if self._started and not self.loaded:
+            return  # the first read is on its way (a new mode's screen resumes twice)
+        self._started = True
         self.reload()
 
     def refresh_data(self) -> None:

@@ -105,8 +105,11 @@ class OrderListScreen(CrmScreen):
                          failed=self._default_failed, group="orders-start")
         elif self._skip_resume:
             self._skip_resume = False
-        else:
+        elif self.loaded:
             self.reload()
+        # else the first page is still on its way: Textual resumes a mode's screen twice
+        # when the mode starts (App._init_mode and App.switch_mode), and reloading then
+        # read the list a second time, with the default filter, alongside the first.
 
     def refresh_data(self) -> None:
         """Someone changed the data: read the loaded rows and totals again."""

@@ -88,6 +88,8 @@ class TodoScreen(CrmScreen):
 
     def on_screen_resume(self, _event: ScreenResume) -> None:
         """Load on first show and whenever the user comes back (edits show)."""
+        if self._started and not self.loaded:
+            return  # the first read is on its way (a new mode's screen resumes twice)
         if self._skip_resume and self._started:
             self._skip_resume = False
             return
