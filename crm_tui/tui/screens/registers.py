@@ -17,7 +17,7 @@ from crm_tui.domain.errors import CrmError
 from crm_tui.domain.records import OrderInput, SearchHit
 from crm_tui.services import registers
 from crm_tui.tui.screens.base import CrmScreen
-from crm_tui.tui.widgets.hit_table import HitTable
+from crm_tui.tui.widgets.fast_table import FastTable
 from crm_tui.tui.widgets.picker import highlight
 from crm_tui.tui.work import call_service
 
@@ -119,7 +119,7 @@ class RegisterScreen(CrmScreen):
                     id="register")
         tabs.can_focus = False
         yield tabs
-        yield HitTable(id="hits", cursor_type="row", zebra_stripes=True)
+        yield FastTable(id="hits", cursor_type="row", zebra_stripes=True)
         yield Static(Text("Searching…"), id="hint", classes="empty-state")
 
     def on_mount(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 
 from crm_tui.domain.records import OrderRow
 from crm_tui.domain.text import printable
+from crm_tui.tui.widgets.fast_table import FastTable
 
 COMPLETED_STYLE = "#5c7cfa"
 """Completed orders: dark blue, as in the manual (readable on dark and light themes)."""
@@ -50,7 +51,7 @@ def fit_widths(columns: Sequence[Col], total: int, padding: int = 1) -> list[int
     return widths
 
 
-class FittedTable(DataTable[Text]):
+class FittedTable(FastTable):
     """A row-cursor DataTable whose columns share the width; Home/End go to first/last row."""
 
     BINDINGS = [

@@ -1,0 +1,86 @@
+"""FastTable's short cut paints exactly what the stock DataTable paints."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widgets import DataTable
+
+from crm_tui.tui.widgets.fast_table import FastTable
+from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, cell
+from crm_tui.tui.widgets.picker import highlight
+
+LONG = "Ångströms Fastighetsförvaltning och Ventilationsservice i Norrland AB " * 2
+
+
+def cells() -> list[tuple[Text, ...]]:
+    """Rows that exercise the short cut and the cases it leaves to DataTable."""
+    return [
+        # Register search: dim, highlighted, plain, too long for the column.
+        (Text("Customer", style="dim"), highlight("Bergström Värme AB", "bergstrom"),
+         highlight("1001 · Stockholm · 08-043 32 18", "08"), Text("")),
+        (Text("Facility", style="dim"), highlight(LONG, "norr"), Text(LONG), Text("x")),
+        (Text(""), Text("more customers…", style="italic"),
+         Text("Enter shows more", style="dim"), Text(" ")),
+        (Text("Object"), Text("東京 ポンプ 全角 東京 ポンプ 全角 東京 ポンプ 全角 東京"),
+         highlight("Ärlig ärlig ÄRLIG", "arlig"), Text("東京東京東京東京東京")),
+        # Order lists: cell() is one line, cut with an ellipsis, left or right aligned.
+        (cell(20417, right=True), cell(LONG), cell("Göteborg", COMPLETED_STYLE),
+         cell("7.50", right=True)),
+        (cell("   padded  ", right=True), cell("trailing   "), cell(None),
+         cell(LONG, COMPLETED_STYLE, right=True)),
+        (Text.assemble(("Bold", "bold"), " then ", ("red", "red")),
+         Text("bold", style="bold red on blue"), Text("Right", justify="right"),
+         Text("left", justify="left", style="underline")),
+        # Left to DataTable: wrapped, tabs, centred, several lines, plain strings.
+        (Text("wraps " * 10, no_wrap=False), Text("tab\there"), Text("mid", justify="center"),
+         Text("two\nlines")),
+        ("plain [b]string[/b]", 12.5, None, Text("ignore " * 10, overflow="ignore")),
+    ]
+
+
+class Tables(App[None]):
+    """The same rows in a stock DataTable and in a FastTable."""
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="stock", cursor_type="row", zebra_stripes=True)
+        yield FastTable(id="fast", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        for table in self.query(DataTable):
+            table.styles.height = 12
+            table.add_column("Register", width=8)
+            table.add_column("Name", width=30)
+            table.add_column("Details")
+            table.add_column("Hours", width=6)
+            for row in cells():
+                table.add_row(*(c.copy() if isinstance(c, Text) else c for c in row))
+
+
+def painted(table: DataTable[Text]) -> list[Strip]:
+    """Every line the table paints, as strips (segments and styles)."""
+    return table.render_lines(Region(0, 0, table.size.width, table.size.height))
+
+
+async def test_short_cut_paints_the_same_strips() -> None:
+    app = Tables()
+    async with app.run_test(size=(150, 30)) as pilot:
+        await pilot.pause()
+        stock = app.query_one("#stock", DataTable)
+        fast = app.query_one("#fast", FastTable)
+        for cursor in (0, 1, 4, 5):  # the cursor row has its own style
+            for focused in (False, True):  # so has a focused table
+                strips = []
+                for table in (stock, fast):
+                    table.move_cursor(row=cursor)
+                    if focused:
+                        table.focus()
+                    else:
+                        app.set_focus(None)
+                    await pilot.pause()
+                    strips.append(painted(table))
+                expected, got = strips
+                assert [s.text for s in got] == [s.text for s in expected]
+                assert [list(s) for s in got] == [list(s) for s in expected]
