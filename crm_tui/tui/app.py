@@ -19,11 +19,8 @@ from crm_tui.domain.text import printable
 from crm_tui.services import notifications, settings, users
 from crm_tui.services.setup import open_database
 from crm_tui.services.timezone import local_now
-from crm_tui.tui.screens.admin import AdminScreen
 from crm_tui.tui.screens.help import HelpScreen
-from crm_tui.tui.screens.notifications import NotificationsScreen
 from crm_tui.tui.screens.orders import OrderListScreen
-from crm_tui.tui.screens.registers import RegisterScreen
 from crm_tui.tui.screens.todo import TodoScreen
 from crm_tui.tui.work import call_service
 
@@ -37,17 +34,37 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _registers() -> Screen[None]:
+    from crm_tui.tui.screens.registers import RegisterScreen
+
+    return RegisterScreen()
+
+
+def _notifications() -> Screen[None]:
+    from crm_tui.tui.screens.notifications import NotificationsScreen
+
+    return NotificationsScreen()
+
+
+def _admin() -> Screen[None]:
+    from crm_tui.tui.screens.admin import AdminScreen
+
+    return AdminScreen()
+
+
 class CrmApp(App[None]):
     """crm-tui: to-do, contact orders, registers, notifications, admin settings."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "crm-tui"
+    # The to-do (the first screen) and the order list are imported with the app; the
+    # other sections only when first opened (the admin screens alone take ~20 ms).
     MODES = {
         "todo": TodoScreen,
         "orders": OrderListScreen,
-        "registers": RegisterScreen,
-        "notifications": NotificationsScreen,
-        "admin": AdminScreen,
+        "registers": _registers,
+        "notifications": _notifications,
+        "admin": _admin,
     }
     BINDINGS = [
         *(Binding(keys, f"section('{mode}')", label, tooltip=f"Go to {title}",
