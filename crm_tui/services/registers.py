@@ -336,23 +336,29 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
                                " · ".join(x for x in (number, city, phone) if x), number)
                      for cid, name, number, city, phone in query.tuples()]
         if register in ("facilities", "all"):
+            page = Facility.select(Facility.id).order_by(Facility.name, Facility.id).limit(limit)
+            if folded:
+                page = page.where(matches(Facility, folded, ordered=True, text_in_index=True))
+            # the page is chosen first, so only its rows are joined with their owners
             query = (Facility.select(Facility.id, Facility.name, Facility.address, Facility.city,
                                      Customer.name)
-                     .join(Customer).order_by(Facility.name, Facility.id).limit(limit))
-            if folded:
-                query = query.where(matches(Facility, folded, ordered=True, text_in_index=True))
+                     .join(Customer).where(Facility.id.in_(page))
+                     .order_by(Facility.name, Facility.id))
             hits += [SearchHit("facilities", fid, name,
                                " · ".join(x for x in (owner, address, city) if x))
                      for fid, name, address, city, owner in query.tuples()]
         if register in ("service-objects", "all"):
+            page = (ServiceObject.select(ServiceObject.id)
+                    .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
+            if folded:
+                page = page.where(matches(ServiceObject, folded, ordered=True,
+                                          text_in_index=True))
             query = (ServiceObject.select(ServiceObject.id, ServiceObject.name,
                                           ServiceObject.model, ServiceObject.serial_number,
                                           Customer.name)
                      .join(Customer, JOIN.LEFT_OUTER, on=ServiceObject.customer == Customer.id)
-                     .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
-            if folded:
-                query = query.where(matches(ServiceObject, folded, ordered=True,
-                                                    text_in_index=True))
+                     .where(ServiceObject.id.in_(page))
+                     .order_by(ServiceObject.name, ServiceObject.id))
             hits += [SearchHit("service-objects", oid, name, " · ".join(
                 x for x in (model, serial, owner) if x), serial)
                      for oid, name, model, serial, owner in query.tuples()]
