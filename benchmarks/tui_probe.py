@@ -188,7 +188,8 @@ async def _keystrokes(app: Any, frames: Frames) -> dict[str, Any]:
     slowest = sorted(samples, key=lambda s: -s[1])[:3]
     return {"median_ms": round(statistics.median(times), 1),
             "p95_ms": round(percentile(times, 0.95), 1), "samples": len(samples),
-            "typed": list(TYPED), "slowest": [[text, round(ms, 1)] for text, ms in slowest]}
+            "typed": list(TYPED), "slowest": [[text, round(ms, 1)] for text, ms in slowest],
+            "all_ms": [[text, round(ms, 1)] for text, ms in samples]}
 
 
 def _painted_text(table: Any) -> str:
