@@ -11,7 +11,8 @@ The database keeps it: triggers on ``assignment`` and ``booking`` count referenc
 deleting an order or a user cascades. Writes from any process, imports and bulk loads
 (which call :func:`rebuild` after loading with triggers off) all keep it in step. On
 PostgreSQL the counts are changed by single-row upserts and updates, whose row locks
-serialise concurrent writers of the same pair.
+serialise concurrent writers of the same pair; the functions lock the order row first
+(as the services do), so writers queue rather than deadlock.
 """
 
 from __future__ import annotations
@@ -69,8 +70,16 @@ def _sqlite_statements() -> list[str]:
 
 
 _PG_FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION involvement_lock(o integer) RETURNS void AS $$
+BEGIN
+  -- the order's row first, then involvement rows: the order in which the services'
+  -- write paths take them (FOR UPDATE), so concurrent writers queue, never deadlock
+  PERFORM 1 FROM contact_order WHERE id = o FOR NO KEY UPDATE;
+END $$ LANGUAGE plpgsql;
+
 CREATE OR REPLACE FUNCTION involvement_add(o integer, u integer) RETURNS void AS $$
 BEGIN
+  PERFORM involvement_lock(o);
   INSERT INTO involvement ({_COLUMNS})
   SELECT id, u, 1, completed, sort_date, serial, hours FROM contact_order WHERE id = o
   ON CONFLICT (order_id, user_id) DO UPDATE SET refs = involvement.refs + 1;
@@ -79,6 +88,7 @@ END $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION involvement_drop(o integer, u integer) RETURNS void AS $$
 DECLARE left_over integer;
 BEGIN
+  PERFORM involvement_lock(o);
   -- the UPDATE locks the row until commit, so the DELETE below sees the final count
   UPDATE involvement SET refs = refs - 1 WHERE order_id = o AND user_id = u
   RETURNING refs INTO left_over;
