@@ -143,16 +143,22 @@ class OrderListScreen(CrmScreen):
         page = self.page_size
         limit = min(MAX_RELOAD, max(page, self.table.row_count)) if keep else page
         actor, criteria = self.crm.actor, self.criteria.resolved(self.crm.now().date())
+        # The page first, the totals once it is in: on a 2-core machine the two queries
+        # in parallel (beside the start-up's other reads) held the page back.
         call_service(self, order_list.list_orders, actor, criteria, limit=limit,
-                     done=lambda page: self._first_page(generation, page, serial),
+                     done=lambda page: self._first_page(generation, page, serial, criteria),
                      failed=lambda exc: self._failed(generation, exc), group="orders-page")
-        call_service(self, order_list.totals, actor, criteria,
+
+    def _load_totals(self, generation: int, criteria: OrderFilter) -> None:
+        call_service(self, order_list.totals, self.crm.actor, criteria,
                      done=lambda totals: self._totals_loaded(generation, totals),
                      failed=lambda exc: None, group="orders-totals")
 
-    def _first_page(self, generation: int, page: OrderPage, serial: int | None) -> None:
+    def _first_page(self, generation: int, page: OrderPage, serial: int | None,
+                    criteria: OrderFilter) -> None:
         if generation != self._generation:
             return
+        self._load_totals(generation, criteria)
         self._cursor = page.next_cursor
         self.table.set_orders(page.rows, more=page.next_cursor is not None)
         if serial is not None:
