@@ -60,6 +60,9 @@ def open_database(url: str) -> Database:
                                     autoconnect=True, **POOL)
     if scheme in ("postgres", "postgresql"):
         params = parse_url(url)
+        # Interactive queries read tens of rows: starting parallel workers costs more
+        # (~5 ms) than they save. A URL's own ?options=... replaces this.
+        params.setdefault("options", "-c max_parallel_workers_per_gather=0")
         return PooledPostgresqlDatabase(params.pop("database"), **params, **POOL)
     raise DatabaseConfigError(
         f"Unsupported database URL '{url}': use sqlite:///path or postgresql://..."

@@ -113,14 +113,46 @@ def _phrase_ids(table: str, folded: str, cap: int) -> list[int]:
         (_phrase(folded),))]
 
 
-def _probed(model: type[Model], folded: str, ident: Field) -> Expression | NodeList:
-    """One capped probe of the index: all the ids if fewer than COMMON, else the
-    per-row test for a walk in order (which then stops after a page).
+FIRST_WALK = 2000  # index entries a page may be found in before the index is probed
+
+
+def _ids_clause(ident: Field, ids: list[int]) -> Expression | NodeList:
+    """``ident`` in ``ids``, as one JSON/array parameter (not thousands of bound values,
+    which are slow to build and bind)."""
+    if is_sqlite():
+        return ident.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(ids)]))
+    return NodeList((ident, SQL("= ANY(%s)", [ids])))
+
+
+def _first_page_in_walk(model: type[Model], folded: str, page_size: int) -> list[int] | None:
+    """The ids of the first ``page_size`` rows in name order whose text contains
+    ``folded``, if they lie within the first FIRST_WALK entries of the name index.
+
+    A common term is found there at once (reading only the covering index, stopping
+    at the page), which spares it the index probe.
+    """
+    key = model._meta.primary_key
+    head = (model.select(key.alias("id"), model._meta.fields["search_text"].alias("text"))
+            .order_by(model._meta.fields["name"], key).limit(FIRST_WALK))
+    found = [row[0] for row in model.select(head.c.id).from_(head)
+             .where(contains(head.c.text, folded)).limit(page_size).tuples()]
+    return found if len(found) == page_size else None
+
+
+def _probed(model: type[Model], folded: str, ident: Field,
+            page_size: int | None) -> Expression | NodeList:
+    """For a walk of the (name, id, search_text) index in name order: the first page's
+    ids if it lies early in the walk; else one capped probe of the index gives all the
+    ids if fewer than COMMON; else the per-row test (the walk stops after a page).
 
     PostgreSQL's planner, shown a covering name index, walks it even for a rare term
     (reading the whole index when the term has few rows), so it gets the ids too.
     """
     field = model._meta.fields["search_text"]
+    if page_size:
+        early = _first_page_in_walk(model, folded, page_size)
+        if early is not None:
+            return _ids_clause(ident, early)
     if is_sqlite():
         found = _phrase_ids(model._meta.table_name, folded, COMMON)
     else:
@@ -129,10 +161,7 @@ def _probed(model: type[Model], folded: str, ident: Field) -> Expression | NodeL
                  .limit(COMMON).tuples()]
     if len(found) >= COMMON:
         return contains(field, folded)
-    # one array/JSON parameter, not thousands of bound values (cheaper to build and bind)
-    if is_sqlite():
-        return ident.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(found)]))
-    return NodeList((ident, SQL("= ANY(%s)", [found])))
+    return _ids_clause(ident, found)
 
 
 def _posting(table: str, phrase: str) -> SQL:
@@ -140,7 +169,8 @@ def _posting(table: str, phrase: str) -> SQL:
 
 
 def matches(model: type[Model], folded: str, *, ordered: bool = False,
-            ident: Field | None = None, text_in_index: bool = False) -> Expression:
+            ident: Field | None = None, text_in_index: bool = False,
+            page_size: int | None = None) -> Expression:
     """Rows of ``model`` whose search_text contains ``folded``, through the index.
 
     ``ident`` is the column holding the row's id in the query (default: its primary
@@ -156,7 +186,8 @@ def matches(model: type[Model], folded: str, *, ordered: bool = False,
     ``text_in_index`` (with ``ordered``): the walk reads search_text from its own
     index (the registers' name indexes), so testing the text per row is cheap: one
     probe of the phrase either finds all its rows (fewer than COMMON: those ids) or
-    shows it common (the walk tests the text and stops after a page).
+    shows it common (the walk tests the text and stops after a page). With
+    ``page_size`` (the walk's LIMIT) a page found early in the walk skips the probe.
     """
     field = model._meta.fields["search_text"]
     if len(folded) < MIN_TRIGRAM:
@@ -164,7 +195,7 @@ def matches(model: type[Model], folded: str, *, ordered: bool = False,
     ident = ident if ident is not None else model._meta.primary_key
     table = model._meta.table_name
     if ordered and text_in_index:
-        return _probed(model, folded, ident)
+        return _probed(model, folded, ident, page_size)
     if not is_sqlite():
         return contains(field, folded)
     rarest = rarest_trigram(model, folded)

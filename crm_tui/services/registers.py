@@ -331,14 +331,16 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
                                      Customer.phone)
                      .order_by(Customer.name, Customer.id).limit(limit))
             if folded:
-                query = query.where(matches(Customer, folded, ordered=True, text_in_index=True))
+                query = query.where(matches(Customer, folded, ordered=True, text_in_index=True,
+                                            page_size=limit))
             hits += [SearchHit("customers", cid, name,
                                " · ".join(x for x in (number, city, phone) if x), number)
                      for cid, name, number, city, phone in query.tuples()]
         if register in ("facilities", "all"):
             page = Facility.select(Facility.id).order_by(Facility.name, Facility.id).limit(limit)
             if folded:
-                page = page.where(matches(Facility, folded, ordered=True, text_in_index=True))
+                page = page.where(matches(Facility, folded, ordered=True, text_in_index=True,
+                                          page_size=limit))
             # the page is chosen first, so only its rows are joined with their owners
             query = (Facility.select(Facility.id, Facility.name, Facility.address, Facility.city,
                                      Customer.name)
@@ -352,7 +354,7 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
                     .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
             if folded:
                 page = page.where(matches(ServiceObject, folded, ordered=True,
-                                          text_in_index=True))
+                                          text_in_index=True, page_size=limit))
             query = (ServiceObject.select(ServiceObject.id, ServiceObject.name,
                                           ServiceObject.model, ServiceObject.serial_number,
                                           Customer.name)
