@@ -19,9 +19,13 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
     with reading():
         actor = fresh(actor)
         require_some_view(actor)
-        user = get_user_row(username) if username else User.get_by_id(actor.id)
-        if user.id != actor.id and not actor.has(Perm.VIEW):
-            raise PermissionDenied(f"{actor.username} may not see the to-do of {user.username}")
+        user_id = actor.id  # fresh() has just read the actor's own row
+        if username and username != actor.username:
+            user = get_user_row(username)
+            if not actor.has(Perm.VIEW):
+                raise PermissionDenied(
+                    f"{actor.username} may not see the to-do of {user.username}")
+            user_id = user.id
         local = now.astimezone(zone()) if now and now.tzinfo else (now or local_now())
         start_of_day = to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
         tomorrow = to_utc((local + dt.timedelta(days=1)).replace(
@@ -36,7 +40,7 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
                 .join(ContactOrder, on=Booking.order == ContactOrder.id)
                 .join(Customer, on=ContactOrder.customer == Customer.id).switch(ContactOrder)
                 .left_outer_join(Status, on=ContactOrder.status == Status.id)
-                .where((Booking.assignee == user.id) & (Booking.done == False))  # noqa: E712
+                .where((Booking.assignee == user_id) & (Booking.done == False))  # noqa: E712
                 .order_by(Booking.starts_at, Booking.id).tuples())
 
         def item(row: tuple[Any, ...]) -> TodoItem:
