@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -23,6 +25,11 @@ from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.todo import TodoScreen
 from crm_tui.tui.work import call_service
+
+GC_QUIET_S = 0.5
+"""A full garbage collection waits until the user has not typed for this long ..."""
+GC_LATEST_S = 30.0
+"""... or until this long after the previous one, whichever comes first."""
 
 SECTIONS: dict[str, tuple[str, str, str]] = {
     # mode: (title, short footer label, keys)
@@ -88,6 +95,8 @@ class CrmApp(App[None]):
         self.refresh_seconds = refresh_seconds
         self.watch_changes = watch_changes
         self._latest_notification: int | None = None  # known once started
+        self._input_at = self._full_gc_at = time.monotonic()
+        self._gc_threshold: tuple[int, int, int] | None = None
         self.user_label = actor.label
         open_database(db_url)
 
@@ -98,16 +107,52 @@ class CrmApp(App[None]):
     def on_mount(self) -> None:
         """Open on the to-do panel; load header data and the user's theme."""
         self.switch_mode("todo")
-        # Everything loaded so far (modules, classes, styles, the first screen) lives as
-        # long as the app: take it out of the garbage collector's full passes, which
-        # otherwise walk it all and stall a keystroke for 25-40 ms every so often.
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self._tune_gc)
         call_service(self, self._load_start, done=self._started, group="start")
         if self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self.refresh_header)
         if self.watch_changes:
             self.run_worker(self._watch_database, thread=True, group="changes",
                             exit_on_error=False, name="watch changes")
+
+    def _tune_gc(self) -> None:
+        """Keep full garbage collections away from keystrokes.
+
+        A full (generation 2) collection walks every tracked object and stalled a
+        keystroke for 25-40 ms every ten or so keys. Everything loaded so far (modules,
+        classes, styles, the first screen) lives as long as the app, so it is frozen out
+        of those walks; and the full collections themselves run from a timer once the
+        user pauses (GC_QUIET_S), or GC_LATEST_S after the previous one at the latest,
+        instead of whenever Python's allocation counters say so. Young generations are
+        still collected as usual.
+        """
+        gc.freeze()
+        self._gc_threshold = gc.get_threshold()
+        young, middle, _old = self._gc_threshold
+        gc.set_threshold(young, middle, 1_000_000)
+        self._full_gc_at = time.monotonic()
+        self.set_interval(GC_QUIET_S / 2, self._full_gc_when_quiet, name="full gc")
+
+    def _full_gc_when_quiet(self) -> None:
+        now = time.monotonic()
+        if gc.get_count()[2] < 10:  # as often as Python would: after 10 middle collections
+            return
+        if now - self._input_at >= GC_QUIET_S or now - self._full_gc_at >= GC_LATEST_S:
+            gc.collect()
+            self._full_gc_at = time.monotonic()
+
+    def on_unmount(self) -> None:
+        """Give the process its usual garbage collection back (tests run many apps)."""
+        if self._gc_threshold is not None:
+            gc.set_threshold(*self._gc_threshold)
+            gc.unfreeze()
+            self._gc_threshold = None
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note when the user last typed or moved the mouse (see _tune_gc)."""
+        if isinstance(event, events.InputEvent):
+            self._input_at = time.monotonic()
+        await super().on_event(event)
 
     def _watch_database(self) -> None:
         """Thread: wake the UI when another user (or process) changes the database."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Callable
 
 from crm_tui.domain.records import Actor
 from crm_tui.services import users
-from crm_tui.tui.app import CrmApp
+from crm_tui.tui.app import GC_QUIET_S, CrmApp
 from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.registers import RegisterScreen
@@ -66,3 +68,23 @@ async def test_palette_offers_every_action_of_the_screen(
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for expected in ("Go to To-do", "Go to Admin settings", "Filter", "Save settings"):
             assert expected in titles, (expected, titles)
+
+
+async def test_full_garbage_collections_wait_for_a_pause(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """No automatic full collections while the app runs; one runs when the user pauses;
+    the process gets its usual settings back when the app ends."""
+    usual = gc.get_threshold()
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert gc.get_threshold()[2] > 10_000 and gc.get_freeze_count() > 0
+        for _ in range(10):
+            gc.collect(1)  # ten middle collections: a full one would be due
+        app._input_at = time.monotonic()  # the user is typing: not yet
+        app._full_gc_when_quiet()
+        assert gc.get_count()[2] >= 10
+        app._input_at = time.monotonic() - GC_QUIET_S  # a pause: now
+        app._full_gc_when_quiet()
+        assert gc.get_count()[2] == 0
+    assert gc.get_threshold() == usual and gc.get_freeze_count() == 0
