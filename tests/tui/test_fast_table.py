@@ -84,3 +84,37 @@ async def test_short_cut_paints_the_same_strips() -> None:
                 expected, got = strips
                 assert [s.text for s in got] == [s.text for s in expected]
                 assert [list(s) for s in got] == [list(s) for s in expected]
+
+
+class FixedTables(App[None]):
+    """Fixed-width columns only (as in the order list): no cell needs measuring."""
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="stock", cursor_type="row")
+        yield FastTable(id="fast", cursor_type="row")
+
+    def on_mount(self) -> None:
+        for table in self.query(DataTable):
+            table.styles.height = 12
+            for label, width in (("No.", 6), ("Subject", 24), ("Customer", 18)):
+                table.add_column(label, width=width)
+            for row in cells()[:6]:
+                table.add_row(*(c.copy() for c in row[:3]))
+
+
+async def test_fixed_width_columns_size_the_table_without_measuring() -> None:
+    app = FixedTables()
+    async with app.run_test(size=(150, 30)) as pilot:
+        await pilot.pause()
+        stock = app.query_one("#stock", DataTable)
+        fast = app.query_one("#fast", FastTable)
+        app.set_focus(None)  # a focused table paints its header and cursor differently
+        await pilot.pause()
+        for _ in range(2):  # as built, then with a page appended
+            assert fast.virtual_size == stock.virtual_size
+            assert [list(s) for s in painted(fast)] == [list(s) for s in painted(stock)]
+            for table in (stock, fast):
+                for number in range(20):
+                    table.add_row(cell(number, right=True), cell(LONG), cell("Umeå"))
+            await pilot.pause()
+        assert fast.virtual_size.height == 1 + 6 + 20 + 20
