@@ -135,3 +135,40 @@ def test_search_returns_exactly_what_a_naive_scan_finds(admin: Actor) -> None:
 def test_a_query_of_only_separators_is_searched_as_typed(admin: Actor) -> None:
     """'-', '(' or '.' alone are not phone numbers: they match rows that contain them."""
     assert not _mismatches(admin, ("-", "(", ")", "/", ".", "( )", "- -"))
+
+
+PAGED = ("berg", "ström", "a", "08", "gatan", "heat pump", "xyzzy", "se", "nibe", "0")
+# (FIRST_WALK, COMMON, RARE, SUPERSET): the thresholds that pick a strategy, set so that
+# this small dataset takes each path: the first-entries walk, the index probe, the
+# per-row walk for a common term, and for the order list the rare-trigram superset
+# tested in and out of list order.
+STRATEGIES = {"defaults": None, "walks": (10, 5, 0, 10**9), "probes": (0, 10**9, 10**9, 0)}
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_pages_and_order_text_agree_whatever_the_strategy(
+        admin: Actor, strategy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page of n hits is the first n of the full, name-ordered result; the order
+    list's free-text filter finds the same orders whichever way the index is used."""
+    from crm_tui.db import search
+    from crm_tui.domain.records import Completed, OrderFilter
+    from crm_tui.services import order_list
+
+    include = OrderFilter(completed=Completed.INCLUDE)
+    full_text = {q: [r.serial for r in order_list.iter_orders(
+        admin, OrderFilter(text=q, completed=Completed.INCLUDE))] for q in PAGED}
+    full = {(r, q): [h.id for h in registers.search(admin, q, r, limit=LIMIT)]
+            for r in registers.REGISTERS for q in PAGED}
+    if STRATEGIES[strategy]:
+        for name, value in zip(("FIRST_WALK", "COMMON", "RARE", "SUPERSET"),
+                               STRATEGIES[strategy], strict=True):
+            monkeypatch.setattr(search, name, value)
+    for (register, query), ids in full.items():
+        for size in (1, 5, 20):
+            page = [h.id for h in registers.search(admin, query, register, limit=size)]
+            assert page == ids[:size], (strategy, register, query, size)
+    for query, serials in full_text.items():
+        again = [r.serial for r in order_list.iter_orders(
+            admin, OrderFilter(text=query, completed=Completed.INCLUDE))]
+        assert again == serials, (strategy, query)
+    assert any(full_text.values()) and len(list(order_list.iter_orders(admin, include))) > 0
