@@ -220,7 +220,7 @@ class RegisterScreen(CrmScreen):
                               key=key)
             if key == kept:
                 cursor = table.row_count - 1
-        if cursor:
+        if cursor and self.rows:
             table.move_cursor(row=min(cursor, len(self.rows) - 1))
         table.display = bool(self.rows)
         self.call_after_refresh(self._refit)  # the table may be taller or shorter now
