@@ -198,7 +198,9 @@ class Involvement(BaseModel):
 
     class Meta:
         primary_key = CompositeKey("order", "user")
-        indexes = ((("user", "completed", "sort_date", "serial", "hours"), False),)
+        # a user's list walks this index in order and reads everything it needs from it
+        # (the order's id too: no lookup of the table row per entry)
+        indexes = ((("user", "completed", "sort_date", "serial", "hours", "order"), False),)
 
 
 class Note(BaseModel):
