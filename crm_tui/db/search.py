@@ -4,7 +4,12 @@ SQLite: an FTS5 table with the trigram tokenizer per searchable table, kept in s
 by triggers on every insert, update and delete (imports and bulk loads included);
 a quoted phrase MATCH is a substring match. PostgreSQL: pg_trgm GIN indexes serve
 ``LIKE '%term%'`` directly. Queries shorter than three characters cannot use
-trigrams and fall back to a LIKE scan (in name order, so LIMIT stops early).
+trigrams and are tested row by row (``instr`` on SQLite) as a listing walks its index
+in order, so a LIMIT stops early when they are common.
+
+:func:`matches` picks how to use the index from cheap capped probes of it: the ids of
+a rare term, a rare trigram's rows as a superset, or a row-by-row test for a common
+term during an ordered walk (see its docstring).
 """
 
 from __future__ import annotations
