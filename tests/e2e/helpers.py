@@ -249,13 +249,18 @@ class AppClient:
 
     async def wait_for(self, needle: str, since: int = 0, timeout: float = 30) -> None:
         """Wait until ``needle`` appears in the output after byte ``since``."""
-        async with asyncio.timeout(timeout):
-            while needle not in self.text(since):
-                if self._reader is not None and self._reader.done():
-                    raise AssertionError(f"session ended before {needle!r}: "
-                                         f"{self.text(since)[-300:]!r}")
-                self.changed.clear()
-                await self.changed.wait()
+        try:
+            async with asyncio.timeout(timeout):
+                while needle not in self.text(since):
+                    if self._reader is not None and self._reader.done():
+                        raise AssertionError(f"session ended before {needle!r}: "
+                                             f"{self.text(since)[-300:]!r}")
+                    self.changed.clear()
+                    await self.changed.wait()
+        except TimeoutError:  # say what the session did show (a rare CI timeout here)
+            raise TimeoutError(f"{needle!r} not shown within {timeout} s; "
+                               f"{len(self.output) - since} bytes came, ending: "
+                               f"{self.text(since)[-300:]!r}") from None
 
     def press(self, data: bytes) -> int:
         """Send keys; returns the output position before them."""
