@@ -70,21 +70,22 @@ def _trigrams(folded: str) -> list[str]:
     return [grams[int(i * step)] for i in range(MAX_PROBES)]
 
 
-def rarest_trigram(model: type[Model], folded: str, cap: int = SUPERSET) -> tuple[str, int] | None:
-    """The term's rarest trigram and its row count, if that is under ``cap``.
+def rarest_trigram(model: type[Model], folded: str) -> tuple[str, int] | None:
+    """The term's rarest trigram and its row count, if that is under SUPERSET.
 
     A trigram index answers a phrase by walking every trigram's posting list, so a
     term made of common trigrams ("alarm e4": "ala", "lar", "arm"...) costs as much as
     its most common trigram. The rarest trigram's list is a superset of the answer at
-    a fraction of the work; LIKE then checks the few rows it lets through. Each probe
-    stops at the best count so far, so probing is cheap.
+    a fraction of the work; ``contains`` then checks the few rows it lets through. Each
+    probe stops at the best count so far, so probing is cheap.
     """
     table = model._meta.table_name
     best: tuple[str, int] | None = None
+    limit = SUPERSET
     for gram in _trigrams(folded):
-        count = _count_upto(table, _phrase(gram), best[1] if best else cap)
-        if count < (best[1] if best else cap):
-            best = (gram, count)
+        count = _count_upto(table, _phrase(gram), limit)
+        if count < limit:
+            best, limit = (gram, count), count
             if count == 0:
                 break
     return best
