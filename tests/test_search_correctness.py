@@ -172,3 +172,25 @@ def test_pages_and_order_text_agree_whatever_the_strategy(
             admin, OrderFilter(text=query, completed=Completed.INCLUDE))]
         assert again == serials, (strategy, query)
     assert any(full_text.values()) and len(list(order_list.iter_orders(admin, include))) > 0
+
+
+def test_two_characters_are_found_wherever_they_stand_in_the_text(admin: Actor) -> None:
+    """A pair of characters followed by another is in a trigram that starts with it; a
+    pair that ends the text, or is the whole text, is in none: all are found."""
+    from crm_tui.services.base import writing
+
+    texts = {3: "nord | qv", 4: "qv", 5: "x qv y", 6: "qvq", 7: "aqv"}
+    with writing():
+        for customer_id, text in texts.items():
+            Customer.update(search_text=text).where(Customer.id == customer_id).execute()
+    with reading():
+        stored = dict(Customer.select(Customer.id, Customer.search_text).tuples())
+    for pair in ("qv", "QV", "vq"):
+        expected = {i for i, text in stored.items() if fold(pair) in text}
+        found = [h.id for h in registers.search(admin, pair, "customers", limit=LIMIT)]
+        assert set(found) == expected, pair
+        if pair == "qv":
+            assert {3, 4, 5, 6, 7} <= set(found)
+        for size in (1, 2):
+            page = [h.id for h in registers.search(admin, pair, "customers", limit=size)]
+            assert page == found[:size], (pair, size)
