@@ -136,6 +136,13 @@ def test_booking_for_a_colleague_needs_assign_and_notifies_them(admin: Actor) ->
     assert deliveries == {("inapp", "bob", "sent"), ("email", "bob@example.com", "pending")}
     bob_todo = todo.todo(bob, now=dt.datetime(2026, 3, 10, 8, 0))
     assert [i.booking.id for i in bob_todo.upcoming] == [meeting.id]
+    seen_by_admin = todo.todo(admin, "bob", now=dt.datetime(2026, 3, 10, 8, 0))
+    assert seen_by_admin == bob_todo  # the same items, the booking's assignee is bob
+    [item] = seen_by_admin.upcoming
+    assert (item.booking.assignee, item.order_serial) == ("bob", serial)
+    row = orders.get_order(admin, serial).row
+    assert (item.customer, item.status, item.subject) == (row.customer, row.status, "Boiler")
+    assert item.customer and item.status
 
     moved = bookings.edit_booking(carol, meeting.id, assignee="dave")
     assert moved.assignee == "dave"
