@@ -163,7 +163,12 @@ def _ids_clause(ident: Field, ids: list[int]) -> Expression | NodeList:
     which are slow to build and bind)."""
     if is_sqlite():
         return ident.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(ids)]))
-    return NodeList((ident, SQL("= ANY(%s)", [ids])))
+    # One array literal '{1,2,...}' (psycopg2 would send a list as ARRAY[1, 2, ...], an
+    # expression per id for the server to parse); IN (SELECT unnest(...)): PostgreSQL
+    # hashes the ids, where "= ANY(array)" beside an ORDER BY ... LIMIT walked the name
+    # index testing each row against the whole array.
+    array = "{" + ",".join(str(int(i)) for i in ids) + "}"
+    return NodeList((ident, SQL("IN (SELECT unnest(%s::bigint[]))", [array])))
 
 
 def _first_page_in_walk(model: type[Model], folded: str, page_size: int) -> list[int] | None:
@@ -199,6 +204,17 @@ def _probed(model: type[Model], folded: str, ident: Field,
         table = model._meta.table_name
         found = (_phrase_ids(table, folded, COMMON) if len(folded) >= MIN_TRIGRAM
                  else _pair_ids(table, folded, COMMON))
+    elif page_size:
+        # The probe's rows, ranked by name in the same statement: the page's ids and
+        # how many rows there are (up to COMMON), without fetching each row again.
+        key = model._meta.primary_key
+        probe = (model.select(key.alias("id"), model._meta.fields["name"].alias("name"))
+                 .where(contains(field, folded)).limit(COMMON))
+        ranked = list(model.select(probe.c.id, fn.COUNT(SQL("*")).over()).from_(probe)
+                      .order_by(probe.c.name, probe.c.id).limit(page_size).tuples())
+        if ranked and ranked[0][1] >= COMMON:
+            return contains(field, folded)
+        return _ids_clause(ident, [row[0] for row in ranked])
     else:
         key = model._meta.primary_key
         found = [row[0] for row in model.select(key).where(contains(field, folded))
