@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from peewee import Database, DatabaseProxy, SqliteDatabase
+from peewee import SQL, Database, DatabaseProxy, Expression, Field, NodeList, SqliteDatabase
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -106,3 +108,16 @@ def close_database() -> None:
     """Close every pooled connection (tests, switching databases, exit)."""
     if db.obj is not None:
         _close_all(db.obj)
+
+
+def in_ids(field: Field, ids: Sequence[int]) -> Expression | NodeList:
+    """``field IN ids`` with the ids as one JSON or array parameter: a bound value per id
+    is slow to build and bind (15 ms of SQL building for a card's 500 orders)."""
+    if is_sqlite():
+        return field.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(list(ids))]))
+    # One array literal '{1,2,...}' (psycopg2 would send a list as ARRAY[1, 2, ...], an
+    # expression per id for the server to parse); IN (SELECT unnest(...)): PostgreSQL
+    # hashes the ids, where "= ANY(array)" beside an ORDER BY ... LIMIT walked the name
+    # index testing each row against the whole array.
+    array = "{" + ",".join(str(int(i)) for i in ids) + "}"
+    return NodeList((field, SQL("IN (SELECT unnest(%s::bigint[]))", [array])))

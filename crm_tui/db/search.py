@@ -16,12 +16,11 @@ term during an ordered walk (see its docstring).
 
 from __future__ import annotations
 
-import json
 import logging
 
 from peewee import SQL, Expression, Field, Model, NodeList, fn
 
-from crm_tui.db.database import db, is_sqlite
+from crm_tui.db.database import db, in_ids, is_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -158,19 +157,6 @@ def _pair_ids(table: str, pair: str, cap: int) -> list[int]:
 FIRST_WALK = 2000  # index entries a page may be found in before the index is probed
 
 
-def _ids_clause(ident: Field, ids: list[int]) -> Expression | NodeList:
-    """``ident`` in ``ids``, as one JSON/array parameter (not thousands of bound values,
-    which are slow to build and bind)."""
-    if is_sqlite():
-        return ident.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(ids)]))
-    # One array literal '{1,2,...}' (psycopg2 would send a list as ARRAY[1, 2, ...], an
-    # expression per id for the server to parse); IN (SELECT unnest(...)): PostgreSQL
-    # hashes the ids, where "= ANY(array)" beside an ORDER BY ... LIMIT walked the name
-    # index testing each row against the whole array.
-    array = "{" + ",".join(str(int(i)) for i in ids) + "}"
-    return NodeList((ident, SQL("IN (SELECT unnest(%s::bigint[]))", [array])))
-
-
 def _first_page_in_walk(model: type[Model], folded: str, page_size: int) -> list[int] | None:
     """The ids of the first ``page_size`` rows in name order whose text contains
     ``folded``, if they lie within the first FIRST_WALK entries of the name index.
@@ -199,7 +185,7 @@ def _probed(model: type[Model], folded: str, ident: Field,
     if page_size:
         early = _first_page_in_walk(model, folded, page_size)
         if early is not None:
-            return _ids_clause(ident, early)
+            return in_ids(ident, early)
     if is_sqlite():
         table = model._meta.table_name
         found = (_phrase_ids(table, folded, COMMON) if len(folded) >= MIN_TRIGRAM
@@ -214,14 +200,14 @@ def _probed(model: type[Model], folded: str, ident: Field,
                       .order_by(probe.c.name, probe.c.id).limit(page_size).tuples())
         if ranked and ranked[0][1] >= COMMON:
             return contains(field, folded)
-        return _ids_clause(ident, [row[0] for row in ranked])
+        return in_ids(ident, [row[0] for row in ranked])
     else:
         key = model._meta.primary_key
         found = [row[0] for row in model.select(key).where(contains(field, folded))
                  .limit(COMMON).tuples()]
     if len(found) >= COMMON:
         return contains(field, folded)
-    return _ids_clause(ident, found)
+    return in_ids(ident, found)
 
 
 def _posting(table: str, phrase: str) -> SQL:

@@ -32,6 +32,7 @@ from crm_tui.domain.records import (
     OrderPage,
     OrderRow,
     OrderTotals,
+    ServiceObjectInfo,
 )
 from crm_tui.domain.text import fold
 from crm_tui.services import registers, settings
@@ -232,9 +233,15 @@ def customer_card(actor: Actor, customer_id: int, order_limit: int = 500) -> Cus
         facilities = tuple(registers.facility_info(f, customer.name) for f in
                            Facility.select().where(Facility.customer == customer)
                            .order_by(Facility.name))
-        objects = tuple(registers.service_object_info(s) for s in
-                        ServiceObject.select().where(ServiceObject.customer == customer)
-                        .order_by(ServiceObject.name))
+        site_name = (Facility.select(Facility.name)
+                     .where(Facility.id == ServiceObject.facility))  # not a read per object
+        objects = tuple(ServiceObjectInfo(oid, name, customer.id, customer.name, site_id, site,
+                                          model, serial)
+                        for oid, name, site_id, site, model, serial in ServiceObject.select(
+                            ServiceObject.id, ServiceObject.name, ServiceObject.facility,
+                            site_name, ServiceObject.model, ServiceObject.serial_number)
+                        .where(ServiceObject.customer == customer)
+                        .order_by(ServiceObject.name).tuples())
         orders = _orders_where(actor, ContactOrder.customer == customer.id, order_limit)
         return CustomerCard(registers.customer_info(customer), facilities, objects,
                             tuple(orders))

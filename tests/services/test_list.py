@@ -262,3 +262,18 @@ def test_relative_window_is_saved_relative_and_resolved_each_day(admin: Actor) -
     inside = new_order(admin, "Inside", scheduled=(today + dt.timedelta(days=3)).isoformat())
     new_order(admin, "Outside", scheduled=(today + dt.timedelta(days=40)).isoformat())
     assert serials(order_list.list_orders(admin, saved)) == [inside]
+
+
+def test_customer_card_lists_facilities_and_service_objects(admin: Actor) -> None:
+    """The card's service objects carry their facility's name, with or without one."""
+    owner = registers.add_customer(admin, "Kortkund AB")
+    site = registers.add_facility(admin, "Pannrum", owner.id, address="Gatan 1")
+    registers.add_service_object(admin, "Värmepump", customer=owner.id, facility=site.id,
+                                 model="F2120", serial_number="SN-1")
+    registers.add_service_object(admin, "Larm", customer=owner.id)
+    card = order_list.customer_card(admin, owner.id)
+    assert card.facilities == (registers.get_facility(admin, site.id),)
+    assert card.service_objects == tuple(
+        registers.get_service_object(admin, s.id) for s in card.service_objects)
+    assert [(s.name, s.facility_name, s.customer_name) for s in card.service_objects] == [
+        ("Larm", None, "Kortkund AB"), ("Värmepump", "Pannrum", "Kortkund AB")]
