@@ -273,3 +273,23 @@ async def test_user_text_renders_literally(eva: Actor,
         assert "\x1b" not in screen_text and "\x07" not in screen_text
         svg = app.export_screenshot()
         assert "pwned" in svg and "\x1b" not in svg and "\x07" not in svg
+
+
+async def test_a_saved_default_that_no_longer_lists_falls_back_to_all_orders(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """The default filter names a status since renamed: the list says so and shows
+    every order instead of an empty or broken screen; the saved filter is kept."""
+    from crm_tui.services import statuses
+
+    statuses.add_status(eva, "Väntar på del")
+    kept = add_order(eva, "Delta AB", "Heat pump noise")
+    filters.save_default(eva, OrderFilter(status="Väntar på del"))
+    statuses.rename_status(eva, "Väntar på del", "Väntar på reservdel")
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_orders(app, pilot)
+        assert screen.criteria == OrderFilter()
+        assert screen.table.serials == [kept]
+        assert any("Unknown status 'Väntar på del'" in str(n.message)
+                   for n in app._notifications)
+    assert filters.get_default(eva) == OrderFilter(status="Väntar på del")
