@@ -124,7 +124,7 @@ def edit_customer(actor: Actor, customer_id: int, *, base_version: int | None = 
     with writing():
         actor = fresh(actor)
         require(actor, Perm.EDIT, action="edit customers")
-        customer = _customer_row(customer_id)
+        customer = _customer_row(customer_id, lock=True)
         if base_version is not None and base_version != customer.version:
             raise ValidationError(
                 f"Customer {customer.number} was changed by someone else; reload and retry")
@@ -151,8 +151,13 @@ def edit_customer(actor: Actor, customer_id: int, *, base_version: int | None = 
         return customer_info(customer)
 
 
-def _customer_row(customer_id: int) -> Customer:
-    customer = Customer.get_or_none(Customer.id == customer_id)
+def _customer_row(customer_id: int, *, lock: bool = False) -> Customer:
+    """The customer row; with ``lock`` (edits) held until the transaction ends, so
+    concurrent edits on PostgreSQL serialise and the version check holds."""
+    query = Customer.select().where(Customer.id == customer_id)
+    if lock and not is_sqlite():
+        query = query.for_update()
+    customer = query.first()
     if customer is None:
         raise NotFound(f"No customer with id {customer_id}")
     return customer

@@ -237,6 +237,27 @@ def test_concurrent_edits_from_the_same_base_version_let_exactly_one_win(
         assert shown.row.subject == "Original"
 
 
+def test_concurrent_customer_edits_from_the_same_version_let_exactly_one_win(
+        db_url: str, admin: Actor, carol: Actor) -> None:
+    """Two users save a customer's card opened at the same version: one is refused,
+    and the saved customer has exactly the winner's change (none is lost silently)."""
+    customer = registers.add_customer(admin, "Kund AB", city="Lund")
+    results = overlapping(db_url, "SELECT id FROM customer WHERE id = %s FOR UPDATE",
+                          (customer.id,), [
+        lambda: registers.edit_customer(carol, customer.id, base_version=customer.version,
+                                        city="Malmö"),
+        lambda: registers.edit_customer(admin, customer.id, base_version=customer.version,
+                                        phone="040-12 34 56"),
+    ])
+    winners = [r for r in results if not isinstance(r, Exception)]
+    refused_ = [r for r in results if isinstance(r, CrmError)]
+    assert len(winners) == 1 and len(refused_) == 1, results
+    assert "changed by someone else" in str(refused_[0])
+    saved = registers.get_customer(admin, customer.id)
+    assert saved == winners[0] and saved.version == customer.version + 1
+    assert (saved.city, saved.phone) in (("Malmö", ""), ("Lund", "040-12 34 56"))
+
+
 def test_concurrent_assignments_of_the_same_user_do_not_crash(
         db_url: str, admin: Actor, carol: Actor) -> None:
     """Two people assign bob to the same order at once: bob is assigned once, no crash."""
