@@ -28,6 +28,9 @@ async def test_sessions_per_user_and_in_total_are_limited(
     assert await third.finished() == 1
     assert "the server is full (2 sessions)" in third.text()
     await bob.close()
+    # Bob's place is given back when his app has exited, a moment after his client left
+    # (the reconnect raced it: "server is full"): wait for the server's word on that.
+    wait_until(lambda: "session end user=bob" in server.log(), 10, "bob's session to end")
     again = await AppClient.open(server.port, ssh_world.keys["bob"])  # the count was released
     await again.wait_for("Bob Field")
     for client in (second, third, anna, again):
