@@ -24,7 +24,8 @@ from crm_tui.db.database import db, in_ids, is_sqlite
 
 log = logging.getLogger(__name__)
 
-INDEXED_TABLES = ("customer", "facility", "service_object", "contact_order")
+REGISTER_TABLES = ("customer", "facility", "service_object")
+INDEXED_TABLES = (*REGISTER_TABLES, "contact_order")
 MIN_TRIGRAM = 3
 
 
@@ -271,9 +272,6 @@ def _sqlite_install(table: str) -> list[str]:
         f"old.search_text); INSERT INTO {fts}(rowid, search_text) VALUES (new.id, "
         f"new.search_text); END",
     ]
-
-
-REGISTER_TABLES = ("customer", "facility", "service_object")
 
 
 def install_pair_search() -> None:
