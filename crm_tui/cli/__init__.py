@@ -67,6 +67,18 @@ def migrate(session: Session) -> None:
     click.echo(f"Applied {', '.join(applied)}" if applied else "Schema is up to date")
 
 
+@cli.command()
+@pass_session
+def maintain(session: Session) -> None:
+    """Merge the search index for fast searches (run nightly; the app may stay open)."""
+    from crm_tui.db.search import merge_index
+
+    session.open()
+    for table, (before, after) in merge_index().items():
+        click.echo(f"{table}: search index merged" + (f", {before} -> {after} segments"
+                                                       if before else ""))
+
+
 @cli.command("demo")
 @click.option("--customers", default=220, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--orders", "order_count", default=1200, show_default=True,
