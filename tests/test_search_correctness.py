@@ -15,8 +15,10 @@ import re
 from collections.abc import Iterable
 
 import pytest
+from peewee import JOIN
 
 from benchmarks.generate import populate
+from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import Customer, Facility, ServiceObject
 from crm_tui.domain.records import Actor
 from crm_tui.domain.text import fold
@@ -76,9 +78,9 @@ def _rows(register: str) -> dict[int, list[str]]:
             return {f.id: _folded((f.name, f.address, f.city, f.customer.name)) for f in query}
         query = (ServiceObject.select(ServiceObject, Customer, Facility)
                  .join(Customer, on=ServiceObject.customer == Customer.id).switch(ServiceObject)
-                 .join(Facility, on=ServiceObject.facility == Facility.id))
+                 .join(Facility, JOIN.LEFT_OUTER, on=ServiceObject.facility == Facility.id))
         return {s.id: _folded((s.name, s.model, s.serial_number, s.customer.name,
-                               s.facility.name)) for s in query}
+                               s.facility.name if s.facility else None)) for s in query}
 
 
 def _from_data() -> list[str]:
@@ -194,3 +196,34 @@ def test_two_characters_are_found_wherever_they_stand_in_the_text(admin: Actor) 
         for size in (1, 2):
             page = [h.id for h in registers.search(admin, pair, "customers", limit=size)]
             assert page == found[:size], (pair, size)
+
+
+@pytest.mark.parametrize("common", [None, 3])
+def test_stale_trigram_statistics_never_hide_new_rows(
+        admin: Actor, common: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-process trigram counts that choose a search's plan are not refreshed on
+    writes: a term they count in no row (or in COMMON rows and more: "ber" with COMMON
+    lowered to 3) still finds rows written since, in every register, first page and all."""
+    from crm_tui.db import search
+
+    if common is not None:
+        monkeypatch.setattr(search, "COMMON", common)
+        monkeypatch.setattr(search, "FIRST_WALK", 1)
+    terms = ("qzxv", "qzxvälla", "ber")
+    before = {(r, t): registers.search(admin, t, r, limit=LIMIT)
+              for r in registers.REGISTERS for t in terms}
+    assert not any(before[(r, t)] for r in registers.REGISTERS for t in terms[:2])
+    if is_sqlite():
+        assert search.gram_rows("customer", "qzx") == 0  # counted, and now kept
+        assert search.gram_rows("customer", "ber") > 3
+    customer = registers.add_customer(admin, "Qzxvälla Berg AB", city="Qzxvik")
+    registers.add_facility(admin, "Qzxvälla Pannrum", customer.id)
+    registers.add_service_object(admin, "Qzxvälla pump", customer=customer.id)
+    for register in registers.REGISTERS:
+        for term in terms[:2]:
+            assert len(registers.search(admin, term, register, limit=LIMIT)) == 1, (
+                register, term)
+            assert len(registers.search(admin, term, register, limit=1)) == 1
+        berg = registers.search(admin, "ber", register, limit=LIMIT)
+        assert len(berg) == len(before[(register, "ber")]) + 1
+    assert not _mismatches(admin, terms)

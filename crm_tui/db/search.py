@@ -20,7 +20,7 @@ import logging
 
 from peewee import SQL, Expression, Field, Model, NodeList, fn
 
-from crm_tui.db.database import db, in_ids, is_sqlite
+from crm_tui.db.database import db, generation, in_ids, is_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +155,48 @@ def _pair_ids(table: str, pair: str, cap: int) -> list[int]:
     return list(found)[:cap]
 
 
+MAX_GRAM_STATS = 200_000  # (table, trigram) row counts kept per process
+_gram_rows: dict[tuple[int, str, str], int] = {}
+
+
+def gram_rows(table: str, gram: str) -> int:
+    """Rows of ``table`` with ``gram`` in their text, from the index's vocabulary, as
+    counted when first asked in this process (SQLite registers).
+
+    A statistic, like a planner's: it may be stale by the rows written since, so it
+    only chooses how to search, never what is found.
+    """
+    key = (generation(), table, gram)
+    rows = _gram_rows.get(key)
+    if rows is None:
+        found = db.execute_sql(f"SELECT doc FROM {vocabulary_table(table)} WHERE term = ?",
+                               (gram,)).fetchone()
+        rows = found[0] if found else 0
+        if len(_gram_rows) >= MAX_GRAM_STATS:
+            _gram_rows.clear()
+        _gram_rows[key] = rows
+    return rows
+
+
+def _ranked_grams(table: str, folded: str) -> list[tuple[int, str]]:
+    """The term's trigrams with their row counts (:func:`gram_rows`), rarest first."""
+    return sorted((gram_rows(table, gram), gram) for gram in _trigrams(folded))
+
+
+def _candidates(table: str, grams: list[tuple[int, str]]) -> list[int] | None:
+    """Ids of every row of ``table`` that has the two rarest of ``grams``, if fewer
+    than SUPERSET (else None): a superset of the term's rows, to be checked with
+    :func:`contains`. Two posting lists cost a fraction of the phrase query over all
+    of them (mattsson among 100,000 customers: 0.3 ms against 1.1). For a term whose
+    rarest trigram is common, checking the extra candidates costs more than it saves
+    (lindström: 1,745 candidates for 787 rows), so the caller asks only for rare ones."""
+    query = " AND ".join(_phrase(gram) for _, gram in grams[:2])
+    ids = [row[0] for row in db.execute_sql(
+        f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT {SUPERSET}",
+        (query,))]
+    return ids if len(ids) < SUPERSET else None
+
+
 FIRST_WALK = 2000  # index entries a page may be found in before the index is probed
 
 
@@ -175,20 +217,35 @@ def _first_page_in_walk(model: type[Model], folded: str, page_size: int) -> list
 
 def _probed(model: type[Model], folded: str, ident: Field,
             page_size: int | None) -> Expression | NodeList:
-    """For a walk of the (name, id, search_text) index in name order: the first page's
-    ids if it lies early in the walk; else one capped probe of the index gives all the
-    ids if fewer than COMMON; else the per-row test (the walk stops after a page).
+    """For a walk of the (name, id, search_text) index in name order, the cheapest
+    of, in turn (SQLite's trigram statistics, :func:`gram_rows`, choose the first):
+
+    - a term whose rarest trigram is in under COMMON rows: the candidates of its two
+      rarest trigrams, each checked (:func:`_candidates`);
+    - the first page's ids, if it lies early in the walk;
+    - a term of one trigram in COMMON rows or more: the per-row test (the walk
+      stops after a page);
+    - one capped probe of the index: all the ids if fewer than COMMON, else the
+      per-row test.
 
     PostgreSQL's planner, shown a covering name index, walks it even for a rare term
     (reading the whole index when the term has few rows), so it gets the ids too.
     """
     field = model._meta.fields["search_text"]
+    table = model._meta.table_name
+    grams = _ranked_grams(table, folded) if is_sqlite() and len(folded) >= MIN_TRIGRAM else []
+    if grams and grams[0][0] < COMMON:
+        # Under COMMON rows by the statistics: no walk finds the page early.
+        few = _candidates(table, grams)
+        if few is not None:
+            return in_ids(ident, few) & contains(field, folded)
     if page_size:
         early = _first_page_in_walk(model, folded, page_size)
         if early is not None:
             return in_ids(ident, early)
+    if len(grams) == 1 and grams[0][0] >= COMMON:
+        return contains(field, folded)  # one trigram: its count is the term's; common
     if is_sqlite():
-        table = model._meta.table_name
         found = (_phrase_ids(table, folded, COMMON) if len(folded) >= MIN_TRIGRAM
                  else _pair_ids(table, folded, COMMON))
     elif page_size:
