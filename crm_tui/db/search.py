@@ -222,9 +222,9 @@ def _probed(model: type[Model], folded: str, ident: Field,
 
     - a term whose rarest trigram is in under COMMON rows: the candidates of its two
       rarest trigrams, each checked (:func:`_candidates`);
-    - the first page's ids, if it lies early in the walk;
     - a term of one trigram in COMMON rows or more: the per-row test (the walk
       stops after a page);
+    - the first page's ids, if it lies early in the walk;
     - one capped probe of the index: all the ids if fewer than COMMON, else the
       per-row test.
 
@@ -239,12 +239,14 @@ def _probed(model: type[Model], folded: str, ident: Field,
         few = _candidates(table, grams)
         if few is not None:
             return in_ids(ident, few) & contains(field, folded)
+    if len(grams) == 1 and grams[0][0] >= COMMON:
+        # One trigram: its count is the term's, and it is common. The walk finds the
+        # page in the time a first-page walk would take to try.
+        return contains(field, folded)
     if page_size:
         early = _first_page_in_walk(model, folded, page_size)
         if early is not None:
             return in_ids(ident, early)
-    if len(grams) == 1 and grams[0][0] >= COMMON:
-        return contains(field, folded)  # one trigram: its count is the term's; common
     if is_sqlite():
         found = (_phrase_ids(table, folded, COMMON) if len(folded) >= MIN_TRIGRAM
                  else _pair_ids(table, folded, COMMON))
