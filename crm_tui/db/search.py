@@ -155,7 +155,7 @@ def _pair_ids(table: str, pair: str, cap: int) -> list[int]:
     return list(found)[:cap]
 
 
-MAX_GRAM_STATS = 200_000  # (table, trigram) row counts kept per process
+MAX_GRAM_STATS = 50_000  # (table, trigram) counts kept per process (~7,000 per register)
 _gram_rows: dict[tuple[int, str, str], int] = {}
 
 
