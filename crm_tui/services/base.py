@@ -37,12 +37,17 @@ def writing() -> Iterator[None]:
                 announce()  # delivered to LISTENers when the transaction commits
 
 
+def _actor(user_id: int, username: str, display_name: str, is_admin: object,
+           permissions: str, email: str, phone: str, active: object) -> Actor:
+    return Actor(id=user_id, username=username, display_name=display_name,
+                 is_admin=bool(is_admin), perms=frozenset(p for p in permissions.split(",") if p),
+                 email=email, phone=phone, active=bool(active))
+
+
 def actor_from_row(user: User) -> Actor:
     """Build the Actor snapshot from a user row."""
-    perms = frozenset(p for p in user.permissions.split(",") if p)
-    return Actor(id=user.id, username=user.username, display_name=user.display_name,
-                 is_admin=user.is_admin, perms=perms, email=user.email, phone=user.phone,
-                 active=user.active)
+    return _actor(user.id, user.username, user.display_name, user.is_admin, user.permissions,
+                  user.email, user.phone, user.active)
 
 
 def fresh(actor: Actor) -> Actor:
@@ -56,10 +61,7 @@ def fresh(actor: Actor) -> Actor:
         f'FROM "user" WHERE id = {db.param}', (actor.id,)).fetchone()
     if row is None or not row[7]:
         raise PermissionDenied(f"User '{actor.username}' is not active")
-    user_id, username, display_name, is_admin, permissions, email, phone, _ = row
-    return Actor(id=user_id, username=username, display_name=display_name,
-                 is_admin=bool(is_admin), perms=frozenset(p for p in permissions.split(",") if p),
-                 email=email, phone=phone, active=True)
+    return _actor(*row)
 
 
 def require(actor: Actor, *perms: Perm, action: str) -> None:
