@@ -227,3 +227,24 @@ def test_stale_trigram_statistics_never_hide_new_rows(
         berg = registers.search(admin, "ber", register, limit=LIMIT)
         assert len(berg) == len(before[(register, "ber")]) + 1
     assert not _mismatches(admin, terms)
+
+
+def test_a_rare_character_is_found_wherever_it_stands_in_the_text(admin: Actor) -> None:
+    """One character that no walk finds early: in a trigram it starts, second to last,
+    last, or the whole text; on full pages and first pages."""
+    from crm_tui.services.base import writing
+
+    texts = {3: "§ nord", 4: "§", 5: "x § y", 6: "ab§c", 7: "nord §x", 8: "nord x§",
+             9: "§§"}
+    with writing():
+        for customer_id, text in texts.items():
+            Customer.update(search_text=text).where(Customer.id == customer_id).execute()
+    with reading():
+        stored = dict(Customer.select(Customer.id, Customer.search_text).tuples())
+    expected = {i for i, text in stored.items() if "§" in text}
+    assert set(texts) <= expected
+    found = [h.id for h in registers.search(admin, "§", "customers", limit=LIMIT)]
+    assert set(found) == expected
+    for size in (1, 3):
+        page = [h.id for h in registers.search(admin, "§", "customers", limit=size)]
+        assert page == found[:size], size

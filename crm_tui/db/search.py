@@ -3,11 +3,11 @@
 SQLite: an FTS5 table with the trigram tokenizer per searchable table, kept in step
 by triggers on every insert, update and delete (imports and bulk loads included);
 a quoted phrase MATCH is a substring match. PostgreSQL: pg_trgm GIN indexes serve
-``LIKE '%term%'`` directly. A two-character register search on SQLite finds its rows
-through the trigrams that start with it and an index of each text's last two
-characters (see :func:`_pair_ids`); other terms shorter than three characters are
-tested row by row (``instr`` on SQLite) as a listing walks its index in order, so a
-LIMIT stops early when they are common.
+``LIKE '%term%'`` directly. A register search for one or two characters on SQLite
+finds its rows through the trigrams that start with them and indexes of each text's
+last two characters and last character (see :func:`_short_ids`); elsewhere, terms
+shorter than three characters are tested row by row (``instr`` on SQLite) as a listing
+walks its index in order, so a LIMIT stops early when they are common.
 
 :func:`matches` picks how to use the index from cheap capped probes of it: the ids of
 a rare term, a rare trigram's rows as a superset, or a row-by-row test for a common
@@ -131,27 +131,43 @@ def _tail_key() -> str:
     return "substr(search_text, -2)"
 
 
-def _pair_ids(table: str, pair: str, cap: int) -> list[int]:
-    """Ids of up to ``cap`` rows of ``table`` whose text contains the two characters
-    ``pair``, through the trigram index (SQLite).
+def _last_key() -> str:
+    """The indexed expression for a text's last character (migration 0009)."""
+    return "substr(search_text, -1)"
 
-    Each place the pair occurs is either followed by a character, so the row has a
-    trigram starting with the pair (the trigrams are listed by ``{table}_fts_vocab``,
-    a range of its terms), or it ends the text, which the index on the text's last
-    two characters finds. A rare pair costs a few ms this way instead of a walk of
-    the whole register (50-130 ms at 150,000-200,000 rows).
+
+MAX_SHORT_GRAMS = 1000  # trigrams a short term may start before its rows are walked
+
+
+def _short_ids(table: str, term: str, cap: int) -> list[int] | None:
+    """Ids of up to ``cap`` rows of ``table`` whose text contains ``term``, one or two
+    characters, through the trigram index (SQLite); None if the term starts more than
+    MAX_SHORT_GRAMS trigrams (a common term: the caller walks).
+
+    Each place the term occurs is either followed by enough characters to start a
+    trigram (the trigrams are listed by ``{table}_fts_vocab``, a range of its terms),
+    or it is at the end of the text: a pair there is the text's last two characters;
+    a single character is the first of the last two, or the last. Indexes on those
+    find them. A rare term costs a few ms this way instead of a walk of the whole
+    register (30-130 ms at 150,000-200,000 rows).
     """
     grams = [row[0] for row in db.execute_sql(
-        f"SELECT term FROM {vocabulary_table(table)} WHERE term >= ? AND term < ?",
-        (pair, pair + "\U0010ffff"))]
+        f"SELECT term FROM {vocabulary_table(table)} WHERE term >= ? AND term < ? LIMIT ?",
+        (term, term + "\U0010ffff", MAX_SHORT_GRAMS + 1))]
+    if len(grams) > MAX_SHORT_GRAMS:
+        return None
     found: dict[int, None] = {}
     if grams:
         query = " OR ".join(_phrase(gram) for gram in grams)
         found.update((row[0], None) for row in db.execute_sql(
             f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT {cap}", (query,)))
-    if len(found) < cap:
-        found.update((row[0], None) for row in db.execute_sql(
-            f'SELECT id FROM "{table}" WHERE {_tail_key()} = ? LIMIT {cap}', (pair,)))
+    ends = ([(f"{_tail_key()} = ?", (term,))] if len(term) == 2 else
+            [(f"{_tail_key()} >= ? AND {_tail_key()} < ?", (term, term + "\U0010ffff")),
+             (f"{_last_key()} = ?", (term,))])
+    for where, params in ends:
+        if len(found) < cap:
+            found.update((row[0], None) for row in db.execute_sql(
+                f'SELECT id FROM "{table}" WHERE {where} LIMIT {cap}', params))
     return list(found)[:cap]
 
 
@@ -200,9 +216,10 @@ def _candidates(table: str, grams: list[tuple[int, str]]) -> list[int] | None:
 FIRST_WALK = 2000  # index entries a page may be found in before the index is probed
 
 
-def _first_page_in_walk(model: type[Model], folded: str, page_size: int) -> list[int] | None:
+def _first_page_in_walk(model: type[Model], folded: str, page_size: int) -> list[int]:
     """The ids of the first ``page_size`` rows in name order whose text contains
-    ``folded``, if they lie within the first FIRST_WALK entries of the name index.
+    ``folded`` among the first FIRST_WALK entries of the name index (fewer if fewer
+    are there).
 
     A common term is found there at once (reading only the covering index, stopping
     at the page), which spares it the index probe.
@@ -210,9 +227,8 @@ def _first_page_in_walk(model: type[Model], folded: str, page_size: int) -> list
     key = model._meta.primary_key
     head = (model.select(key.alias("id"), model._meta.fields["search_text"].alias("text"))
             .order_by(model._meta.fields["name"], key).limit(FIRST_WALK))
-    found = [row[0] for row in model.select(head.c.id).from_(head)
-             .where(contains(head.c.text, folded)).limit(page_size).tuples()]
-    return found if len(found) == page_size else None
+    return [row[0] for row in model.select(head.c.id).from_(head)
+            .where(contains(head.c.text, folded)).limit(page_size).tuples()]
 
 
 def _probed(model: type[Model], folded: str, ident: Field,
@@ -245,11 +261,17 @@ def _probed(model: type[Model], folded: str, ident: Field,
         return contains(field, folded)
     if page_size:
         early = _first_page_in_walk(model, folded, page_size)
-        if early is not None:
+        if len(early) == page_size:
             return in_ids(ident, early)
+        if len(folded) == 1 and len(early) >= max(1, page_size // 5):
+            # A character seen that often walks on to its page sooner than the index
+            # lists the hundreds of trigrams it starts ("x": 2 ms against 6).
+            return contains(field, folded)
     if is_sqlite():
         found = (_phrase_ids(table, folded, COMMON) if len(folded) >= MIN_TRIGRAM
-                 else _pair_ids(table, folded, COMMON))
+                 else _short_ids(table, folded, COMMON))
+        if found is None:
+            return contains(field, folded)
     elif page_size:
         # The probe's rows, ranked by name in the same statement: the page's ids and
         # how many rows there are (up to COMMON), without fetching each row again.
@@ -294,12 +316,12 @@ def matches(model: type[Model], folded: str, *, ordered: bool = False,
     probe of the phrase either finds all its rows (fewer than COMMON: those ids) or
     shows it common (the walk tests the text and stops after a page). With
     ``page_size`` (the walk's LIMIT) a page found early in the walk skips the probe.
-    On SQLite a two-character term is probed too, through :func:`_pair_ids`.
+    On SQLite a term of one or two characters is probed too, through :func:`_short_ids`.
     """
     field = model._meta.fields["search_text"]
     ident = ident if ident is not None else model._meta.primary_key
     if ordered and text_in_index and (len(folded) >= MIN_TRIGRAM
-                                      or (len(folded) == 2 and is_sqlite())):
+                                      or (folded and is_sqlite())):
         return _probed(model, folded, ident, page_size)
     if len(folded) < MIN_TRIGRAM:
         return contains(field, folded)
@@ -334,7 +356,7 @@ def _sqlite_install(table: str) -> list[str]:
 
 
 def install_pair_search() -> None:
-    """The structures :func:`_pair_ids` reads (SQLite; idempotent)."""
+    """The structures :func:`_short_ids` reads for pairs (SQLite; idempotent)."""
     if not is_sqlite():
         return
     for table in REGISTER_TABLES:
@@ -342,6 +364,16 @@ def install_pair_search() -> None:
                        f"USING fts5vocab({table}_fts, 'row')")
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS {table}_text_tail ON "{table}" '
                        f"({_tail_key()})")
+
+
+def install_character_search() -> None:
+    """The index :func:`_short_ids` also reads for single characters (SQLite;
+    idempotent)."""
+    if not is_sqlite():
+        return
+    for table in REGISTER_TABLES:
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS {table}_text_last ON "{table}" '
+                       f"({_last_key()})")
 
 
 def install() -> None:

@@ -40,10 +40,12 @@ def test_old_database_upgrades_step_by_step(db_url: str) -> None:
     assert "preferences" not in _columns("user")
     assert m.pending() == ["0002_user_preferences", "0003_search_index", "0004_list_indexes",
                            "0005_involvement", "0006_register_walk_indexes",
-                           "0007_involvement_covering_index", "0008_pair_search"]
+                           "0007_involvement_covering_index", "0008_pair_search",
+                           "0009_character_search"]
     assert m.migrate() == ["0002_user_preferences", "0003_search_index", "0004_list_indexes",
                            "0005_involvement", "0006_register_walk_indexes",
-                           "0007_involvement_covering_index", "0008_pair_search"]
+                           "0007_involvement_covering_index", "0008_pair_search",
+                           "0009_character_search"]
     assert "preferences" in _columns("user")
     with db.connection_context():
         db.execute_sql("INSERT INTO customer (number, name, name_key, address, city, phone, "
