@@ -47,6 +47,8 @@ QUERIES = (
     # characters that mean something to LIKE or to a full-text query syntax
     "%", "_", "\\", '"', "'", "(1", "*", "a*", "berg*", "^berg", "NEAR", "OR", "AND",
     "berg OR lind", "search_text:berg", "{", "+",
+    # the separator between a row's parts in its search text: matches no part here
+    "|", "||", "| ",
     # nothing
     "xyzzy", "qqq",
 )
@@ -248,3 +250,32 @@ def test_a_rare_character_is_found_wherever_it_stands_in_the_text(admin: Actor) 
     for size in (1, 3):
         page = [h.id for h in registers.search(admin, "§", "customers", limit=size)]
         assert page == found[:size], size
+
+
+def test_a_term_with_a_bar_matches_within_a_part_never_across_two(admin: Actor) -> None:
+    """A row's search text is its parts joined by " | ". A term with a "|" matches a
+    part holding one (or its compact form, as phone numbers are kept); a term that
+    would run from one part into the next matches nothing; "|" alone used to match
+    every row."""
+    from crm_tui.domain.records import Completed, OrderFilter, OrderInput
+    from crm_tui.services import order_list, orders
+
+    bar = registers.add_customer(admin, "Acme|Nord AB", city="Qzlund")
+    spaced = registers.add_customer(admin, "Bar | Baz AB", city="Qzmala")
+    serial = orders.create_order(admin, OrderInput(subject="Pump|filter",
+                                                   customer_id=bar.id)).serial
+
+    def ids(term: str, register: str = "customers") -> set[int]:
+        return {h.id for h in registers.search(admin, term, register, limit=LIMIT)}
+
+    assert ids("|") == {bar.id, spaced.id}  # "bar|baz ab", the compact form of the part
+    assert ids("e|n") == {bar.id} and ids("r|b") == {spaced.id}
+    assert ids("ab | qzlund") == set() and ids("nord ab |") == set()
+    assert ids("|", "facilities") == set() and ids("|", "service-objects") == set()
+    for size in (1, 2):
+        assert len(registers.search(admin, "|", "customers", limit=size)) == size
+    texts = {q: [r.serial for r in order_list.iter_orders(
+        admin, OrderFilter(text=q, completed=Completed.INCLUDE))]
+        for q in ("|", "p|f", "filter | ")}
+    assert texts["|"] == [serial] and texts["p|f"] == [serial] and texts["filter | "] == []
+    assert not _mismatches(admin, ("|", "e|n", "r|b", "ab | qzlund"))

@@ -21,6 +21,7 @@ import logging
 from peewee import SQL, Expression, Field, Model, NodeList, fn
 
 from crm_tui.db.database import db, generation, in_ids, is_sqlite
+from crm_tui.domain.text import SEPARATOR
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,23 @@ def contains(field: Field, folded: str) -> Expression | NodeList:
     SQLite: ``instr(field, ?) > 0``, a plain substring search, several times faster
     per row than a LIKE pattern. PostgreSQL: ``LIKE '%folded%'``, which its trigram
     index serves.
+
+    A term with a "|" is also tested against the text with the separators between its
+    parts (" | ", see ``search_blob``) made into a character no term can hold, so it
+    matches within a part, never across two ("|" alone used to match every row). The
+    limit: a part that itself holds " | " ("Bar | Baz AB") is found by "|" and "r|b"
+    (its compact form is in the text too), but not by "r | b".
     """
+    found = _contains(field, folded)
+    if "|" in folded:
+        return found & _contains(fn.replace(field, SEPARATOR, UNTYPABLE), folded)
+    return found
+
+
+UNTYPABLE = "\x1f"  # fold() makes it a space, so no folded term holds it
+
+
+def _contains(field: Field, folded: str) -> Expression | NodeList:
     if is_sqlite():
         return fn.instr(field, folded) > 0
     return NodeList((field, SQL("LIKE"), like_pattern(folded), SQL("ESCAPE '\\'")))
@@ -299,6 +316,19 @@ def _posting(table: str, phrase: str) -> SQL:
 def matches(model: type[Model], folded: str, *, ordered: bool = False,
             ident: Field | None = None, text_in_index: bool = False,
             page_size: int | None = None) -> Expression:
+    """Rows of ``model`` whose search_text contains ``folded``, through the index (see
+    :func:`_matches`). The index finds a term with a "|" across the separator between
+    two parts too, so each row it gives is tested with :func:`contains`."""
+    found = _matches(model, folded, ordered=ordered, ident=ident,
+                     text_in_index=text_in_index, page_size=page_size)
+    if "|" in folded:
+        return found & contains(model._meta.fields["search_text"], folded)
+    return found
+
+
+def _matches(model: type[Model], folded: str, *, ordered: bool = False,
+             ident: Field | None = None, text_in_index: bool = False,
+             page_size: int | None = None) -> Expression:
     """Rows of ``model`` whose search_text contains ``folded``, through the index.
 
     ``ident`` is the column holding the row's id in the query (default: its primary

@@ -39,6 +39,9 @@ def name_key(name: str | None) -> str:
     return "".join(words)
 
 
+SEPARATOR = " | "  # between the parts of a search blob; a search never matches across it
+
+
 def search_blob(*parts: str | None) -> str:
     """The folded text a register row is searched by (phone numbers also without spaces)."""
     out: list[str] = []
@@ -50,7 +53,7 @@ def search_blob(*parts: str | None) -> str:
         compact = re.sub(r"[\s\-()/.]", "", folded)
         if compact != folded.replace(" ", "") or " " in folded:
             out.append(compact)
-    return " | ".join(out)
+    return SEPARATOR.join(out)
 
 
 def printable(text: str | None) -> str:
