@@ -259,3 +259,21 @@ async def test_reopen_a_completed_order(eva: Actor, make_app) -> None:
         await settle(app, pilot)
         assert not orders.get_order(eva, order.serial).row.completed
         assert "COMPLETED" not in form.query_one("#form-title", Static).content.plain
+
+
+async def test_the_title_says_what_the_order_is_about(eva: Actor, make_app) -> None:
+    """At 80x24 the fields are scrolled away below the note editor: the title shows the
+    subject, customer, facility and status in one line, user text literally."""
+    customer = registers.add_customer(eva, "[red]Acme[/] \x1b[31mAB")
+    order = orders.create_order(eva, OrderInput(
+        subject="Leaking [b]valve[/b] in the boiler room behind the garage, by the stairs",
+        customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        title = form.query_one("#form-title", Static)
+        lines = title.content.plain.splitlines()
+        assert lines[0].startswith(f"Contact order {order.serial}")
+        assert lines[1] == ("Leaking [b]valve[/b] in the boiler room behind the garage, by "
+                            "the stairs · [red]Acme[/] \\x1b[31mAB · New lead")
+        assert title.size.height == 2  # one line each, however long the subject

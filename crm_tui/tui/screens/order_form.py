@@ -54,7 +54,8 @@ class OrderFormScreen(CrmScreen):
     SECTION = "Contact order"
     AUTO_FOCUS = None  # focus goes to the right field once the order has loaded
     DEFAULT_CSS = """
-    OrderFormScreen #form-title { height: auto; padding: 0 1; text-style: bold; }
+    OrderFormScreen #form-title { height: auto; padding: 0 1; text-style: bold;
+                                 text-wrap: nowrap; text-overflow: ellipsis; }
     OrderFormScreen #body { layout: horizontal; height: 1fr; }
     OrderFormScreen #fields { width: 1fr; height: 1fr; padding: 0 1; }
     OrderFormScreen #notes { width: 1fr; height: 1fr; padding: 0 1; }
@@ -194,6 +195,14 @@ class OrderFormScreen(CrmScreen):
             text.append("  ·  COMPLETED", style=f"bold {COMPLETED_STYLE}")
             if detail.row.completed_at is not None:
                 text.append(f" {detail.row.completed_at:%Y-%m-%d}", style=COMPLETED_STYLE)
+        # What the order is about, in one line: on a small terminal the fields are
+        # scrolled away below the notes' editor, which has the focus.
+        row = detail.row
+        about = plain(" · ".join(x for x in (row.subject, row.customer, row.facility,
+                                             row.status) if x))
+        about.stylize("not bold")
+        text.append("\n")
+        text.append_text(about)
         if stale:
             text.append("\nChanged by someone else meanwhile: saving shows what changed.",
                         style="bold yellow")
