@@ -277,3 +277,24 @@ async def test_the_title_says_what_the_order_is_about(eva: Actor, make_app) -> N
         assert lines[1] == ("Leaking [b]valve[/b] in the boiler room behind the garage, by "
                             "the stairs · [red]Acme[/] \\x1b[31mAB · New lead")
         assert title.size.height == 2  # one line each, however long the subject
+
+
+async def test_keys_typed_while_the_order_loads_never_reach_its_fields(
+        eva: Actor, make_app) -> None:
+    """Enter on an order, then typing at once: the keys go to the new note (the form
+    gives it the focus once loaded), never into the subject, which a save of the note
+    would then have saved too."""
+    customer = registers.add_customer(eva, "Acme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_order(order.serial)
+        await pilot.press("x", "y", "z")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen) and form.ready
+        assert form.query_one("#subject", Input).value == "Quote"
+        assert form.changes() == []
+        assert "xyz".endswith(form.notes.editor.text)
+        assert app.focused is form.notes.editor

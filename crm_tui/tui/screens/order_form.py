@@ -93,7 +93,11 @@ class OrderFormScreen(CrmScreen):
         self.set_class(self.app.size.width < NARROW_BELOW, "narrow")  # before children: cheap
         yield Static(Text("Loading…"), id="form-title")
         with VerticalScroll(id="body", can_focus=False):
-            yield OrderFields(id="fields")
+            # The fields take no keys until the order is in them: keys typed ahead
+            # would land in the subject and then be saved with the note.
+            fields = OrderFields(id="fields")
+            fields.disabled = True
+            yield fields
             yield NotesPanel(id="notes")
 
     @property
@@ -115,7 +119,10 @@ class OrderFormScreen(CrmScreen):
         self.set_class(event.size.width < NARROW_BELOW, "narrow")
 
     def on_mount(self) -> None:
-        """Load statuses, users, the order (or the pre-filled links)."""
+        """Load statuses, users, the order (or the pre-filled links); a saved order's
+        new note takes what is typed meanwhile."""
+        if self.serial is not None:
+            self.notes.editor.focus()
         self.action_reload()
 
     # Loading ----------------------------------------------------------------
@@ -131,6 +138,7 @@ class OrderFormScreen(CrmScreen):
 
     def _loaded(self, data: FormData) -> None:
         self.fields.statuses, self.fields.users = data.statuses, data.users
+        self.fields.disabled = False
         if data.detail is not None:
             self.apply_detail(data.detail, focus_follows=True)
             self.notes.editor.focus()
