@@ -52,7 +52,7 @@ class OrderFormScreen(CrmScreen):
     """One contact order: its fields, notes and bookings. ctrl+s saves."""
 
     SECTION = "Contact order"
-    AUTO_FOCUS = None  # focus goes to the right field once the order has loaded
+    AUTO_FOCUS = ""  # no auto-focus ("None" means the app's "*"): see on_mount and _loaded
     DEFAULT_CSS = """
     OrderFormScreen #form-title { height: auto; padding: 0 1; text-style: bold;
                                  text-wrap: nowrap; text-overflow: ellipsis; }
@@ -141,15 +141,23 @@ class OrderFormScreen(CrmScreen):
         self.fields.disabled = False
         if data.detail is not None:
             self.apply_detail(data.detail, focus_follows=True)
-            self.notes.editor.focus()
+            target: Widget = self.notes.editor
         else:
             self.fields.show_new(self.prefill or OrderInput(), data.links)
             self.notes.serial = None
             self._show_title()
             self.fields.show_bookings((), saved=False)
             self.loaded_values = self.fields.values()
-            self.query_one("#subject").focus()
+            target = self.query_one("#subject")
         self.ready = True
+        self.call_after_refresh(self._focus_loaded, target)
+
+    def _focus_loaded(self, target: Widget) -> None:
+        """Once the loaded order is laid out (and the fields take keys): focus, and
+        scroll to, the note editor of a saved order or a new order's subject."""
+        target.focus()
+        if not self.can_view_entire(target):  # as focusing a widget would have
+            self.scroll_to_center(target, animate=False, origin_visible=True)
 
     def apply_detail(self, detail: OrderDetail, *, focus_follows: bool = False) -> None:
         """Show a saved order; it becomes the base of the next save."""
