@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from peewee import SQL, Database, DatabaseProxy, Expression, Field, NodeList, SqliteDatabase
@@ -113,11 +114,23 @@ def close_database() -> None:
 def in_ids(field: Field, ids: Sequence[int]) -> Expression | NodeList:
     """``field IN ids`` with the ids as one JSON or array parameter: a bound value per id
     is slow to build and bind (15 ms of SQL building for a card's 500 orders)."""
+    test, params = _in_ids_test(ids)
+    return NodeList((field, SQL(test, params)))
+
+
+def ids_sql(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """:func:`in_ids` written out, for a statement written as SQL text: the test of
+    ``column`` (as named in that text) and its parameters."""
+    test, params = _in_ids_test(ids)
+    return f"{column} {test}", params
+
+
+def _in_ids_test(ids: Sequence[int]) -> tuple[str, list[Any]]:
     if is_sqlite():
-        return field.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(list(ids))]))
+        return "IN (SELECT value FROM json_each(?))", [json.dumps(list(ids))]
     # One array literal '{1,2,...}' (psycopg2 would send a list as ARRAY[1, 2, ...], an
     # expression per id for the server to parse); IN (SELECT unnest(...)): PostgreSQL
     # hashes the ids, where "= ANY(array)" beside an ORDER BY ... LIMIT walked the name
     # index testing each row against the whole array.
-    array = "{" + ",".join(str(int(i)) for i in ids) + "}"
-    return NodeList((field, SQL("IN (SELECT unnest(%s::bigint[]))", [array])))
+    return ("IN (SELECT unnest(%s::bigint[]))",
+            ["{" + ",".join(str(int(i)) for i in ids) + "}"])

@@ -6,12 +6,13 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from peewee import JOIN, fn
+from peewee import JOIN, Model, fn
 
 from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import Counter, Customer, Facility, ServiceObject
-from crm_tui.db.search import matches
+from crm_tui.db.search import register_condition
 from crm_tui.domain.errors import Candidate, NearDuplicate, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
@@ -365,46 +366,46 @@ def _searched(search_one: Callable[[str, int], list[SearchHit]], folded: str,
         return search_one(folded, limit)
 
 
+def _filtered(model: type[Model], folded: str, limit: int) -> tuple[str, list[Any]]:
+    """' WHERE <test>' for a search of ``model`` in name order, and its parameters; no
+    test for no text. The statements are written out (see register_condition)."""
+    if not folded:
+        return "", []
+    test, params = register_condition(model, folded, limit)
+    return f" WHERE {test}", params
+
+
 def _search_customers(folded: str, limit: int) -> list[SearchHit]:
-    query = (Customer.select(Customer.id, Customer.name, Customer.number, Customer.city,
-                             Customer.phone)
-             .order_by(Customer.name, Customer.id).limit(limit))
-    if folded:
-        query = query.where(matches(Customer, folded, ordered=True, text_in_index=True,
-                                    page_size=limit))
+    where, params = _filtered(Customer, folded, limit)
+    rows = db.execute_sql("SELECT id, name, number, city, phone FROM customer"
+                          f"{where} ORDER BY name, id LIMIT {int(limit)}", params)
     return [SearchHit("customers", cid, name, " · ".join(x for x in (number, city, phone) if x),
                       number)
-            for cid, name, number, city, phone in query.tuples()]
+            for cid, name, number, city, phone in rows.fetchall()]
 
 
 def _search_facilities(folded: str, limit: int) -> list[SearchHit]:
-    page = Facility.select(Facility.id).order_by(Facility.name, Facility.id).limit(limit)
-    if folded:
-        page = page.where(matches(Facility, folded, ordered=True, text_in_index=True,
-                                  page_size=limit))
     # the page is chosen first, so only its rows are joined with their owners
-    query = (Facility.select(Facility.id, Facility.name, Facility.address, Facility.city,
-                             Customer.name)
-             .join(Customer).where(Facility.id.in_(page))
-             .order_by(Facility.name, Facility.id))
+    where, params = _filtered(Facility, folded, limit)
+    rows = db.execute_sql(
+        "SELECT f.id, f.name, f.address, f.city, c.name FROM facility AS f "
+        "JOIN customer AS c ON c.id = f.customer_id "
+        f"WHERE f.id IN (SELECT id FROM facility{where} ORDER BY name, id "
+        f"LIMIT {int(limit)}) ORDER BY f.name, f.id", params)
     return [SearchHit("facilities", fid, name, " · ".join(x for x in (owner, address, city) if x))
-            for fid, name, address, city, owner in query.tuples()]
+            for fid, name, address, city, owner in rows.fetchall()]
 
 
 def _search_service_objects(folded: str, limit: int) -> list[SearchHit]:
-    page = (ServiceObject.select(ServiceObject.id)
-            .order_by(ServiceObject.name, ServiceObject.id).limit(limit))
-    if folded:
-        page = page.where(matches(ServiceObject, folded, ordered=True, text_in_index=True,
-                                  page_size=limit))
-    query = (ServiceObject.select(ServiceObject.id, ServiceObject.name, ServiceObject.model,
-                                  ServiceObject.serial_number, Customer.name)
-             .join(Customer, JOIN.LEFT_OUTER, on=ServiceObject.customer == Customer.id)
-             .where(ServiceObject.id.in_(page))
-             .order_by(ServiceObject.name, ServiceObject.id))
+    where, params = _filtered(ServiceObject, folded, limit)
+    rows = db.execute_sql(
+        "SELECT s.id, s.name, s.model, s.serial_number, c.name FROM service_object AS s "
+        "LEFT OUTER JOIN customer AS c ON c.id = s.customer_id "
+        f"WHERE s.id IN (SELECT id FROM service_object{where} ORDER BY name, id "
+        f"LIMIT {int(limit)}) ORDER BY s.name, s.id", params)
     return [SearchHit("service-objects", oid, name, " · ".join(
                 x for x in (model, serial, owner) if x), serial)
-            for oid, name, model, serial, owner in query.tuples()]
+            for oid, name, model, serial, owner in rows.fetchall()]
 
 
 _SEARCHES: dict[str, Callable[[str, int], list[SearchHit]]] = {
