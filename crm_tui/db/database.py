@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from peewee import SQL, Database, DatabaseProxy, Expression, Field, NodeList, SqliteDatabase
+from peewee import (
+    SQL,
+    Alias,
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    CharField,
+    Database,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    Expression,
+    Field,
+    ForeignKeyField,
+    IntegerField,
+    NodeList,
+    SelectQuery,
+    SqliteDatabase,
+    TextField,
+)
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -134,3 +154,76 @@ def _in_ids_test(ids: Sequence[int]) -> tuple[str, list[Any]]:
     # index testing each row against the whole array.
     return ("IN (SELECT unnest(%s::bigint[]))",
             ["{" + ",".join(str(int(i)) for i in ids) + "}"])
+
+
+# Fields whose python_value gives back what the drivers read (str, int): not converted.
+# Exact types: a subclass may convert.
+_AS_READ = frozenset((AutoField, BigAutoField, BigIntegerField, CharField, ForeignKeyField,
+                      IntegerField, TextField))
+
+
+def fetch(query: SelectQuery) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as tuples, the same as ``query.tuples()`` gives.
+
+    Read with one fetchall, and only the columns whose field converts what the driver
+    reads (dates and times on SQLite, decimals, booleans) go through its python_value:
+    peewee's own reading calls a converter per column and a fetch per row, ~15 µs a row
+    (a to-do of 218 bookings: 3 ms of its 5).
+    """
+    sql, params = query.sql()
+    rows = db.execute_sql(sql, params).fetchall()
+    converters = [(i, _READERS.get(type(field), field.python_value))
+                  for i, field in enumerate(_fields_of(query))
+                  if field is not None and type(field) not in _AS_READ]
+    if not converters or not rows:
+        return rows
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, convert in converters:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        out.append(tuple(values))
+    return out
+
+
+_DATE_TIME = DateTimeField()
+_DATE = DateField()
+
+
+def read_datetime(value: Any) -> Any:
+    """A DateTimeField's value as the driver reads it (text on SQLite) as peewee's
+    python_value gives it; its usual text is read by datetime.fromisoformat at once
+    (peewee's checks first cost ~1 µs a value, which a card's 500 orders pay 1,300 times).
+    """
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return _DATE_TIME.python_value(value)
+    return value
+
+
+def read_date(value: Any) -> Any:
+    """A DateField's value as the driver reads it, as peewee's python_value gives it
+    (see :func:`read_datetime`)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return _DATE.python_value(value)
+    return _DATE.python_value(value)
+
+
+_READERS: dict[type[Field], Callable[[Any], Any]] = {DateTimeField: read_datetime,
+                                                      DateField: read_date}
+
+
+def _fields_of(query: SelectQuery) -> list[Field | None]:
+    """The field each selected column reads, or None (an expression, a subquery)."""
+    fields: list[Field | None] = []
+    for node in query._returning:  # noqa: SLF001 - peewee keeps the select list here
+        if isinstance(node, Alias):
+            node = node.node
+        fields.append(node if isinstance(node, Field) else None)
+    return fields

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from peewee import JOIN, SQL, Expression, fn
+from peewee import JOIN, SQL, Expression, SelectQuery, fn
 
-from crm_tui.db.database import in_ids, is_sqlite
+from crm_tui.db.database import fetch, in_ids, is_sqlite
 from crm_tui.db.models import (
     Assignment,
     ContactOrder,
@@ -120,15 +120,15 @@ def assignees_of(order_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
     if not ids:
         return {}
     query = (Assignment.select(Assignment.order, User.username).join(User)
-             .where(in_ids(Assignment.order, ids)).order_by(User.username).tuples())
-    for order_id, username in query:
+             .where(in_ids(Assignment.order, ids)).order_by(User.username))
+    for order_id, username in fetch(query):
         out[order_id].append(username)
     return {k: tuple(v) for k, v in out.items()}
 
 
-def to_rows(query: Iterable[tuple[Any, ...]]) -> list[OrderRow]:
-    """OrderRows for orders selected with row_query() (tuples in its column order)."""
-    rows = list(query)
+def to_rows(query: SelectQuery) -> list[OrderRow]:
+    """OrderRows for the orders of ``query``, row_query() with its clauses."""
+    rows = fetch(query)
     assigned = assignees_of(r[0] for r in rows)
     tz = zone()
     cent = Decimal("0.01")

@@ -1,0 +1,58 @@
+"""`fetch`: rows read with one fetchall and only the converting columns converted, the
+same as peewee's own `.tuples()` gives, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from peewee import DateField, DateTimeField, fn
+
+from benchmarks.generate import populate
+from crm_tui.db.database import fetch, read_date, read_datetime
+from crm_tui.db.models import Booking, ContactOrder, Customer, User
+from crm_tui.services.base import reading
+from crm_tui.services.visibility import row_query
+
+VALUES: tuple[Any, ...] = (
+    "2026-11-28", "2026-11-28 10:00:00", "2026-11-28 10:00:00.123456",
+    "2026-11-28T10:00:00Z", "2026-11-28 10:00:00+01:00", "", None, "not a date",
+    dt.datetime(2026, 1, 1, 5, 30), dt.date(2026, 1, 2))
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_date_and_time_readers_give_what_peewee_gives(value: Any) -> None:
+    assert read_datetime(value) == DateTimeField().python_value(value)
+    assert type(read_datetime(value)) is type(DateTimeField().python_value(value))
+    assert read_date(value) == DateField().python_value(value)
+    assert type(read_date(value)) is type(DateField().python_value(value))
+
+
+def test_fetch_gives_the_rows_peewee_gives(db_url: str) -> None:
+    """The order list's rows (dates, decimals, booleans, nulls, names from subqueries),
+    bookings (times, nullable times) and an aggregate, against `.tuples()`."""
+    populate(0.001, seed=3, today=dt.date(2026, 3, 2))
+    with reading():
+        queries = [
+            row_query().order_by(ContactOrder.id),
+            Booking.select(Booking.id, Booking.starts_at, Booking.remind_at, Booking.done,
+                           Booking.done_at, Booking.order, Booking.note,
+                           User.username.alias("who"))
+            .join(User, on=Booking.assignee == User.id).order_by(Booking.id),
+            Customer.select().order_by(Customer.id),
+            ContactOrder.select(fn.COUNT(ContactOrder.id), fn.SUM(ContactOrder.hours)),
+        ]
+        for query in queries:
+            expected = list(query.tuples())
+            assert len(expected) > 0
+            assert fetch(query) == expected
+            assert [tuple(map(type, row)) for row in fetch(query)] == [
+                tuple(map(type, row)) for row in expected]
+        orders = fetch(queries[0])
+        completed = [row for row in orders if row[13]]
+        assert completed and all(isinstance(row[14], dt.datetime) for row in completed)
+        assert all(isinstance(row[12], Decimal) and isinstance(row[11], dt.date)
+                   for row in orders)
+        assert any(row[2] is None for row in fetch(queries[1]))  # reminders not set
