@@ -335,6 +335,9 @@ def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> l
     if register not in (*REGISTERS, "all"):
         raise ValidationError(f"Unknown register '{register}'; use one of "
                               f"{', '.join(REGISTERS)} or all", "register")
+    if limit < 1:
+        raise ValidationError(f"A search shows at least one hit; the limit was {limit}",
+                              "limit")
     folded = fold(text)
     if (_PHONE_LIKE.match(folded) and any(c.isdigit() for c in folded)
             and any(c in folded for c in " -()/.")):

@@ -58,6 +58,9 @@ def test_search_matches_any_part_ignoring_case_and_accents(registers_world: Acto
     assert titles(admin, "nothing like this") == []
     refused(lambda: registers.search(admin, "x", "orders"), ValidationError,
             match=("register",))
+    for limit in (0, -1):
+        refused(lambda limit=limit: registers.search(admin, "berg", "customers", limit),
+                ValidationError, match=("at least one hit", str(limit)))
 
 
 def test_short_queries_and_query_syntax_are_plain_text(registers_world: Actor) -> None:
