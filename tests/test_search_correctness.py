@@ -142,11 +142,12 @@ def test_a_query_of_only_separators_is_searched_as_typed(admin: Actor) -> None:
 
 
 PAGED = ("berg", "ström", "a", "08", "gatan", "heat pump", "xyzzy", "se", "nibe", "0")
-# (FIRST_WALK, COMMON, RARE, SUPERSET): the thresholds that pick a strategy, set so that
-# this small dataset takes each path: the first-entries walk, the index probe, the
-# per-row walk for a common term, and for the order list the rare-trigram superset
-# tested in and out of list order.
-STRATEGIES = {"defaults": None, "walks": (10, 5, 0, 10**9), "probes": (0, 10**9, 10**9, 0)}
+# (FIRST_WALK, COMMON, RARE, SUPERSET, FURTHER_WALK): the thresholds that pick a
+# strategy, set so that this small dataset takes each path: the first-entries walk (and
+# the longer one after it), the index probe, the per-row walk for a common term, and
+# for the order list the rare-trigram superset tested in and out of list order.
+STRATEGIES = {"defaults": None, "walks": (10, 5, 0, 10**9, 0),
+              "further walks": (10, 5, 0, 10**9, 60), "probes": (0, 10**9, 10**9, 0, 0)}
 
 
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
@@ -161,16 +162,32 @@ def test_pages_and_order_text_agree_whatever_the_strategy(
     include = OrderFilter(completed=Completed.INCLUDE)
     full_text = {q: [r.serial for r in order_list.iter_orders(
         admin, OrderFilter(text=q, completed=Completed.INCLUDE))] for q in PAGED}
+    for n in range(3):  # a term at the start of the name order (a cluster), and at its end
+        registers.add_customer(admin, f"Aaa Qlust {n} AB")
+        registers.add_customer(admin, f"Zzz Qlust {n} AB")
     full = {(r, q): [h.id for h in registers.search(admin, q, r, limit=LIMIT)]
-            for r in registers.REGISTERS for q in PAGED}
+            for r in registers.REGISTERS for q in (*PAGED, "qlust")}
+    assert len(full[("customers", "qlust")]) == 6
     if STRATEGIES[strategy]:
-        for name, value in zip(("FIRST_WALK", "COMMON", "RARE", "SUPERSET"),
+        for name, value in zip(("FIRST_WALK", "COMMON", "RARE", "SUPERSET", "FURTHER_WALK"),
                                STRATEGIES[strategy], strict=True):
             monkeypatch.setattr(search, name, value)
+    walks: list[tuple[int, int, int]] = []  # (entries walked, page size, rows found)
+    walk = search._first_page_in_walk
+
+    def recorded(table: str, folded: str, page_size: int, entries: int) -> list[int]:
+        found = walk(table, folded, page_size, entries)
+        walks.append((entries, page_size, len(found)))
+        return found
+
+    monkeypatch.setattr(search, "_first_page_in_walk", recorded)
     for (register, query), ids in full.items():
         for size in (1, 5, 20):
             page = [h.id for h in registers.search(admin, query, register, limit=size)]
             assert page == ids[:size], (strategy, register, query, size)
+    if strategy == "further walks":  # pages found by the longer walk, and not found
+        assert any(n == 60 and found == size for n, size, found in walks)
+        assert any(n == 60 and found < size for n, size, found in walks)
     for query, serials in full_text.items():
         again = [r.serial for r in order_list.iter_orders(
             admin, OrderFilter(text=query, completed=Completed.INCLUDE))]
