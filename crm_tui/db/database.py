@@ -162,8 +162,10 @@ _AS_READ = frozenset((AutoField, BigAutoField, BigIntegerField, CharField, Forei
                       IntegerField, TextField))
 
 
-def fetch(query: SelectQuery) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` as tuples, the same as ``query.tuples()`` gives.
+def fetch(query: SelectQuery, reads: Sequence[Field | None] | None = None
+          ) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as tuples, the same as ``query.tuples()`` gives; ``reads``
+    names the field each column reads (or None) where the select list is written out.
 
     Read with one fetchall, and only the columns whose field converts what the driver
     reads (dates and times on SQLite, decimals, booleans) go through its python_value:
@@ -173,7 +175,7 @@ def fetch(query: SelectQuery) -> list[tuple[Any, ...]]:
     sql, params = query.sql()
     rows = db.execute_sql(sql, params).fetchall()
     converters = [(i, _READERS.get(type(field), field.python_value))
-                  for i, field in enumerate(_fields_of(query))
+                  for i, field in enumerate(_fields_of(query) if reads is None else reads)
                   if field is not None and type(field) not in _AS_READ]
     if not converters or not rows:
         return rows

@@ -8,13 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from peewee import DateField, DateTimeField, fn
+from peewee import JOIN, DateField, DateTimeField, fn
 
 from benchmarks.generate import populate
 from crm_tui.db.database import fetch, read_date, read_datetime
-from crm_tui.db.models import Booking, ContactOrder, Customer, User
+from crm_tui.db.models import (
+    Booking,
+    ContactOrder,
+    Customer,
+    Facility,
+    ServiceObject,
+    Status,
+    User,
+)
 from crm_tui.services.base import reading
-from crm_tui.services.visibility import row_query
+from crm_tui.services.visibility import ROW_FIELDS, ROW_READS, row_query
 
 VALUES: tuple[Any, ...] = (
     "2026-11-28", "2026-11-28 10:00:00", "2026-11-28 10:00:00.123456",
@@ -31,12 +39,28 @@ def test_date_and_time_readers_give_what_peewee_gives(value: Any) -> None:
 
 
 def test_fetch_gives_the_rows_peewee_gives(db_url: str) -> None:
-    """The order list's rows (dates, decimals, booleans, nulls, names from subqueries),
-    bookings (times, nullable times) and an aggregate, against `.tuples()`."""
+    """The order list's rows (dates, decimals, booleans, nulls, names; its select list
+    written out), bookings (times, nullable times) and an aggregate, against
+    `.tuples()`."""
     populate(0.001, seed=3, today=dt.date(2026, 3, 2))
     with reading():
+        # row_query() writes its select list out; peewee reads the same columns so:
+        orders = (ContactOrder.select(*ROW_FIELDS, Customer.name, Facility.name,
+                                      ServiceObject.name, Status.name)
+                  .join(Customer, on=ContactOrder.customer == Customer.id).switch(ContactOrder)
+                  .join(Facility, JOIN.LEFT_OUTER, on=ContactOrder.facility == Facility.id)
+                  .switch(ContactOrder)
+                  .join(ServiceObject, JOIN.LEFT_OUTER,
+                        on=ContactOrder.service_object == ServiceObject.id)
+                  .switch(ContactOrder)
+                  .join(Status, JOIN.LEFT_OUTER, on=ContactOrder.status == Status.id)
+                  .order_by(ContactOrder.id))
+        written_out = fetch(row_query().order_by(ContactOrder.id), ROW_READS)
+        assert written_out == list(orders.tuples())
+        assert [tuple(map(type, row)) for row in written_out] == [
+            tuple(map(type, row)) for row in orders.tuples()]
         queries = [
-            row_query().order_by(ContactOrder.id),
+            orders,
             Booking.select(Booking.id, Booking.starts_at, Booking.remind_at, Booking.done,
                            Booking.done_at, Booking.order, Booking.note,
                            User.username.alias("who"))
