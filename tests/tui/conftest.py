@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from textual import events
 
 from crm_tui.domain.records import Actor
 from crm_tui.services import users
@@ -31,6 +32,15 @@ def make_app(sqlite_db: str) -> Callable[..., CrmApp]:
                       watch_changes=watch_changes)
 
     return build
+
+
+def burst(app: CrmApp, *keys: str) -> None:
+    """Keys arriving together, as the terminal driver posts them (pilot.press waits for
+    each key to be handled before the next, which hides races with what a key does)."""
+    for key in keys:
+        character = key if len(key) == 1 else "\r" if key == "enter" else None
+        name = {" ": "space", ",": "comma"}.get(key, key)
+        app.post_message(events.Key(name, character))
 
 
 async def settle(app: CrmApp, pilot: object) -> None:

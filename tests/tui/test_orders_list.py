@@ -19,7 +19,7 @@ from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
 from tests.conftest import make_user
-from tests.tui.conftest import FIXED_NOW, settle
+from tests.tui.conftest import FIXED_NOW, burst, settle
 
 TODAY = FIXED_NOW.date()
 
@@ -293,3 +293,22 @@ async def test_a_saved_default_that_no_longer_lists_falls_back_to_all_orders(
         assert any("Unknown status 'Väntar på del'" in str(n.message)
                    for n in app._notifications)
     assert filters.get_default(eva) == OrderFilter(status="Väntar på del")
+
+
+async def test_keys_typed_right_after_enter_go_to_the_order_it_opens(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Enter on an order and text typed at once: it all goes into the new note of the
+    order Enter opened, none to the list ("n" would start a new order, "f" open the
+    filter, "x" clear it)."""
+    from crm_tui.tui.screens.order_form import OrderFormScreen
+
+    serial = add_order(eva, "Bergström Värme AB", "Offer for heat pump")
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_orders(app, pilot)
+        burst(app, "enter", *"fixed, next visit")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen) and form.serial == serial and form.ready
+        assert form.notes.editor.text == "fixed, next visit"
+        assert app.screen_stack[-2:] == [screen, form]

@@ -13,7 +13,7 @@ from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.booking_dialog import BookingDialog, parse_lead
 from crm_tui.tui.screens.todo import TodoScreen
 from tests.conftest import make_user
-from tests.tui.conftest import FIXED_NOW, settle
+from tests.tui.conftest import FIXED_NOW, burst, settle
 from tests.tui.test_orders_list import clock, type_into
 
 
@@ -167,3 +167,27 @@ async def test_empty_todo_and_user_text(eva: Actor, make_app: Callable[..., CrmA
                           for y in range(screen.table.size.height))
         assert "[bold red]x[/]" in lines and "[b]loud[/b]" in lines
         assert "pwned" in lines and "\x1b" not in lines and "\x07" not in lines
+
+
+async def test_keys_typed_right_after_enter_go_to_the_order_it_opens(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Enter on a booking and "done, called" typed at once, as a fast typist (or an SSH
+    link delivering keys in bursts) does: every key reaches the new note of the order
+    Enter opened. None reaches the to-do, where "d" marks the booking done and "b"
+    books the next contact."""
+    from crm_tui.tui.screens.order_form import OrderFormScreen
+
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    late = add_order(eva, "Bergström Värme AB", "Offer for heat pump", "Contacted")
+    booking = bookings.add_booking(anna, late, "2026-11-26 10:00", "phone")
+    app = make_app("anna", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_todo(app, pilot)
+        assert screen.current() is not None and screen.current().booking.id == booking.id
+        burst(app, "enter", *"done, called back")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen) and form.serial == late and form.ready
+        assert form.notes.editor.text == "done, called back"
+        assert app.screen_stack[-2] is screen  # no booking dialog under the form
+        assert [b.done for b in orders.get_order(anna, late).bookings] == [False]

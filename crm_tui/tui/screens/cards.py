@@ -172,6 +172,12 @@ class CardScreen(CrmScreen):
     def _order_chosen(self, event: OrderTable.OrderChosen) -> None:
         self.crm.open_order(event.serial)
 
+    def action_open(self) -> None:
+        """Open the highlighted order (Enter in the orders table)."""
+        serial = self.query_one("#orders-table", OrderTable).current_serial
+        if serial is not None:
+            self.crm.open_order(serial)
+
     def openers(self) -> dict[str, Callable[[int], None]]:
         """What Enter does in each register table, by table id."""
         return {}

@@ -122,7 +122,9 @@ class OrderFormScreen(CrmScreen):
         """Load statuses, users, the order (or the pre-filled links); a saved order's
         new note takes what is typed meanwhile."""
         if self.serial is not None:
-            self.notes.editor.focus()
+            # At once, not with focus(), which waits for the keys already sent: the
+            # first key typed after Enter on an order was lost.
+            self.set_focus(self.notes.editor)
         self.action_reload()
 
     # Loading ----------------------------------------------------------------

@@ -52,10 +52,16 @@ def fit_widths(columns: Sequence[Col], total: int, padding: int = 1) -> list[int
 
 
 class FittedTable(FastTable):
-    """A row-cursor DataTable whose columns share the width; Home/End go to first/last row."""
+    """A row-cursor DataTable whose columns share the width; Home/End go to first/last row.
+
+    Enter runs the screen's "open" action within the key press (a priority binding), so
+    keys typed right after it reach the screen it opens. As a RowSelected message, the
+    open came after those keys, which this table's screen then took: on the to-do, Enter
+    and "done" typed at once marked the booking done. A click still selects the row.
+    """
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Open"),
+        Binding("enter", "screen.open", "Open", priority=True),
         Binding("home", "scroll_top", "First", show=False),
         Binding("end", "scroll_bottom", "Last", show=False),
     ]
