@@ -387,28 +387,30 @@ def _search_customers(folded: str, limit: int) -> list[SearchHit]:
             for cid, name, number, city, phone in rows.fetchall()]
 
 
+def _page_with_owner(model: type[Model], columns: str, folded: str, limit: int,
+                     join: str = "JOIN") -> list[tuple[Any, ...]]:
+    """A page of ``model`` (as ``r``) in name order: ``columns`` and its customer's name.
+    The page is chosen first, so only its rows are joined with their owners."""
+    table = model._meta.table_name
+    where, params = _filtered(model, folded, limit)
+    return db.execute_sql(
+        f"SELECT {columns}, c.name FROM {table} AS r {join} customer AS c "
+        f"ON c.id = r.customer_id WHERE r.id IN (SELECT id FROM {table}{where} "
+        f"ORDER BY name, id LIMIT {int(limit)}) ORDER BY r.name, r.id", params).fetchall()
+
+
 def _search_facilities(folded: str, limit: int) -> list[SearchHit]:
-    # the page is chosen first, so only its rows are joined with their owners
-    where, params = _filtered(Facility, folded, limit)
-    rows = db.execute_sql(
-        "SELECT f.id, f.name, f.address, f.city, c.name FROM facility AS f "
-        "JOIN customer AS c ON c.id = f.customer_id "
-        f"WHERE f.id IN (SELECT id FROM facility{where} ORDER BY name, id "
-        f"LIMIT {int(limit)}) ORDER BY f.name, f.id", params)
     return [SearchHit("facilities", fid, name, " · ".join(x for x in (owner, address, city) if x))
-            for fid, name, address, city, owner in rows.fetchall()]
+            for fid, name, address, city, owner in _page_with_owner(
+                Facility, "r.id, r.name, r.address, r.city", folded, limit)]
 
 
 def _search_service_objects(folded: str, limit: int) -> list[SearchHit]:
-    where, params = _filtered(ServiceObject, folded, limit)
-    rows = db.execute_sql(
-        "SELECT s.id, s.name, s.model, s.serial_number, c.name FROM service_object AS s "
-        "LEFT OUTER JOIN customer AS c ON c.id = s.customer_id "
-        f"WHERE s.id IN (SELECT id FROM service_object{where} ORDER BY name, id "
-        f"LIMIT {int(limit)}) ORDER BY s.name, s.id", params)
     return [SearchHit("service-objects", oid, name, " · ".join(
                 x for x in (model, serial, owner) if x), serial)
-            for oid, name, model, serial, owner in rows.fetchall()]
+            for oid, name, model, serial, owner in _page_with_owner(
+                ServiceObject, "r.id, r.name, r.model, r.serial_number", folded, limit,
+                join="LEFT OUTER JOIN")]
 
 
 _SEARCHES: dict[str, Callable[[str, int], list[SearchHit]]] = {
