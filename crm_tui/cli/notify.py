@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
@@ -36,11 +37,19 @@ def worker(session: Session, once: bool, interval: float, lease: float, max_atte
         click.echo(f"{result.reminders} reminders, {result.sent} sent, {result.retried} to "
                    f"retry, {result.failed} failed")
         return
+    # The passes run in a thread of their own and the main thread only waits for it. A
+    # signal handler runs in the main thread between two of its steps: had that thread
+    # been in stop.wait(), holding the Event's lock, stop.set() would wait for that lock
+    # forever, and SIGTERM would hang the worker instead of stopping it.
     stop = threading.Event()
+    passes = threading.Thread(target=run_forever, args=(options, stop), name="passes")
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1: stacks to stderr
     click.echo(f"crm-tui worker running every {interval:g}s (ctrl+c stops)", err=True)
-    run_forever(options, stop)
+    passes.start()
+    while passes.is_alive():
+        passes.join(1.0)
 
 
 @click.command("notifications")

@@ -52,12 +52,14 @@ def deliver(delivery: outbox.Delivery, cfg: dict[str, object], timeout: float) -
         raise SendError(f"Unknown channel {delivery.channel}")
 
 
-def run_once(options: WorkerOptions | None = None) -> PassResult:
-    """One pass: reminders due now, then every claimable outbox row."""
+def run_once(options: WorkerOptions | None = None,
+             stop: threading.Event | None = None) -> PassResult:
+    """One pass: reminders due now, then every claimable outbox row, a batch at a time
+    (no further batch once ``stop`` is set: the claimed ones are delivered first)."""
     options = options or WorkerOptions()
     result = PassResult(reminders=outbox.fire_due_reminders())
     me = worker_id()
-    while True:
+    while stop is None or not stop.is_set():
         batch = outbox.claim(me, limit=options.batch, lease_seconds=options.lease_seconds)
         if not batch:
             return result
@@ -81,13 +83,14 @@ def run_once(options: WorkerOptions | None = None) -> PassResult:
                 result.sent += 1
                 log.info("outbox %s sent by %s to %s", delivery.id, delivery.channel,
                          delivery.recipient)
+    return result
 
 
 def run_forever(options: WorkerOptions, stop: threading.Event) -> None:
     """Passes every ``interval`` seconds until ``stop`` is set."""
     while not stop.is_set():
         try:
-            run_once(options)
+            run_once(options, stop)
         except Exception:  # noqa: BLE001 - a bad pass is logged; the loop goes on
             log.exception("worker pass failed")
         stop.wait(options.interval)

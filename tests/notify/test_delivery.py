@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -66,6 +67,63 @@ def wait_until(check: Callable[[], bool], timeout: float = 20) -> bool:
     return check()
 
 
+def start_worker(db_url: str, log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """A worker process whose stderr (its log, and stacks on SIGUSR1) goes to ``log``."""
+    with log.open("ab") as sink:
+        return subprocess.Popen(worker_cmd(db_url, *args), stdout=subprocess.DEVNULL,
+                                stderr=sink)
+
+
+def stop_worker(worker: subprocess.Popen[bytes], log: Path) -> None:
+    """SIGTERM stops the worker, cleanly; if it hangs, its stacks and log say where."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.send_signal(signal.SIGUSR1)
+        wait_until(lambda: "most recent call first" in log.read_text(errors="replace"), 10)
+        worker.kill()
+        worker.wait(timeout=30)
+        pytest.fail("the worker did not stop on SIGTERM; its log and stacks:\n"
+                    + log.read_text(errors="replace")[-6000:])
+    assert worker.returncode == 0, log.read_text(errors="replace")[-2000:]
+
+
+def test_sigterm_stops_the_worker_and_sigusr1_shows_its_stacks(
+        db_url: str, admin: Actor, tmp_path: Path) -> None:
+    """SIGUSR1 prints every thread's stack to stderr and the worker goes on; SIGTERM
+    stops it with exit status 0. (The passes run in their own thread, so the handler
+    never waits for a lock the main thread holds: that hang needs a signal within
+    microseconds of a wait starting, too narrow a window to provoke here.)"""
+    log = tmp_path / "worker.log"
+    worker = start_worker(db_url, log, "--interval", "0.1")
+    try:
+        assert wait_until(lambda: "worker running every" in log.read_text(errors="replace"))
+        worker.send_signal(signal.SIGUSR1)
+        assert wait_until(lambda: "in run_forever" in log.read_text(errors="replace"))
+        assert worker.poll() is None  # still delivering
+    finally:
+        stop_worker(worker, log)
+    text = log.read_text(errors="replace")
+    assert "most recent call first" in text and "Traceback" not in text
+
+
+def test_a_stopping_worker_claims_no_further_batch(db_url: str, admin: Actor,
+                                                   smtp: SmtpServer) -> None:
+    """Once told to stop, a pass still fires due reminders but claims nothing more: the
+    deliveries wait, pending, for the next worker."""
+    configure(admin, smtp, None)
+    due_reminders(admin, 2)
+    stop = threading.Event()
+    stop.set()
+    result = run_once(WorkerOptions(batch=1), stop)
+    assert (result.reminders, result.sent) == (2, 0)
+    assert [r.status for r in outbox.list_outbox(admin) if r.channel == "email"] == [
+        "pending", "pending"]
+    assert run_once(WorkerOptions(batch=1)).sent == 2
+    assert smtp.mailbox.wait_for(2)
+
+
 def test_two_workers_deliver_each_reminder_once_per_channel(
         db_url: str, admin: Actor, smtp: SmtpServer, sms_gateway: Gateway) -> None:
     configure(admin, smtp, sms_gateway)
@@ -95,12 +153,11 @@ def test_two_workers_deliver_each_reminder_once_per_channel(
 
 
 def test_worker_killed_between_claim_and_send(db_url: str, admin: Actor,
-                                              smtp: SmtpServer) -> None:
+                                              smtp: SmtpServer, tmp_path: Path) -> None:
     configure(admin, smtp, None)
     due_reminders(admin, 1)
     smtp.mailbox.hold = threading.Event()
-    first = subprocess.Popen(worker_cmd(db_url, "--interval", "0.2", "--lease", "1"),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = start_worker(db_url, tmp_path / "first.log", "--interval", "0.2", "--lease", "1")
     try:
         assert smtp.mailbox.holding.wait(30), "the worker never reached the SMTP server"
         [row] = [r for r in outbox.list_outbox(admin) if r.channel == "email"]
@@ -109,15 +166,14 @@ def test_worker_killed_between_claim_and_send(db_url: str, admin: Actor,
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
     smtp.mailbox.hold.set()  # the dead worker's session goes nowhere
-    second = subprocess.Popen(worker_cmd(db_url, "--interval", "0.2", "--lease", "1"),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "second.log"
+    second = start_worker(db_url, log, "--interval", "0.2", "--lease", "1")
     try:
         assert smtp.mailbox.wait_for(1, timeout=30)
         assert wait_until(lambda: [r.status for r in outbox.list_outbox(admin)
                                    if r.channel == "email"] == ["sent"])
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=30)
+        stop_worker(second, log)
     assert len(smtp.mailbox.messages) == 1
     [row] = [r for r in outbox.list_outbox(admin) if r.channel == "email"]
     assert row.attempts == 2 and row.sent_at is not None
