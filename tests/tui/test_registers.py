@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from crm_tui.domain.records import Actor, OrderInput, SearchHit
 from crm_tui.services import order_list, orders, registers
@@ -22,7 +22,7 @@ from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.registers import MoreRow, RegisterScreen, allot
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
 from crm_tui.tui.widgets.picker import MATCH_STYLE, Picker
-from tests.tui.conftest import settle
+from tests.tui.conftest import burst, settle
 
 MARKUP_NAME = "[bold red]x[/]"
 ESCAPE_NAME = "Evil \x1b]0;pwned\x07 Corp"
@@ -351,3 +351,34 @@ async def test_a_stale_search_never_overwrites_a_newer_one(eva: Actor, make_app,
         assert screen.query_text == "ab" and not screen.searching
         assert [r[1].plain for r in rows(screen.query_one("#hits", DataTable))] == [
             "Abba Kvist"]
+
+
+async def test_keys_typed_right_after_enter_reach_the_card_it_opens(
+        eva: Actor, make_app) -> None:
+    """Enter and a key at once, as a terminal delivers a fast typist's keys: from the
+    search box, the key reaches the customer card Enter opened (not the search text);
+    from a card's facilities, "a" adds an order at the facility card Enter opened, not
+    at the customer card it was typed on."""
+    ids = world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_registers(app, pilot)
+        await search(app, pilot, screen, "nordic")
+        burst(app, "enter", "f")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen) and card.customer_id == ids["other"]
+        assert screen.query_one("#search", Input).value == "nordic"
+        assert card.query_one(TabbedContent).active == "facilities"  # its "f"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        app.open_customer(ids["berg"])
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        burst(app, "enter", "a")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen) and form.prefill is not None
+        assert form.prefill.facility_id == ids["plant"]
+        assert isinstance(app.screen_stack[-2], FacilityCardScreen)

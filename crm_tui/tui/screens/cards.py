@@ -49,6 +49,13 @@ def join(*parts: str | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
+class CardTable(DataTable[Text]):
+    """A card's register table: Enter runs the card's "open" action within the key
+    press, as FittedTable does."""
+
+    BINDINGS = [Binding("enter", "screen.open", "Open", priority=True)]
+
+
 class CardScreen(CrmScreen):
     """Shared parts of the cards: title, info line, tabs, an orders table."""
 
@@ -79,8 +86,8 @@ class CardScreen(CrmScreen):
             yield Static(classes="card-empty", id="orders-empty")
 
     def table(self, table_id: str) -> DataTable[Text]:
-        """A row-cursor table."""
-        return DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+        """A row-cursor table; Enter opens its row within the key press (see FittedTable)."""
+        return CardTable(id=table_id, cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         """Columns, then load."""
@@ -173,10 +180,18 @@ class CardScreen(CrmScreen):
         self.crm.open_order(event.serial)
 
     def action_open(self) -> None:
-        """Open the highlighted order (Enter in the orders table)."""
-        serial = self.query_one("#orders-table", OrderTable).current_serial
-        if serial is not None:
-            self.crm.open_order(serial)
+        """Enter in a table: open its highlighted order, facility or service object."""
+        table = self.focused
+        if isinstance(table, OrderTable):
+            if table.current_serial is not None:
+                self.crm.open_order(table.current_serial)
+            return
+        if not isinstance(table, DataTable) or not table.row_count:
+            return
+        opener = self.openers().get(table.id or "")
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if opener is not None and key:
+            opener(int(key))
 
     def openers(self) -> dict[str, Callable[[int], None]]:
         """What Enter does in each register table, by table id."""

@@ -89,7 +89,9 @@ class RegisterScreen(CrmScreen):
     RegisterScreen #hint { height: auto; }
     """
     BINDINGS = [
-        Binding("enter", "open", "Open", show=True),
+        # priority: opened within the key press, so keys typed right after Enter reach
+        # the card it opens, not the search box (see FittedTable)
+        Binding("enter", "open", "Open", show=True, priority=True),
         Binding("ctrl+n,a", "add_order", "Add order", show=True),
         Binding("ctrl+r", "next_register", "Register", show=True,
                 tooltip="Switch register: all / customers / facilities / service objects"),
