@@ -144,10 +144,12 @@ def test_a_query_of_only_separators_is_searched_as_typed(admin: Actor) -> None:
 PAGED = ("berg", "ström", "a", "08", "gatan", "heat pump", "xyzzy", "se", "nibe", "0")
 # (FIRST_WALK, COMMON, RARE, SUPERSET, FURTHER_WALK): the thresholds that pick a
 # strategy, set so that this small dataset takes each path: the first-entries walk (and
-# the longer one after it), the index probe, the per-row walk for a common term, and
-# for the order list the rare-trigram superset tested in and out of list order.
+# the longer one after it), the index probe (on SQLite by the term's tiles), the
+# per-row walk for a common term, and for the order list the rare-trigram superset
+# tested in and out of list order.
 STRATEGIES = {"defaults": None, "walks": (10, 5, 0, 10**9, 0),
-              "further walks": (10, 5, 0, 10**9, 60), "probes": (0, 10**9, 10**9, 0, 0)}
+              "further walks": (10, 5, 0, 10**9, 60), "probes": (0, 10**9, 10**9, 0, 0),
+              "tiles": (0, 10**9, 0, 0, 0)}
 
 
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
@@ -165,6 +167,7 @@ def test_pages_and_order_text_agree_whatever_the_strategy(
     for n in range(3):  # a term at the start of the name order (a cluster), and at its end
         registers.add_customer(admin, f"Aaa Qlust {n} AB")
         registers.add_customer(admin, f"Zzz Qlust {n} AB")
+    registers.add_customer(admin, "Ber Erg AB")  # the tiles of "berg", not "berg" itself
     full = {(r, q): [h.id for h in registers.search(admin, q, r, limit=LIMIT)]
             for r in registers.REGISTERS for q in (*PAGED, "qlust")}
     assert len(full[("customers", "qlust")]) == 6

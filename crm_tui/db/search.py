@@ -133,11 +133,29 @@ def is_common(model: type[Model], folded: str) -> bool:
     return _count_upto(model._meta.table_name, _phrase(folded), COMMON) >= COMMON
 
 
-def _phrase_ids(table: str, folded: str, cap: int) -> list[int]:
-    """Ids of up to ``cap`` rows of ``table`` whose text contains ``folded``."""
+def _tiles(folded: str) -> list[str]:
+    """Trigrams of the term (3 characters or more) that together cover each of its
+    characters: those starting at 0, 3, 6, ... and the last ("lindstrom": lin, dst,
+    rom)."""
+    starts = list(range(0, len(folded) - 2, 3))
+    if starts[-1] != len(folded) - 3:
+        starts.append(len(folded) - 3)
+    return list(dict.fromkeys(folded[i:i + 3] for i in starts))
+
+
+def _tiled_ids(table: str, folded: str, cap: int) -> list[int]:
+    """Ids of up to ``cap`` rows of ``table`` that have each of the term's tiles
+    (:func:`_tiles`): every row whose text contains ``folded``, and a few more, so
+    rows are checked with :func:`contains` unless the term is one trigram.
+
+    For a term whose trigrams are all common, this is half the phrase query's time
+    (lindstrom among 200,000 service objects: 0.85 ms against 1.95), for 2-20% more
+    rows (1,550 against 1,427): the phrase query reads the positions of all seven
+    trigrams to match them up; this reads three lists.
+    """
     return [row[0] for row in db.execute_sql(
         f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT {cap}",
-        (_phrase(folded),))]
+        (" AND ".join(_phrase(tile) for tile in _tiles(folded)),))]
 
 
 def vocabulary_table(table: str) -> str:
@@ -314,7 +332,8 @@ def _register_plan(model: type[Model], folded: str, page_size: int) -> Plan:
       stops after a page);
     - the first page's ids, if it lies early in the walk (in its first FIRST_WALK
       entries, or FURTHER_WALK if the first held two fifths of a page);
-    - one capped probe of the index: all the ids if fewer than COMMON, else the
+    - one capped probe of the index: all the ids if fewer than COMMON (on SQLite the
+      rows that have the term's tiles, each checked: :func:`_tiled_ids`), else the
       per-row test.
 
     PostgreSQL's planner, shown a covering name index, walks it even for a rare term
@@ -348,11 +367,13 @@ def _register_plan(model: type[Model], folded: str, page_size: int) -> Plan:
         if len(further) == page_size:
             return Plan(further, False)
     if is_sqlite():
-        found = (_phrase_ids(table, folded, COMMON) if len(folded) >= MIN_TRIGRAM
-                 else _short_ids(table, folded, COMMON))
+        if len(folded) >= MIN_TRIGRAM:
+            found: list[int] | None = _tiled_ids(table, folded, COMMON)
+        else:
+            found = _short_ids(table, folded, COMMON)
         if found is None or len(found) >= COMMON:
             return Plan(None, True)
-        return Plan(found, False)
+        return Plan(found, len(folded) > MIN_TRIGRAM)
     # The probe's rows, ranked by name in the same statement: the page's ids and how
     # many rows there are (up to COMMON), without fetching each row again.
     key = model._meta.primary_key
