@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 
 from peewee import (
     SQL,
-    Alias,
     AutoField,
     BigAutoField,
     BigIntegerField,
@@ -162,10 +161,10 @@ _AS_READ = frozenset((AutoField, BigAutoField, BigIntegerField, CharField, Forei
                       IntegerField, TextField))
 
 
-def fetch(query: SelectQuery, reads: Sequence[Field | None] | None = None
-          ) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` as tuples, the same as ``query.tuples()`` gives; ``reads``
-    names the field each column reads (or None) where the select list is written out.
+def fetch(query: SelectQuery, reads: Sequence[Field | None]) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as tuples, as peewee reads them; ``reads`` names the field
+    each column reads (None: an expression, read as the driver gives it), for a select
+    list written out as SQL text.
 
     Read with one fetchall, and only the columns whose field converts what the driver
     reads (dates and times on SQLite, decimals, booleans) go through its python_value:
@@ -175,7 +174,7 @@ def fetch(query: SelectQuery, reads: Sequence[Field | None] | None = None
     sql, params = query.sql()
     rows = db.execute_sql(sql, params).fetchall()
     converters = [(i, _READERS.get(type(field), field.python_value))
-                  for i, field in enumerate(_fields_of(query) if reads is None else reads)
+                  for i, field in enumerate(reads)
                   if field is not None and type(field) not in _AS_READ]
     if not converters or not rows:
         return rows
@@ -219,13 +218,3 @@ def read_date(value: Any) -> Any:
 
 _READERS: dict[type[Field], Callable[[Any], Any]] = {DateTimeField: read_datetime,
                                                       DateField: read_date}
-
-
-def _fields_of(query: SelectQuery) -> list[Field | None]:
-    """The field each selected column reads, or None (an expression, a subquery)."""
-    fields: list[Field | None] = []
-    for node in query._returning:  # noqa: SLF001 - peewee keeps the select list here
-        if isinstance(node, Alias):
-            node = node.node
-        fields.append(node if isinstance(node, Field) else None)
-    return fields

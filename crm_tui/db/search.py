@@ -297,7 +297,7 @@ def register_condition(model: type[Model], folded: str, page_size: int
     order with a LIMIT of ``page_size`` (see :func:`_register_plan`).
 
     The walk reads search_text from the index itself, so testing the text per row is
-    cheap: one probe of the phrase either finds all its rows (fewer than COMMON: those
+    cheap: one probe of the index either finds all its rows (fewer than COMMON: those
     ids) or shows it common (the walk tests the text and stops after a page); a page
     found early in the walk skips the probe. On SQLite a term of one or two characters
     is probed too, through :func:`_short_ids`.

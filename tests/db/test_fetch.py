@@ -59,24 +59,26 @@ def test_fetch_gives_the_rows_peewee_gives(db_url: str) -> None:
         assert written_out == list(orders.tuples())
         assert [tuple(map(type, row)) for row in written_out] == [
             tuple(map(type, row)) for row in orders.tuples()]
+        bookings = (Booking.id, Booking.starts_at, Booking.remind_at, Booking.done,
+                    Booking.done_at, Booking.order, Booking.note, User.username)
         queries = [
-            orders,
-            Booking.select(Booking.id, Booking.starts_at, Booking.remind_at, Booking.done,
-                           Booking.done_at, Booking.order, Booking.note,
-                           User.username.alias("who"))
-            .join(User, on=Booking.assignee == User.id).order_by(Booking.id),
-            Customer.select().order_by(Customer.id),
-            ContactOrder.select(fn.COUNT(ContactOrder.id), fn.SUM(ContactOrder.hours)),
+            (orders, (*ROW_FIELDS, Customer.name, Facility.name, ServiceObject.name,
+                      Status.name)),
+            (Booking.select(*bookings).join(User, on=Booking.assignee == User.id)
+             .order_by(Booking.id), bookings),
+            (Customer.select().order_by(Customer.id), Customer._meta.sorted_fields),
+            (ContactOrder.select(fn.COUNT(ContactOrder.id), fn.SUM(ContactOrder.hours)),
+             (None, None)),
         ]
-        for query in queries:
+        for query, reads in queries:
             expected = list(query.tuples())
             assert len(expected) > 0
-            assert fetch(query) == expected
-            assert [tuple(map(type, row)) for row in fetch(query)] == [
+            assert fetch(query, reads) == expected
+            assert [tuple(map(type, row)) for row in fetch(query, reads)] == [
                 tuple(map(type, row)) for row in expected]
-        orders = fetch(queries[0])
+        orders = fetch(*queries[0])
         completed = [row for row in orders if row[13]]
         assert completed and all(isinstance(row[14], dt.datetime) for row in completed)
         assert all(isinstance(row[12], Decimal) and isinstance(row[11], dt.date)
                    for row in orders)
-        assert any(row[2] is None for row in fetch(queries[1]))  # reminders not set
+        assert any(row[2] is None for row in fetch(*queries[1]))  # reminders not set
