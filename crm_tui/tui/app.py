@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -261,12 +262,14 @@ class CrmApp(App[None]):
         seen = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            if (not binding.description or binding.action in seen
-                    or binding.action.startswith("section(") or not active.enabled):
+            # a letter binding's action, run from here, is the action it wraps
+            action = re.sub(r"^letter\('(\w+)'\)$", r"\1", binding.action)
+            if (not binding.description or action in seen
+                    or action.startswith("section(") or not active.enabled):
                 continue
-            seen.add(binding.action)
+            seen.add(action)
             yield SystemCommand(binding.description,
                                 binding.tooltip or f"Key: {self.get_key_display(binding)}",
-                                lambda node=active.node, action=binding.action:
+                                lambda node=active.node, action=action:
                                 self.run_action(action, node))
         yield from super().get_system_commands(screen)

@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput
 from crm_tui.services import filters, order_list, orders
 from crm_tui.tui.app import CrmApp
+from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.filter_dialog import FavouritesDialog, FilterDialog, NameDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.orders import OrderListScreen
@@ -300,8 +301,6 @@ async def test_keys_typed_right_after_enter_go_to_the_order_it_opens(
     """Enter on an order and text typed at once: it all goes into the new note of the
     order Enter opened, none to the list ("n" would start a new order, "f" open the
     filter, "x" clear it)."""
-    from crm_tui.tui.screens.order_form import OrderFormScreen
-
     serial = add_order(eva, "Bergström Värme AB", "Offer for heat pump")
     app = make_app("eva", clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -312,3 +311,30 @@ async def test_keys_typed_right_after_enter_go_to_the_order_it_opens(
         assert isinstance(form, OrderFormScreen) and form.serial == serial and form.ready
         assert form.notes.editor.text == "fixed, next visit"
         assert app.screen_stack[-2:] == [screen, form]
+
+
+async def test_a_subject_typed_right_after_n_goes_to_the_new_order(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """"n" and a subject typed at once: the whole subject reaches the new order's
+    subject (kept while the form loads), none of it the list, where "o" opens the
+    favourites, "f" the filter, "x" clears it. In the search box the letters are text."""
+    add_order(eva, "Bergström Värme AB", "Offer for heat pump")
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_orders(app, pilot)
+        criteria = screen.criteria
+        burst(app, "n", *"Boiler fix, office")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen) and form.serial is None and form.ready
+        assert form.query_one("#subject", Input).value == "Boiler fix, office"
+        assert app.screen_stack[-2:] == [screen, form] and screen.criteria == criteria
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # the typed subject is unsaved
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is screen
+        await pilot.press("slash", "n", "o", "b")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.query_one("#search", Input).value == "nob"

@@ -191,3 +191,16 @@ async def test_keys_typed_right_after_enter_go_to_the_order_it_opens(
         assert form.notes.editor.text == "done, called back"
         assert app.screen_stack[-2] is screen  # no booking dialog under the form
         assert [b.done for b in orders.get_order(anna, late).bookings] == [False]
+        # The letters that open a screen do so within the key press too; the palette
+        # offers their actions by name, once each.
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert titles.count("Next booking") == 1 and titles.count("New order") == 1
+        form.notes.editor.clear()
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen
+        burst(app, "n", *"Call back")
+        await settle(app, pilot)
+        new = app.screen
+        assert isinstance(new, OrderFormScreen) and new.serial is None
+        assert new.query_one("#subject", Input).value == "Call back"

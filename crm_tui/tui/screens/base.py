@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, TextArea
 
 from crm_tui.tui.widgets.header import AppHeader
 
@@ -37,6 +38,14 @@ class CrmScreen(Screen[None]):
     def compose_body(self) -> Iterable[Widget]:
         """The screen's own widgets."""
         return ()
+
+    def action_letter(self, action: str) -> None:
+        """A letter key that opens a screen, bound with priority so that it runs within
+        the key press and what is typed next reaches the screen it opens (see
+        FittedTable); where a text field has the focus, the letter is text instead."""
+        if isinstance(self.focused, (Input, TextArea)):
+            raise SkipAction()
+        getattr(self, f"action_{action}")()
 
     def action_back(self) -> None:
         """Close a pushed screen (sections stay)."""

@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from crm_tui.domain.errors import (
     Candidate,
@@ -85,6 +85,7 @@ class OrderFormScreen(CrmScreen):
         self.on_duplicate = "ask"
         self._retry: Callable[[int], None] | None = None
         self._after_save: Callable[[], None] | None = None
+        self._typed_ahead: list[str] = []  # a new order's subject, typed before it loaded
 
     # Layout -----------------------------------------------------------------
 
@@ -127,6 +128,13 @@ class OrderFormScreen(CrmScreen):
             self.set_focus(self.notes.editor)
         self.action_reload()
 
+    def on_key(self, event: events.Key) -> None:
+        """Characters typed at a new order before its fields take keys (it is loading,
+        nothing has the focus) are kept for its subject."""
+        if self.serial is None and self.focused is None and event.is_printable:
+            event.stop()
+            self._typed_ahead.append(event.character or "")
+
     # Loading ----------------------------------------------------------------
 
     def action_reload(self) -> None:
@@ -160,6 +168,9 @@ class OrderFormScreen(CrmScreen):
         target.focus()
         if not self.can_view_entire(target):  # as focusing a widget would have
             self.scroll_to_center(target, animate=False, origin_visible=True)
+        if isinstance(target, Input) and self._typed_ahead:
+            target.insert_text_at_cursor("".join(self._typed_ahead))
+            self._typed_ahead.clear()
 
     def apply_detail(self, detail: OrderDetail, *, focus_follows: bool = False) -> None:
         """Show a saved order; it becomes the base of the next save."""

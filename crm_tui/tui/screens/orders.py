@@ -58,12 +58,16 @@ class OrderListScreen(CrmScreen):
     """
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
-        Binding("n,ctrl+n", "new", "New"),
+        Binding("n", "letter('new')", "New", priority=True),
+        Binding("ctrl+n", "new", "New", show=False),
         Binding("f,ctrl+f", "filter", "Filter"),
         Binding("slash", "search", "Search"),
         Binding("ctrl+s", "save_default", "Save settings"),
-        Binding("o,ctrl+o", "favourites", "Favourites"),
-        Binding("b,ctrl+b", "save_favourite", "Save as favourite", show=False),
+        Binding("o", "letter('favourites')", "Favourites", priority=True),
+        Binding("ctrl+o", "favourites", "Favourites", show=False),
+        Binding("b", "letter('save_favourite')", "Save as favourite", show=False,
+                priority=True),
+        Binding("ctrl+b", "save_favourite", "Save as favourite", show=False),
         Binding("x", "clear_filter", "Clear filter", show=False),
         Binding("r,ctrl+r", "refresh", "Refresh", show=False),
     ]

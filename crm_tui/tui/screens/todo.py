@@ -60,9 +60,9 @@ class TodoScreen(CrmScreen):
     """
     BINDINGS = [
         Binding("d", "done", "Done"),
-        Binding("b", "book", "Next booking"),
+        Binding("b", "letter('book')", "Next booking", priority=True),
         Binding("u", "undo_done", "Undo done", show=False),
-        Binding("n", "new", "New order", show=False),
+        Binding("n", "letter('new')", "New order", show=False, priority=True),
         Binding("r,ctrl+r", "refresh", "Refresh", show=False),
     ]
 
