@@ -170,8 +170,11 @@ class CardScreen(CrmScreen):
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value or ""
-        opener = self.openers().get(event.data_table.id or "")
+        self._open_row(event.data_table, event.row_key.value)
+
+    def _open_row(self, table: DataTable[Text], key: str | None) -> None:
+        """Open the entry of ``table``'s row ``key`` (a click, or Enter)."""
+        opener = self.openers().get(table.id or "")
         if opener is not None and key:
             opener(int(key))
 
@@ -186,12 +189,9 @@ class CardScreen(CrmScreen):
             if table.current_serial is not None:
                 self.crm.open_order(table.current_serial)
             return
-        if not isinstance(table, DataTable) or not table.row_count:
-            return
-        opener = self.openers().get(table.id or "")
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if opener is not None and key:
-            opener(int(key))
+        if isinstance(table, DataTable) and table.row_count:
+            self._open_row(table, table.coordinate_to_cell_key(table.cursor_coordinate)
+                           .row_key.value)
 
     def openers(self) -> dict[str, Callable[[int], None]]:
         """What Enter does in each register table, by table id."""
