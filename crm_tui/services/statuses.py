@@ -18,12 +18,17 @@ def _get(name: str) -> Status:
     return status
 
 
-def list_statuses(*, include_inactive: bool = True) -> list[StatusInfo]:
-    """Statuses in the admin's order, with how many orders use each."""
+def list_statuses(*, include_inactive: bool = True,
+                  count_use: bool = True) -> list[StatusInfo]:
+    """Statuses in the admin's order, with how many orders use each (``in_use``).
+
+    Without ``count_use`` every ``in_use`` is 0: for a choice of status (the order form,
+    the list filter) the count is not needed, and it reads every order (60 ms at a
+    million)."""
     with reading():
         counts = dict(ContactOrder.select(ContactOrder.status, fn.COUNT(ContactOrder.id))
                       .where(ContactOrder.status.is_null(False))
-                      .group_by(ContactOrder.status).tuples())
+                      .group_by(ContactOrder.status).tuples()) if count_use else {}
         query = Status.select().order_by(Status.position, Status.id)
         if not include_inactive:
             query = query.where(Status.active == True)  # noqa: E712

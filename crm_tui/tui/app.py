@@ -14,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.worker import get_current_worker
 
 from crm_tui.db import changes
@@ -227,29 +228,34 @@ class CrmApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def open_order(self, serial: int | None = None, *,
-                   prefill: OrderInput | None = None) -> None:
-        """Open the contact-order form: an existing order, or a new one (pre-filled)."""
+                   prefill: OrderInput | None = None) -> AwaitMount:
+        """Open the contact-order form: an existing order, or a new one (pre-filled).
+
+        Like the other openers it returns the new screen's mounting: an action that
+        returns it is done, for the app, once the screen has mounted and focused its
+        field, and only then does the app handle the next key (see
+        CrmScreen.action_letter)."""
         from crm_tui.tui.screens.order_form import OrderFormScreen
 
-        self.push_screen(OrderFormScreen(serial, prefill=prefill))
+        return self.push_screen(OrderFormScreen(serial, prefill=prefill))
 
-    def open_customer(self, customer_id: int) -> None:
+    def open_customer(self, customer_id: int) -> AwaitMount:
         """Open a customer card."""
         from crm_tui.tui.screens.cards import CustomerCardScreen
 
-        self.push_screen(CustomerCardScreen(customer_id))
+        return self.push_screen(CustomerCardScreen(customer_id))
 
-    def open_facility(self, facility_id: int) -> None:
+    def open_facility(self, facility_id: int) -> AwaitMount:
         """Open a facility card."""
         from crm_tui.tui.screens.cards import FacilityCardScreen
 
-        self.push_screen(FacilityCardScreen(facility_id))
+        return self.push_screen(FacilityCardScreen(facility_id))
 
-    def open_service_object(self, object_id: int) -> None:
+    def open_service_object(self, object_id: int) -> AwaitMount:
         """Open a service-object card."""
         from crm_tui.tui.screens.cards import ServiceObjectCardScreen
 
-        self.push_screen(ServiceObjectCardScreen(object_id))
+        return self.push_screen(ServiceObjectCardScreen(object_id))
 
     # Command palette --------------------------------------------------------
 

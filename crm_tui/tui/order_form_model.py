@@ -170,8 +170,8 @@ def fetch_form_data(actor: Actor, serial: int | None, prefill: OrderInput | None
     """Everything the form needs to open (runs in a worker thread)."""
     detail = orders.get_order(actor, serial) if serial is not None else None
     links = prefill_links(actor, prefill) if detail is None and prefill is not None else {}
-    return FormData(statuses.list_statuses(include_inactive=False), users.list_users(actor),
-                    detail, links)
+    return FormData(statuses.list_statuses(include_inactive=False, count_use=False),
+                    users.list_users(actor), detail, links)
 
 
 def customers_matching(actor: Actor, text: str) -> list[PickItem]:

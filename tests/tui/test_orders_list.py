@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from rich.text import Text
 from textual import events
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Select, Static
 
 from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput
 from crm_tui.services import filters, order_list, orders
@@ -338,3 +338,32 @@ async def test_a_subject_typed_right_after_n_goes_to_the_new_order(
         await pilot.press("slash", "n", "o", "b")
         await settle(app, pilot)
         assert app.screen is screen and screen.query_one("#search", Input).value == "nob"
+
+
+async def test_keys_typed_right_after_f_go_to_the_filter(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """"f" and keys typed at once: the filter opens within the key press and has its
+    first field focused before the next key is handled, so none of them reaches the list
+    ("n" would start a new order, "o" open the favourites, "b" ask to save one) and
+    space ticks "Assigned to me". The status choice fills in once the statuses are
+    read."""
+    from crm_tui.services import statuses
+    statuses.add_status(eva, "Väntar på del")
+    add_order(eva, "Bergström Värme AB", "Offer for heat pump")
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_orders(app, pilot)
+        burst(app, "f", *"nob", "space")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        assert app.screen_stack[-2] is screen and screen.criteria == OrderFilter()
+        assert dialog.query_one("#mine", Checkbox).value is True
+        status = dialog.query_one("#status", Select)
+        names = [s.name for s in statuses.list_statuses()]
+        assert "Väntar på del" in names
+        assert [value for _, value in status._options] == ["", *names]
+        assert status.value == ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.criteria == OrderFilter(mine=True)

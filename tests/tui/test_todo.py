@@ -204,3 +204,22 @@ async def test_keys_typed_right_after_enter_go_to_the_order_it_opens(
         new = app.screen
         assert isinstance(new, OrderFormScreen) and new.serial is None
         assert new.query_one("#subject", Input).value == "Call back"
+
+
+async def test_a_booking_typed_right_after_b_goes_into_the_dialog(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """"b", a time and Enter, typed at once: the booking dialog has its time field
+    focused (its text selected) before the next key is handled, so it takes them all
+    and books (on the to-do "2" would switch to the order list)."""
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    serial = add_order(eva, "Nordin AB", "Follow-up")
+    first = bookings.add_booking(anna, serial, FIXED_NOW + dt.timedelta(hours=2), "phone")
+    app = make_app("anna", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_todo(app, pilot)
+        burst(app, "b", *"2026-12-02 08:15", "enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        found = orders.get_order(anna, serial).bookings
+        assert [b.id for b in found if b.id != first.id and not b.done
+                and b.at.replace(tzinfo=None) == dt.datetime(2026, 12, 2, 8, 15)]

@@ -9,7 +9,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Input, TextArea
 
 from crm_tui.tui.widgets.header import AppHeader
@@ -39,13 +39,17 @@ class CrmScreen(Screen[None]):
         """The screen's own widgets."""
         return ()
 
-    def action_letter(self, action: str) -> None:
+    def action_letter(self, action: str) -> AwaitMount | None:
         """A letter key that opens a screen, bound with priority so that it runs within
         the key press and what is typed next reaches the screen it opens (see
         FittedTable); where a text field has the focus, the letter is text instead."""
         if isinstance(self.focused, (Input, TextArea)):
             raise SkipAction()
-        getattr(self, f"action_{action}")()
+        # The action returns the mounting of the screen it opens; the app awaits it
+        # before it handles the next key, which so reaches the field that screen focuses
+        # when it mounts (its first key would otherwise reach the screen before that).
+        opened: AwaitMount | None = getattr(self, f"action_{action}")()
+        return opened
 
     def action_back(self) -> None:
         """Close a pushed screen (sections stay)."""

@@ -94,9 +94,10 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
             yield Static(Text("Enter/ctrl+s book · esc cancel"), classes="hint")
 
     def on_mount(self) -> None:
-        """Start in the date field."""
+        """Start in the date field (at once: focus() would wait behind keys typed
+        already)."""
         self.query_one("#booking-error").display = False
-        self.query_one("#at", Input).focus()
+        self.set_focus(self.query_one("#at", Input))
 
     def _show_error(self, message: str) -> None:
         error = self.query_one("#booking-error", Static)

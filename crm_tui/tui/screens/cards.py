@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
 from crm_tui.domain.errors import CrmError, ValidationError
@@ -172,28 +172,27 @@ class CardScreen(CrmScreen):
     def _selected(self, event: DataTable.RowSelected) -> None:
         self._open_row(event.data_table, event.row_key.value)
 
-    def _open_row(self, table: DataTable[Text], key: str | None) -> None:
+    def _open_row(self, table: DataTable[Text], key: str | None) -> AwaitMount | None:
         """Open the entry of ``table``'s row ``key`` (a click, or Enter)."""
         opener = self.openers().get(table.id or "")
-        if opener is not None and key:
-            opener(int(key))
+        return opener(int(key)) if opener is not None and key else None
 
     @on(OrderTable.OrderChosen)
     def _order_chosen(self, event: OrderTable.OrderChosen) -> None:
         self.crm.open_order(event.serial)
 
-    def action_open(self) -> None:
+    def action_open(self) -> AwaitMount | None:
         """Enter in a table: open its highlighted order, facility or service object."""
         table = self.focused
         if isinstance(table, OrderTable):
-            if table.current_serial is not None:
-                self.crm.open_order(table.current_serial)
-            return
+            serial = table.current_serial
+            return self.crm.open_order(serial) if serial is not None else None
         if isinstance(table, DataTable) and table.row_count:
-            self._open_row(table, table.coordinate_to_cell_key(table.cursor_coordinate)
-                           .row_key.value)
+            return self._open_row(table, table.coordinate_to_cell_key(
+                table.cursor_coordinate).row_key.value)
+        return None
 
-    def openers(self) -> dict[str, Callable[[int], None]]:
+    def openers(self) -> dict[str, Callable[[int], AwaitMount]]:
         """What Enter does in each register table, by table id."""
         return {}
 
@@ -271,7 +270,7 @@ class CustomerCardScreen(CardScreen):
         tabs.get_tab("objects").label = f"Service objects {count}"
         self.show_orders(data.orders)
 
-    def openers(self) -> dict[str, Callable[[int], None]]:
+    def openers(self) -> dict[str, Callable[[int], AwaitMount]]:
         """Orders open the form, facilities and objects their cards."""
         return super().openers() | {"facilities-table": self.crm.open_facility,
                                     "objects-table": self.crm.open_service_object}
@@ -375,7 +374,7 @@ class FacilityCardScreen(CardScreen):
         self.query_one(TabbedContent).get_tab("objects").label = f"Service objects {count}"
         self.show_orders(orders)
 
-    def openers(self) -> dict[str, Callable[[int], None]]:
+    def openers(self) -> dict[str, Callable[[int], AwaitMount]]:
         """Orders open the form, objects their cards."""
         return super().openers() | {"objects-table": self.crm.open_service_object}
 

@@ -20,6 +20,7 @@ from crm_tui.domain.errors import CrmError, ValidationError
 from crm_tui.domain.records import Completed, OrderFilter, SavedFilterInfo, StatusInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import filters, validate
+from crm_tui.services.statuses import list_statuses
 from crm_tui.tui.work import call_service
 
 _RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*d?$")
@@ -109,8 +110,11 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, criteria: OrderFilter, statuses: Sequence[StatusInfo],
+    def __init__(self, criteria: OrderFilter, statuses: Sequence[StatusInfo] | None,
                  today: dt.date) -> None:
+        """With ``statuses`` None the dialog opens at once and reads them itself (the
+        status choice fills in when they arrive), so keys typed right after the key that
+        opened it reach the dialog, not the screen below."""
         super().__init__()
         self.criteria = criteria
         self.statuses = statuses
@@ -119,19 +123,14 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
     def compose(self) -> ComposeResult:
         """The filter fields, with an inline error line under the dates."""
         c = self.criteria
-        names = [s.name for s in self.statuses]
-        if c.status and c.status not in names:
-            names.append(c.status)
-        status_options: list[tuple[Text, str]] = [(Text("Any status"), "")]
-        status_options += [(Text(printable(n)), n) for n in names]
         with Vertical():
             yield Static(Text("Filter contact orders"), classes="title")
             yield Checkbox("Assigned to me", c.mine, id="mine", compact=True,
                            classes="row")
             with Horizontal(classes="row"):
                 yield Label("Status")
-                yield Select(status_options, value=c.status or "", allow_blank=False,
-                             id="status", compact=True)
+                yield Select(self._status_options(), value=c.status or "",
+                             allow_blank=False, id="status", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Customer")
                 yield Input(c.customer or "", placeholder="part of the name",
@@ -160,10 +159,33 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             yield Static(Text("Dates: YYYY-MM-DD, today or +30 (days) · "
                               "Enter/ctrl+s apply · esc cancel"), classes="hint")
 
+    def _status_options(self) -> list[tuple[Text, str]]:
+        """Any status, the statuses read, and the filter's own (even if since removed)."""
+        names = [s.name for s in self.statuses or ()]
+        if self.criteria.status and self.criteria.status not in names:
+            names.append(self.criteria.status)
+        return [(Text("Any status"), "")] + [(Text(printable(n)), n) for n in names]
+
     def on_mount(self) -> None:
-        """Start in the first field."""
+        """Start in the first field (at once: focus() would wait behind keys typed
+        already); read the statuses if not given."""
         self.query_one("#date-error").display = False
-        self.query_one("#mine", Checkbox).focus()
+        self.set_focus(self.query_one("#mine", Checkbox))
+        if self.statuses is None:
+            call_service(self, list_statuses, count_use=False, done=self._statuses_read,
+                         group="statuses")
+
+    def _statuses_read(self, status_list: list[StatusInfo]) -> None:
+        """Fill in the status choice, keeping what is chosen."""
+        if not self.is_attached:
+            return  # closed meanwhile
+        self.statuses = status_list
+        select: Select[str] = self.query_one("#status", Select)
+        chosen = select.value
+        options = self._status_options()
+        select.set_options(options)
+        if any(value == chosen for _, value in options):
+            select.value = chosen
 
     def _dates(self) -> tuple[dt.date | None, dt.date | None]:
         start = parse_day(self.query_one("#from", Input).value, self.today, "from")

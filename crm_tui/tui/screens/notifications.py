@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.events import ScreenResume
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Static
 
 from crm_tui.domain.errors import CrmError
@@ -135,17 +135,17 @@ class NotificationsScreen(CrmScreen):
         event.stop()
         self.action_open()
 
-    def action_open(self) -> None:
+    def action_open(self) -> AwaitMount | None:
         """Open the notification's order and mark it read."""
         item = self.current()
         if item is None:
-            return
+            return None
         if not item.read:
             self._mark(item.id)
         if item.order_serial is not None:
-            self.crm.open_order(item.order_serial)
-        else:
-            self.notify(printable(item.text), markup=False)
+            return self.crm.open_order(item.order_serial)
+        self.notify(printable(item.text), markup=False)
+        return None
 
     def action_mark_read(self) -> None:
         """Mark the highlighted notification read."""

@@ -130,10 +130,17 @@ class OrderFormScreen(CrmScreen):
 
     def on_key(self, event: events.Key) -> None:
         """Characters typed at a new order before its fields take keys (it is loading,
-        nothing has the focus) are kept for its subject."""
-        if self.serial is None and self.focused is None and event.is_printable:
+        nothing has the focus) are kept for its subject; one sent while nothing had the
+        focus and handled once the subject has it goes into the subject after them."""
+        if self.serial is not None or not event.is_printable or not event.character:
+            return
+        focused = self.focused
+        if focused is None:
             event.stop()
-            self._typed_ahead.append(event.character or "")
+            self._typed_ahead.append(event.character)
+        elif isinstance(focused, Input):  # an input takes its own characters: not from it
+            event.stop()
+            focused.insert_text_at_cursor(event.character)
 
     # Loading ----------------------------------------------------------------
 
@@ -164,8 +171,9 @@ class OrderFormScreen(CrmScreen):
 
     def _focus_loaded(self, target: Widget) -> None:
         """Once the loaded order is laid out (and the fields take keys): focus, and
-        scroll to, the note editor of a saved order or a new order's subject."""
-        target.focus()
+        scroll to, the note editor of a saved order or a new order's subject (at once:
+        keys handled next go where the focus is)."""
+        self.set_focus(target, scroll_visible=False)
         if not self.can_view_entire(target):  # as focusing a widget would have
             self.scroll_to_center(target, animate=False, origin_visible=True)
         if isinstance(target, Input) and self._typed_ahead:

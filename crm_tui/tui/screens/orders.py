@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import ScreenResume
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Static
 
 from crm_tui.domain.errors import CrmError
@@ -23,10 +23,9 @@ from crm_tui.domain.records import (
     OrderPage,
     OrderTotals,
     SavedFilterInfo,
-    StatusInfo,
 )
 from crm_tui.domain.text import printable
-from crm_tui.services import filters, order_list, statuses
+from crm_tui.services import filters, order_list
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.filter_dialog import (
     FavouriteChoice,
@@ -60,7 +59,8 @@ class OrderListScreen(CrmScreen):
         Binding("escape", "back", "Back", show=False),
         Binding("n", "letter('new')", "New", priority=True),
         Binding("ctrl+n", "new", "New", show=False),
-        Binding("f,ctrl+f", "filter", "Filter"),
+        Binding("f", "letter('filter')", "Filter", priority=True),
+        Binding("ctrl+f", "filter", "Filter", show=False),
         Binding("slash", "search", "Search"),
         Binding("ctrl+s", "save_default", "Save settings"),
         Binding("o", "letter('favourites')", "Favourites", priority=True),
@@ -245,24 +245,21 @@ class OrderListScreen(CrmScreen):
     def _chosen(self, event: OrderTable.OrderChosen) -> None:
         self.crm.open_order(event.serial)
 
-    def action_open(self) -> None:
+    def action_open(self) -> AwaitMount | None:
         """Open the highlighted order."""
         serial = self.table.current_serial
-        if serial is not None:
-            self.crm.open_order(serial)
+        return self.crm.open_order(serial) if serial is not None else None
 
-    def action_new(self) -> None:
+    def action_new(self) -> AwaitMount:
         """Start a new contact order."""
-        self.crm.open_order(None)
+        return self.crm.open_order(None)
 
-    def action_filter(self) -> None:
-        """Edit the filter (statuses are read fresh)."""
-        call_service(self, statuses.list_statuses, done=self._open_filter, group="statuses")
-
-    def _open_filter(self, status_list: list[StatusInfo]) -> None:
+    def action_filter(self) -> AwaitMount:
+        """Edit the filter: the dialog opens within the key press and reads the statuses
+        itself, so what is typed right after "f" goes into it."""
         self._skip_resume = True
-        dialog = FilterDialog(self.criteria, status_list, self.crm.now().date())
-        self.app.push_screen(dialog, self._filtered)
+        return self.app.push_screen(
+            FilterDialog(self.criteria, None, self.crm.now().date()), self._filtered)
 
     def _filtered(self, criteria: OrderFilter | None) -> None:
         if criteria is not None:
@@ -317,11 +314,11 @@ class OrderListScreen(CrmScreen):
                                                 "next time", title="Settings saved"),
                      group="save-filter")
 
-    def action_save_favourite(self) -> None:
+    def action_save_favourite(self) -> AwaitMount:
         """Save the current filter as a named favourite."""
         self._skip_resume = True
-        self.app.push_screen(NameDialog("Save the current filter as a favourite"),
-                             self._favourite_named)
+        return self.app.push_screen(NameDialog("Save the current filter as a favourite"),
+                                    self._favourite_named)
 
     def _favourite_named(self, name: str | None) -> None:
         if not name:
@@ -331,10 +328,10 @@ class OrderListScreen(CrmScreen):
                                                    markup=False),
                      group="save-filter")
 
-    def action_favourites(self) -> None:
+    def action_favourites(self) -> AwaitMount:
         """Pick one of my favourite filters."""
         self._skip_resume = True
-        self.app.push_screen(FavouritesDialog(), self._favourite_chosen)
+        return self.app.push_screen(FavouritesDialog(), self._favourite_chosen)
 
     def _favourite_chosen(self, choice: FavouriteChoice | None) -> None:
         if choice == "save":

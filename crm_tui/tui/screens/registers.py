@@ -10,7 +10,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.events import Resize
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from crm_tui.domain.errors import CrmError
@@ -332,22 +332,21 @@ class RegisterScreen(CrmScreen):
     def _selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
 
-    def action_open(self) -> None:
+    def action_open(self) -> AwaitMount | None:
         """Open the highlighted entry's card (on a "more" line: show more)."""
         row = self.current_row()
         if isinstance(row, MoreRow):
             self.show_more(row.register)
-            return
+            return None
         hit = self.current_hit()
         if hit is None:
             self.notify("Nothing to open: type to search first", severity="warning")
-            return
+            return None
         if hit.register == "customers":
-            self.crm.open_customer(hit.id)
-        elif hit.register == "facilities":
-            self.crm.open_facility(hit.id)
-        else:
-            self.crm.open_service_object(hit.id)
+            return self.crm.open_customer(hit.id)
+        if hit.register == "facilities":
+            return self.crm.open_facility(hit.id)
+        return self.crm.open_service_object(hit.id)
 
     def action_add_order(self) -> None:
         """New contact order from the highlighted entry (or a blank one)."""

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.events import ScreenResume
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Static
 
 from crm_tui.domain.errors import CrmError
@@ -173,11 +173,10 @@ class TodoScreen(CrmScreen):
         event.stop()
         self.action_open()
 
-    def action_open(self) -> None:
+    def action_open(self) -> AwaitMount | None:
         """Open the booking's contact order."""
         item = self.current()
-        if item is not None:
-            self.crm.open_order(item.order_serial)
+        return self.crm.open_order(item.order_serial) if item is not None else None
 
     def action_done(self) -> None:
         """Mark the highlighted booking done."""
@@ -202,14 +201,14 @@ class TodoScreen(CrmScreen):
         call_service(self, bookings.set_done, self.crm.actor, self._last_done.id, False,
                      done=self._marked, group="todo-done")
 
-    def action_book(self) -> None:
+    def action_book(self) -> AwaitMount | None:
         """Book the next contact for the highlighted booking's order."""
         item = self.current()
         if item is None:
             self.notify("Choose a booking first", severity="warning")
-            return
+            return None
         self._skip_resume = True
-        self.app.push_screen(BookingDialog(item.order_serial), self._booked)
+        return self.app.push_screen(BookingDialog(item.order_serial), self._booked)
 
     def _booked(self, info: BookingInfo | None) -> None:
         if info is not None:
@@ -217,9 +216,9 @@ class TodoScreen(CrmScreen):
                         f"{info.order_serial}", markup=False)
             self.reload()
 
-    def action_new(self) -> None:
+    def action_new(self) -> AwaitMount:
         """Start a new contact order."""
-        self.crm.open_order(None)
+        return self.crm.open_order(None)
 
     def action_refresh(self) -> None:
         """Read my bookings again."""
