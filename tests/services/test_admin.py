@@ -57,6 +57,11 @@ def test_statuses_add_rename_move_deactivate_and_delete(admin: Actor) -> None:
     assert orders.edit_order(admin, serial, OrderInput(status="Offer sent", hours="1")
                              ).row.status == "Offer sent"
     assert {s.name: s.in_use for s in statuses.list_statuses()}["Offer sent"] == 2
+    # a choice of status does without the counts: the same statuses, in order, no counts
+    uncounted = statuses.list_statuses(count_use=False)
+    assert [(s.id, s.name, s.active) for s in uncounted] == [
+        (s.id, s.name, s.active) for s in statuses.list_statuses()]
+    assert {s.in_use for s in uncounted} == {0}
 
     refused(lambda: statuses.delete_status(admin, "Offer sent"), ValidationError,
             match=("deactivate",))
