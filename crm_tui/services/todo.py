@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm_tui.db.database import db, read_datetime
+from crm_tui.db.database import db
 from crm_tui.domain.errors import PermissionDenied
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, BookingInfo, Todo, TodoItem
 from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
-from crm_tui.services.timezone import local_now, to_local, to_utc, zone
+from crm_tui.services.timezone import local_now, stored_to_local, to_utc, zone
 
 
 def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None = None,
@@ -43,23 +43,21 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
             f"WHERE b.assignee_id = {mark} AND b.done = {mark} AND b.starts_at {{}} {mark} "
             "ORDER BY b.starts_at, b.id{}")
 
-        def read(compare: str, limit: str = "") -> list[tuple[dt.datetime, TodoItem]]:
-            """(start in UTC, item) per booking, in to-do order."""
-            found = []
-            for (bid, kind, starts, minutes, remind, done, note, version, serial, subject,
-                 completed, customer, status) in db.execute_sql(
-                    statement.format(compare, limit), (user_id, False, tomorrow)):
-                starts = read_datetime(starts)
-                booking = BookingInfo(bid, serial, kind, to_local(starts, tz), minutes, owner,
-                                      to_local(read_datetime(remind), tz) if remind else None,
-                                      bool(done), note, version)
-                found.append((starts, TodoItem(booking, serial, subject, customer, status,
-                                               bool(completed))))
-            return found
+        def read(compare: str, limit: str = "") -> list[TodoItem]:
+            """The bookings, in to-do order."""
+            return [TodoItem(BookingInfo(bid, serial, kind, stored_to_local(starts, tz),
+                                         minutes, owner,
+                                         stored_to_local(remind, tz) if remind else None,
+                                         bool(done), note, version),
+                             serial, subject, customer, status, bool(completed))
+                    for (bid, kind, starts, minutes, remind, done, note, version, serial,
+                         subject, completed, customer, status) in db.execute_sql(
+                        statement.format(compare, limit), (user_id, False, tomorrow))]
 
         # two reads: everything before tomorrow (overdue and today), then what's next
         due = read("<")  # starts_at: naive UTC
+        day_starts = start_of_day.replace(tzinfo=dt.UTC)  # compared as instants
         return Todo(
-            overdue=tuple(item for starts, item in due if starts < start_of_day),
-            today=tuple(item for starts, item in due if starts >= start_of_day),
-            upcoming=tuple(item for _, item in read(">=", f" LIMIT {int(upcoming_limit)}")))
+            overdue=tuple(item for item in due if item.booking.at < day_starts),
+            today=tuple(item for item in due if item.booking.at >= day_starts),
+            upcoming=tuple(read(">=", f" LIMIT {int(upcoming_limit)}")))
