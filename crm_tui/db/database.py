@@ -111,6 +111,11 @@ def generation() -> int:
     return _generation
 
 
+def refused_privilege(exc: Exception) -> bool:
+    """Whether ``exc`` (peewee's) is PostgreSQL refusing the role a privilege (42501)."""
+    return getattr(getattr(exc, "orig", None), "pgcode", None) == "42501"
+
+
 def is_sqlite() -> bool:
     """True when the proxy points at SQLite."""
     return isinstance(db.obj, SqliteDatabase)

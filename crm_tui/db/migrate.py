@@ -7,10 +7,12 @@ import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
+from peewee import ProgrammingError
 from playhouse.migrations import Runner
 
-from crm_tui.db.database import db, is_sqlite
+from crm_tui.db.database import db, is_sqlite, refused_privilege
 from crm_tui.db.models import ALL_MODELS
+from crm_tui.domain.errors import PermissionDenied
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HISTORY_TABLE = "schema_migration"
@@ -44,7 +46,22 @@ def migrate() -> list[str]:
             m.table_exists() for m in ALL_MODELS
         )
         if not fresh:
-            return runner.up()
+            waiting = [m.name for m in runner.status() if m.applied is None and m.path]
+            if not waiting:
+                # Up to date: nothing to write. (runner.up() would CREATE TABLE IF NOT
+                # EXISTS its history, which PostgreSQL refuses a role that may not
+                # create tables even when the table is there: a role given only rights
+                # on the rows could not open the database.)
+                return []
+            try:
+                return runner.up()
+            except ProgrammingError as exc:
+                if not refused_privilege(exc):
+                    raise
+                raise PermissionDenied(
+                    f"The database needs upgrading ({', '.join(waiting)}), which this "
+                    f"database role may not do: run 'crm-tui migrate' as the role that "
+                    f"owns the schema") from exc
         # A new database: the tables come from the current models; migrations whose
         # changes the models already hold (IN_MODELS = True) are only recorded, the
         # others (indexes, search structures) run as on any database.

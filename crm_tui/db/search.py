@@ -20,9 +20,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import SQL, Expression, Field, Model, NodeList, fn
+from peewee import SQL, Expression, Field, Model, NodeList, ProgrammingError, fn
 
-from crm_tui.db.database import db, generation, ids_sql, is_sqlite
+from crm_tui.db.database import db, generation, ids_sql, is_sqlite, refused_privilege
+from crm_tui.domain.errors import PermissionDenied
 from crm_tui.domain.text import SEPARATOR
 
 log = logging.getLogger(__name__)
@@ -526,8 +527,20 @@ def merge_index() -> dict[str, tuple[int, int]]:
     done: dict[str, tuple[int, int]] = {}
     for table in INDEXED_TABLES:
         if not is_sqlite():
-            db.execute_sql("SELECT gin_clean_pending_list(oid) FROM pg_class "
-                           "WHERE relname = %s AND relkind = 'i'", (f"{table}_search_trgm",))
+            index = f"{table}_search_trgm"
+            try:
+                with db.atomic():
+                    db.execute_sql("SELECT gin_clean_pending_list(oid) FROM pg_class "
+                                   "WHERE relname = %s AND relkind = 'i'", (index,))
+            except ProgrammingError as exc:
+                if not refused_privilege(exc):
+                    raise
+                owner = db.execute_sql("SELECT pg_get_userbyid(relowner) FROM pg_class "
+                                       "WHERE relname = %s", (index,)).fetchone()
+                raise PermissionDenied(
+                    f"Only the owner of the search indexes may clean them: run maintain "
+                    f"as the database role {owner[0] if owner else 'that owns them'} "
+                    f"(the one that ran migrate)") from exc
             done[table] = (0, 0)
             continue
         before = index_segments(table)
