@@ -353,6 +353,8 @@ async def test_keys_typed_right_after_f_go_to_the_filter(
     app = make_app("eva", clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_orders(app, pilot)
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert titles.count("Filter") == 1  # "f" and ctrl+f: one action, listed once
         burst(app, "f", *"nob", "space")
         await settle(app, pilot)
         dialog = app.screen
