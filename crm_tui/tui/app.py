@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -23,6 +23,7 @@ from crm_tui.domain.text import printable
 from crm_tui.services import notifications, settings, users
 from crm_tui.services.setup import open_database
 from crm_tui.services.timezone import local_now
+from crm_tui.tui.key_order import KeysInOrder
 from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.todo import TodoScreen
@@ -61,7 +62,7 @@ def _admin() -> Screen[None]:
     return AdminScreen()
 
 
-class CrmApp(App[None]):
+class CrmApp(KeysInOrder):
     """crm-tui: to-do, contact orders, registers, notifications, admin settings."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")

@@ -344,9 +344,10 @@ async def test_keys_typed_right_after_f_go_to_the_filter(
         eva: Actor, make_app: Callable[..., CrmApp]) -> None:
     """"f" and keys typed at once: the filter opens within the key press and has its
     first field focused before the next key is handled, so none of them reaches the list
-    ("n" would start a new order, "o" open the favourites, "b" ask to save one) and
-    space ticks "Assigned to me". The status choice fills in once the statuses are
-    read."""
+    ("n" would start a new order, "o" open the favourites, "b" ask to save one); space
+    ticks "Assigned to me", tab moves on before the next key, the customer is typed, and
+    ctrl+u clears it before the new name is typed and Enter applies (see key_order).
+    The status choice fills in once the statuses are read."""
     from crm_tui.services import statuses
     statuses.add_status(eva, "Väntar på del")
     add_order(eva, "Bergström Värme AB", "Offer for heat pump")
@@ -355,17 +356,19 @@ async def test_keys_typed_right_after_f_go_to_the_filter(
         screen = await open_orders(app, pilot)
         titles = [c.title for c in app.get_system_commands(screen)]
         assert titles.count("Filter") == 1  # "f" and ctrl+f: one action, listed once
-        burst(app, "f", *"nob", "space")
+        burst(app, "f", *"nob", "space", "tab", "tab", *"Berg")
         await settle(app, pilot)
         dialog = app.screen
         assert isinstance(dialog, FilterDialog)
         assert app.screen_stack[-2] is screen and screen.criteria == OrderFilter()
         assert dialog.query_one("#mine", Checkbox).value is True
+        assert dialog.query_one("#customer", Input).value == "Berg"
         status = dialog.query_one("#status", Select)
         names = [s.name for s in statuses.list_statuses()]
         assert "Väntar på del" in names
         assert [value for _, value in status._options] == ["", *names]
         assert status.value == ""
-        await pilot.press("ctrl+s")
+        burst(app, "ctrl+u", *"Bergström", "enter")  # a binding, then text, at once
         await settle(app, pilot)
-        assert app.screen is screen and screen.criteria == OrderFilter(mine=True)
+        assert app.screen is screen
+        assert screen.criteria == OrderFilter(mine=True, customer="Bergström")

@@ -208,18 +208,23 @@ async def test_keys_typed_right_after_enter_go_to_the_order_it_opens(
 
 async def test_a_booking_typed_right_after_b_goes_into_the_dialog(
         eva: Actor, make_app: Callable[..., CrmApp]) -> None:
-    """"b", a time and Enter, typed at once: the booking dialog has its time field
-    focused (its text selected) before the next key is handled, so it takes them all
-    and books (on the to-do "2" would switch to the order list)."""
+    """"b", a new time, tab to the reminder, "2h" and Enter, typed at once: the booking
+    dialog has its time field focused before the next key is handled, and each binding
+    (ctrl+u, tab, Enter) runs before the keys after it are sent on (see key_order), so
+    the dialog takes them all in order and books (on the to-do "2" would switch to the
+    order list)."""
     anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
     serial = add_order(eva, "Nordin AB", "Follow-up")
     first = bookings.add_booking(anna, serial, FIXED_NOW + dt.timedelta(hours=2), "phone")
     app = make_app("anna", clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_todo(app, pilot)
-        burst(app, "b", *"2026-12-02 08:15", "enter")
+        burst(app, "b", "ctrl+u", *"2026-12-02 08:15", "tab", "tab", *"2h", "enter")
         await settle(app, pilot)
         assert app.screen is screen
-        found = orders.get_order(anna, serial).bookings
-        assert [b.id for b in found if b.id != first.id and not b.done
-                and b.at.replace(tzinfo=None) == dt.datetime(2026, 12, 2, 8, 15)]
+        found = {b.id: b for b in orders.get_order(anna, serial).bookings}
+        assert found.pop(first.id).done is False
+        [new] = found.values()
+        assert new.at.replace(tzinfo=None) == dt.datetime(2026, 12, 2, 8, 15)
+        assert new.reminder_at is not None
+        assert new.at - new.reminder_at == dt.timedelta(hours=2)

@@ -71,6 +71,7 @@ class CardScreen(CrmScreen):
         super().__init__()
         self.loaded = False
         self.orders: list[OrderRow] = []
+        self._on_load: list[Callable[[], None]] = []  # asked for before it had loaded
 
     def compose_body(self) -> Iterable[Widget]:
         """Title, info and the card's tabs."""
@@ -117,12 +118,24 @@ class CardScreen(CrmScreen):
     def _loaded(self, data: Any) -> None:
         self.loaded = True
         self.show(data)
+        waiting, self._on_load = self._on_load, []
+        for action in waiting:
+            action()
+
+    def when_loaded(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now, or once the card has loaded if it has not yet: a key
+        typed as the card opens ("a" to add an order here) is not lost."""
+        if self.loaded:
+            action()
+        else:
+            self._on_load.append(action)
 
     def show(self, data: Any) -> None:
         """Fill the card."""
         raise NotImplementedError
 
     def _failed(self, exc: CrmError) -> None:
+        self._on_load.clear()  # the card says why it could not open
         self.query_one("#card-title", Static).update(Text("Could not open the card"))
         self.query_one("#card-info", Static).update(plain(str(exc), style="bold red"))
 
@@ -201,7 +214,10 @@ class CardScreen(CrmScreen):
         raise NotImplementedError
 
     def action_add_order(self) -> None:
-        """New contact order pre-filled from this card."""
+        """New contact order pre-filled from this card (once it has loaded)."""
+        self.when_loaded(self._add_order)
+
+    def _add_order(self) -> None:
         prefill = self.prefill()
         if prefill is not None:
             self.crm.open_order(None, prefill=prefill)
@@ -385,7 +401,10 @@ class FacilityCardScreen(CardScreen):
         return OrderInput(customer_id=self.facility.customer_id, facility_id=self.facility_id)
 
     def action_customer(self) -> None:
-        """Open the customer's card."""
+        """Open the customer's card (once this one has loaded)."""
+        self.when_loaded(self._open_customer)
+
+    def _open_customer(self) -> None:
         if self.facility is not None:
             self.crm.open_customer(self.facility.customer_id)
 
@@ -431,12 +450,18 @@ class ServiceObjectCardScreen(CardScreen):
                           service_object_id=self.object_id)
 
     def action_customer(self) -> None:
-        """Open the customer's card."""
+        """Open the customer's card (once this one has loaded)."""
+        self.when_loaded(self._open_customer)
+
+    def _open_customer(self) -> None:
         if self.obj is not None and self.obj.customer_id is not None:
             self.crm.open_customer(self.obj.customer_id)
 
     def action_facility(self) -> None:
-        """Open the facility's card."""
+        """Open the facility's card (once this one has loaded)."""
+        self.when_loaded(self._open_facility)
+
+    def _open_facility(self) -> None:
         if self.obj is None or self.obj.facility_id is None:
             self.notify("This service object is not at a facility")
             return

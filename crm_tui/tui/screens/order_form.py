@@ -140,7 +140,7 @@ class OrderFormScreen(CrmScreen):
             self._typed_ahead.append(event.character)
         elif isinstance(focused, Input):  # an input takes its own characters: not from it
             event.stop()
-            focused.insert_text_at_cursor(event.character)
+            focused.post_message(events.Paste(event.character))  # in turn (_focus_loaded)
 
     # Loading ----------------------------------------------------------------
 
@@ -177,7 +177,9 @@ class OrderFormScreen(CrmScreen):
         if not self.can_view_entire(target):  # as focusing a widget would have
             self.scroll_to_center(target, animate=False, origin_visible=True)
         if isinstance(target, Input) and self._typed_ahead:
-            target.insert_text_at_cursor("".join(self._typed_ahead))
+            # As a paste, behind the focus in the field's queue: inserted now, the text
+            # would be selected as the field takes the focus and replaced by the next key.
+            target.post_message(events.Paste("".join(self._typed_ahead)))
             self._typed_ahead.clear()
 
     def apply_detail(self, detail: OrderDetail, *, focus_follows: bool = False) -> None:
