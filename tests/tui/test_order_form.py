@@ -12,7 +12,7 @@ from crm_tui.services import notes, orders, registers, statuses
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from tests.conftest import make_user
-from tests.tui.conftest import settle
+from tests.tui.conftest import burst, settle
 from tests.tui.test_journeys import open_form, type_into
 from tests.tui.test_registers import wait_for
 
@@ -93,6 +93,32 @@ async def test_pickers_search_as_you_type(eva: Actor, make_app) -> None:
         await settle(app, pilot)
         assert not facility.is_open
         assert "new facility" in str(facility.query_one(".picker-hint", Static).content)
+
+
+async def test_a_save_right_after_typing_leaves_the_pickers_closed(
+        eva: Actor, make_app) -> None:
+    """A new customer's name and ctrl+s typed at once: the order is saved with the new
+    customer, and the search for what was typed (asked for before the save set the
+    field) does not open the list of matches over the saved value afterwards."""
+    registers.add_customer(eva, "Nya Kunden Service AB")  # a match for the typed name
+    app = make_app("eva")
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(app, pilot)
+        type_into(form, subject="Service visit")
+        customer = form.picker("customer")
+        customer.input.focus()
+        await pilot.pause()
+        burst(app, *"Nya Kunden AB", "ctrl+s")
+        await settle(app, pilot)
+        assert form.serial is not None
+        assert orders.get_order(eva, form.serial).row.customer == "Nya Kunden AB"
+        assert customer.chosen_id is not None and app.focused is customer.input
+        customer.search_now()  # a search on its way as the value is set (the race)
+        customer.set_value(customer.value, customer.item)
+        await settle(app, pilot)
+        assert not customer.is_open
+        customer.search_now()  # asked for after: it opens, as ↓ does
+        await wait_for(pilot, lambda: customer.is_open, "the customer list")
 
 
 async def test_assignees_as_permissions_allow(eva: Actor, make_app) -> None:

@@ -136,6 +136,7 @@ class Picker(Vertical):
         self._items: list[PickItem] = []
         self._quiet: str | None = None
         self._timer: Timer | None = None
+        self._set_count = 0  # set_value calls: a search asked for before one is stale
 
     def compose(self) -> ComposeResult:
         """The text box, the hint line and the list of matches."""
@@ -167,6 +168,12 @@ class Picker(Vertical):
         if self.input.value != text:
             self._quiet = text
             self.input.value = text
+        # A search of what was typed before (its timer, or its answer still on the way:
+        # a save right after typing) would open the list over the value set now.
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._set_count += 1
         self._close()
         self._show_hint()
 
@@ -192,10 +199,14 @@ class Picker(Vertical):
         self._timer = None
         if self.source is None:
             return
-        call_service(self, self.source, self.value, done=self._found,
+        asked = self._set_count
+        call_service(self, self.source, self.value,
+                     done=lambda items: self._found(items, asked),
                      group="pick", exclusive=True)
 
-    def _found(self, items: Sequence[PickItem]) -> None:
+    def _found(self, items: Sequence[PickItem], asked: int) -> None:
+        if asked != self._set_count:
+            return  # the value was set meanwhile
         self._items = list(items)
         options = self.query_one(OptionList)
         options.clear_options()
