@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from textual import events
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TabbedContent
 from textual.widgets._footer import FooterKey
 
 from crm_tui.domain.records import Actor, OrderInput
@@ -354,3 +355,26 @@ async def test_add_and_deactivate_user(eva: Actor, make_app: MakeApp) -> None:
         await settle(app, pilot)
         assert users.get_actor("eva").is_admin
         assert any("own admin rights" in n.message for n in app._notifications)
+
+
+async def test_alt_and_a_digit_from_a_terminal_opens_that_tab(
+        eva: Actor, make_app: MakeApp) -> None:
+    """alt+4 as a terminal sends it (ESC 4, which Textual reads as "¢") opens the fourth
+    tab, Users; alt+6 the sixth, Audit; Textual's own "alt+2" the second."""
+    from textual._xterm_parser import XTermParser
+
+    def from_terminal(data: str) -> str:
+        [key] = [e for e in XTermParser().feed(data) if isinstance(e, events.Key)]
+        return key.key
+
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_admin(app, pilot)
+        tabs = screen.query_one(TabbedContent)
+        assert tabs.active == "tab-statuses"
+        for keys, tab in (([from_terminal("\x1b4")], "tab-users"),
+                          ([from_terminal("\x1b6")], "tab-audit"),
+                          (["alt+2"], "tab-list")):
+            await pilot.press(*keys)
+            await settle(app, pilot)
+            assert tabs.active == tab, keys

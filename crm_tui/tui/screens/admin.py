@@ -23,6 +23,12 @@ from crm_tui.tui.screens.admin_users import UsersPane
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.work import call_service
 
+# What Textual makes of alt+1 ... alt+6 from most terminals: they send ESC and the digit,
+# which Textual reads as the characters macOS types with Option and the digit. Bound
+# too, so that alt+digit reaches a tab wherever the terminal does not report alt+digit.
+ALT_DIGITS = ("inverted_exclamation_mark", "trade_mark_sign", "pound_sign", "cent_sign",
+              "infinity", "section_sign")
+
 TABS: tuple[tuple[str, str], ...] = (
     ("tab-statuses", "Statuses"), ("tab-list", "List mode"), ("tab-channels", "Channels"),
     ("tab-users", "Users"), ("tab-outbox", "Outbox"), ("tab-audit", "Audit"),
@@ -59,7 +65,8 @@ class AdminScreen(CrmScreen):
     BINDINGS = [
         Binding("f8", "switch_tab(1)", "Next tab", tooltip="Next settings tab (f7: previous)"),
         Binding("f7", "switch_tab(-1)", "Previous tab", show=False),
-        *(Binding(f"alt+{number}", f"show_tab('{tab_id}')", f"{title} tab", show=False)
+        *(Binding(f"alt+{number},{ALT_DIGITS[number - 1]}", f"show_tab('{tab_id}')",
+                  f"{title} tab", show=False)
           for number, (tab_id, title) in enumerate(TABS, start=1)),
     ]
 
