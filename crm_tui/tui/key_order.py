@@ -76,11 +76,13 @@ class KeysInOrder(App[None]):
             key = _FollowedKey(typed.key, typed.character, self._key_ended)
             target = self.focused or self.screen
             self._key_in_flight = key
-            self._key_timer = self.set_timer(KEY_TIMEOUT_S, lambda k=key: self._key_ended(k))
-            # Textual's own handling: priority bindings, else sent to the focus.
+            # Textual's own handling: priority bindings, else sent to the focus (its
+            # last step: the key is not handled before this returns).
             await super().on_event(key)
             if not key.is_forwarded or not target.check_message_enabled(key):
-                self._key_ended(key)  # a priority binding took it, or it was not sent
+                self._key_in_flight = None  # a priority binding took it, or it was not sent
+                continue
+            self._key_timer = self.set_timer(KEY_TIMEOUT_S, lambda k=key: self._key_ended(k))
 
     def _key_ended(self, key: _FollowedKey) -> None:
         """``key`` is done with: the next one may go."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from textual import events
+from textual.app import App
 
 from crm_tui.domain.records import Actor
 from crm_tui.services import users
@@ -34,7 +36,7 @@ def make_app(sqlite_db: str) -> Callable[..., CrmApp]:
     return build
 
 
-def burst(app: CrmApp, *keys: str) -> None:
+def burst(app: App[Any], *keys: str) -> None:
     """Keys arriving together, as the terminal driver posts them (pilot.press waits for
     each key to be handled before the next, which hides races with what a key does)."""
     for key in keys:

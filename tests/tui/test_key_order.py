@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input
 
 from crm_tui.tui import key_order
 from crm_tui.tui.key_order import KeysInOrder
+from tests.tui.conftest import burst
 
 
 def _form() -> ComposeResult:
@@ -32,13 +33,6 @@ class InOrder(KeysInOrder):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.submitted.append(event.value)
-
-
-def burst(app: App[Any], *keys: str) -> None:
-    """Keys posted together, as the terminal driver posts what it read at once."""
-    for key in keys:
-        character = {"space": " ", "enter": "\r"}.get(key, key if len(key) == 1 else None)
-        app.post_message(events.Key(key, character))
 
 
 async def wait_until(app: App[Any], condition: Any, timeout: float = 5.0) -> None:
