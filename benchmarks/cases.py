@@ -191,7 +191,25 @@ def summary_cases(world: World, window: OrderFilter) -> list[Case]:
             admin, world.card_customer), lambda c: len(c.orders)),
         Case("customer_card", "user", lambda: order_list.customer_card(
             user, world.card_customer), lambda c: len(c.orders)),
+        *(Case("customer_card", f"admin/orders page {page}",
+               lambda k=cursor: order_list.orders_of(
+                   admin, customer_id=world.card_customer, after=k,
+                   limit=order_list.CARD_PAGE), _page_rows)
+          for page, cursor in _card_cursors(admin, world.card_customer).items()),
     ]
+
+
+def _card_cursors(actor: Actor, customer_id: int) -> dict[int, Cursor]:
+    """Keyset cursors of the card's later pages of orders: the middle one and the last."""
+    card = order_list.customer_card(actor, customer_id)
+    cursors: list[Cursor] = []
+    cursor = card.next_cursor
+    while cursor is not None:
+        cursors.append(cursor)
+        cursor = order_list.orders_of(actor, customer_id=customer_id, after=cursor).next_cursor
+    if not cursors:
+        return {}
+    return {len(cursors) // 2 + 2: cursors[len(cursors) // 2], len(cursors) + 1: cursors[-1]}
 
 
 def _open_and_close() -> int:

@@ -63,7 +63,9 @@ def test_generate_then_run_prints_the_report(tmp_path: Path) -> None:
         _check_operation(name, op)
     assert len(report["operations"]["search_register"]["cases"]) == 60  # 3 registers x 20
     assert len(report["operations"]["search_all_registers"]["cases"]) == 20
-    assert report["operations"]["customer_card"]["rows"][0] == 500
+    card = report["operations"]["customer_card"]  # 500 orders, in pages of 50
+    assert card["rows"][0] == 50
+    assert card["cases"]["admin/orders page 10"]["rows"] == 50
     assert report["ratios"]["search_vs_naive_speedup"] is not None
     assert report["ratios"]["max_service_over_raw"] > 0
     assert set(report["targets"]) == TARGETS

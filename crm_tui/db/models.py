@@ -160,12 +160,10 @@ class ContactOrder(BaseModel):
     search_text = TextField(default="")
 
     class Meta:
-        indexes = (
-            (("completed", "sort_date", "serial"), False),
-            (("customer", "completed", "sort_date"), False),
-        )
+        indexes = ((("completed", "sort_date", "serial"), False),)
         # and, from migration 0004 on every database: (status, completed, sort_date,
-        # serial) and (completed, sort_date, hours)
+        # serial) and (completed, sort_date, hours); from 0010: (customer_id, completed,
+        # sort_date, serial), and the same for facility_id and service_object_id
 
 
 class Assignment(BaseModel):

@@ -305,13 +305,30 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class OrderCounts:
+    """How many of a customer's, facility's or service object's orders the actor may
+    see: open and completed."""
+
+    open: int = 0
+    completed: int = 0
+
+    @property
+    def total(self) -> int:
+        """Open and completed together."""
+        return self.open + self.completed
+
+
+@dataclass(frozen=True)
 class CustomerCard:
-    """A customer with facilities, service objects and its orders (visible ones)."""
+    """A customer with facilities, service objects and the first page of its orders
+    (visible ones, in list order); ``next_cursor`` pages on with ``orders_of``."""
 
     customer: CustomerInfo
     facilities: tuple[FacilityInfo, ...]
     service_objects: tuple[ServiceObjectInfo, ...]
     orders: tuple[OrderRow, ...]
+    next_cursor: Cursor | None = None
+    counts: OrderCounts = OrderCounts()
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from peewee import SQL, Expression, Tuple, fn
 
+from crm_tui.db.database import db
 from crm_tui.db.models import (
     NO_DATE,
     ContactOrder,
     Customer,
-    Facility,
     Involvement,
-    ServiceObject,
     Status,
 )
 from crm_tui.db.search import contains, in_no_row, is_common, matches
@@ -27,7 +26,10 @@ from crm_tui.domain.records import (
     Completed,
     Cursor,
     CustomerCard,
+    CustomerInfo,
+    FacilityInfo,
     ListSort,
+    OrderCounts,
     OrderFilter,
     OrderPage,
     OrderRow,
@@ -35,12 +37,20 @@ from crm_tui.domain.records import (
     ServiceObjectInfo,
 )
 from crm_tui.domain.text import fold
-from crm_tui.services import registers, settings
+from crm_tui.services import settings
 from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
 from crm_tui.services.timezone import local_now
-from crm_tui.services.visibility import involving, row_query, to_rows, visible_clause
+from crm_tui.services.visibility import (
+    involving,
+    involving_sql,
+    row_query,
+    row_select_sql,
+    rows_of_sql,
+    to_rows,
+)
 
 MAX_PAGE = 500
+CARD_PAGE = 50  # a card's orders come a page at a time, as the list's do
 _LAST_DAY = NO_DATE - dt.timedelta(days=1)
 
 
@@ -153,25 +163,41 @@ def list_orders(actor: Actor, criteria: OrderFilter | None = None, *,
     open to the completed orders reads both.
     """
     criteria = criteria or OrderFilter()
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValidationError(f"Page size must be between 1 and {MAX_PAGE}")
+    _page_size(limit)
     sort = settings.list_sort()
-    rows: list[OrderRow] = []
     with reading():
         actor = fresh(actor)
         plan = _plan(actor, criteria)
-        keys = plan.keys
+        base, keys = plan.where(plan.joined(row_query())), plan.keys
         fields = _sort_fields(sort, keys)
-        base = plan.where(plan.joined(row_query()))
-        for group in _groups(criteria):
-            if after is not None and after.completed and not group:
-                continue  # the cursor is already past the open orders
+
+        def read(group: bool, start: list[object] | None, count: int) -> list[OrderRow]:
             query = base.where(keys.completed == group)
-            if after is not None and after.completed == group:
-                query = query.where(Tuple(*fields) > Tuple(*_cursor_values(after, sort)))
-            rows += to_rows(query.order_by(*fields).limit(limit + 1 - len(rows)))
-            if len(rows) > limit:
-                break
+            if start is not None:
+                query = query.where(Tuple(*fields) > Tuple(*start))
+            return to_rows(query.order_by(*fields).limit(count))
+
+        return _keyset_page(read, sort, _groups(criteria), after, limit)
+
+
+# reads the rows of one completed-group after a keyset start (None: from the first)
+GroupReader = Callable[[bool, "list[object] | None", int], list[OrderRow]]
+
+
+def _keyset_page(read: GroupReader, sort: ListSort, groups: list[bool],
+                 after: Cursor | None, limit: int) -> OrderPage:
+    """The page after ``after`` in list order: each completed-group in ``groups`` read
+    in turn by ``read``, with an equality on ``completed`` and a keyset on (sort key,
+    serial)."""
+    rows: list[OrderRow] = []
+    for group in groups:
+        if after is not None and after.completed and not group:
+            continue  # the cursor is already past the open orders
+        start = (_cursor_values(after, sort) if after is not None
+                 and after.completed == group else None)
+        rows += read(group, start, limit + 1 - len(rows))
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = None
@@ -214,47 +240,121 @@ def totals(actor: Actor, criteria: OrderFilter | None = None) -> OrderTotals:
     return OrderTotals(int(count), Decimal(str(hours)).quantize(Decimal("0.01")))
 
 
-def _orders_where(actor: Actor, clause: Expression, limit: int) -> list[OrderRow]:
-    query = row_query().where(clause)  # type: ignore[attr-defined]
-    visible = visible_clause(actor)
-    if visible is not None:
-        query = query.where(visible)
-    return to_rows(query.order_by(ContactOrder.completed, *_sort_fields(settings.list_sort()))
-                   .limit(limit))
+@dataclass(frozen=True)
+class _Owner:
+    """Whose orders: ``column`` of contact_order equal to ``value``."""
+
+    column: str
+    value: int
+
+    def where(self, actor: Actor) -> tuple[str, list[Any]]:
+        """The WHERE clause (on ``t1``) of the owner's orders the actor may see, as SQL
+        text: these statements run for every card and page, and built by peewee they
+        took longer than their SQL (0.3 ms against 0.2 for a page)."""
+        require_some_view(actor)
+        clause, params = f"t1.{self.column} = {db.param}", [self.value]
+        if not actor.has(Perm.VIEW):
+            clause += f" AND {involving_sql(db.param)}"
+            params.append(actor.id)
+        return clause, params
 
 
-def customer_card(actor: Actor, customer_id: int, order_limit: int = 500) -> CustomerCard:
-    """A customer with facilities, service objects and every order the actor may see."""
+def _owner(customer_id: int | None, facility_id: int | None,
+           service_object_id: int | None) -> _Owner:
+    """The orders of one customer, facility or service object."""
+    given = [_Owner(column, value) for column, value in (
+        ("customer_id", customer_id), ("facility_id", facility_id),
+        ("service_object_id", service_object_id)) if value is not None]
+    if len(given) != 1:
+        raise ValidationError("Give one customer, facility or service object")
+    return given[0]
+
+
+def _owner_page(actor: Actor, owner: _Owner, after: Cursor | None,
+                limit: int) -> OrderPage:
+    # each completed-group of an owner's orders is a range of its (owner, completed,
+    # sort_date, serial) index (migration 0010), in list order
+    sort = settings.list_sort()
+    where, params = owner.where(actor)
+    keys = "t1.serial" if sort == ListSort.SERIAL else "t1.sort_date, t1.serial"
+    mark = db.param
+    head = f"{row_select_sql()} WHERE {where} AND t1.completed = {mark}"
+
+    def read(group: bool, start: list[object] | None, count: int) -> list[OrderRow]:
+        sql, values = head, [*params, group]
+        if start is not None:
+            sql += f" AND ({keys}) > ({', '.join(mark for _ in start)})"
+            values += [v.isoformat() if isinstance(v, dt.date) else v for v in start]
+        return rows_of_sql(f"{sql} ORDER BY {keys} LIMIT {mark}", [*values, count])
+
+    return _keyset_page(read, sort, [False, True], after, limit)
+
+
+def _owner_counts(actor: Actor, owner: _Owner) -> OrderCounts:
+    where, params = owner.where(actor)
+    counts = {bool(completed): int(count) for completed, count in db.execute_sql(
+        f"SELECT t1.completed, COUNT(*) FROM contact_order AS t1 WHERE {where} "
+        "GROUP BY t1.completed", params)}
+    return OrderCounts(counts.get(False, 0), counts.get(True, 0))
+
+
+def _page_size(limit: int, least: int = 1) -> None:
+    if not least <= limit <= MAX_PAGE:
+        raise ValidationError(f"Page size must be between {least} and {MAX_PAGE}")
+
+
+def customer_card(actor: Actor, customer_id: int, order_limit: int = CARD_PAGE) -> CustomerCard:
+    """A customer with facilities, service objects, and the first page of the orders the
+    actor may see with their counts (``order_limit=0``: no orders and no counts)."""
+    _page_size(order_limit, least=0)
+    mark = db.param
+    # written out as SQL text, as the orders are (see _Owner.where)
     with reading():
         actor = fresh(actor)
-        customer = Customer.get_or_none(Customer.id == customer_id)
-        if customer is None:
+        row = db.execute_sql(f"SELECT id, number, name, address, city, phone, email, version "
+                             f"FROM customer WHERE id = {mark}", (customer_id,)).fetchone()
+        if row is None:
             raise NotFound(f"No customer with id {customer_id}")
-        facilities = tuple(registers.facility_info(f, customer.name) for f in
-                           Facility.select().where(Facility.customer == customer)
-                           .order_by(Facility.name))
-        site_name = (Facility.select(Facility.name)
-                     .where(Facility.id == ServiceObject.facility))  # not a read per object
-        objects = tuple(ServiceObjectInfo(oid, name, customer.id, customer.name, site_id, site,
-                                          model, serial)
-                        for oid, name, site_id, site, model, serial in ServiceObject.select(
-                            ServiceObject.id, ServiceObject.name, ServiceObject.facility,
-                            site_name, ServiceObject.model, ServiceObject.serial_number)
-                        .where(ServiceObject.customer == customer)
-                        .order_by(ServiceObject.name).tuples())
-        orders = _orders_where(actor, ContactOrder.customer == customer.id, order_limit)
-        return CustomerCard(registers.customer_info(customer), facilities, objects,
-                            tuple(orders))
+        customer = CustomerInfo(*row)
+        facilities = tuple(FacilityInfo(fid, name, customer.id, customer.name, *rest)
+                           for fid, name, *rest in db.execute_sql(
+                               "SELECT id, name, address, city, latitude, longitude FROM "
+                               f"facility WHERE customer_id = {mark} ORDER BY name, id",
+                               (customer.id,)))
+        objects = tuple(ServiceObjectInfo(oid, name, customer.id, customer.name, *rest)
+                        for oid, name, *rest in db.execute_sql(
+                            "SELECT o.id, o.name, o.facility_id, (SELECT name FROM facility "
+                            "WHERE id = o.facility_id), o.model, o.serial_number FROM "
+                            f"service_object AS o WHERE o.customer_id = {mark} "
+                            "ORDER BY o.name, o.id", (customer.id,)))
+        if not order_limit:
+            return CustomerCard(customer, facilities, objects, ())
+        owner = _Owner("customer_id", customer.id)
+        page = _owner_page(actor, owner, None, order_limit)
+        if page.next_cursor is None:  # the page holds them all
+            done = sum(r.completed for r in page.rows)
+            counts = OrderCounts(len(page.rows) - done, done)
+        else:
+            counts = _owner_counts(actor, owner)
+        return CustomerCard(customer, facilities, objects, page.rows, page.next_cursor, counts)
 
 
-def orders_of(actor: Actor, *, facility_id: int | None = None,
-              service_object_id: int | None = None, limit: int = 500) -> list[OrderRow]:
-    """Orders of a facility or service object that the actor may see."""
+def orders_of(actor: Actor, *, customer_id: int | None = None, facility_id: int | None = None,
+              service_object_id: int | None = None, after: Cursor | None = None,
+              limit: int = CARD_PAGE) -> OrderPage:
+    """A page of the orders of one customer, facility or service object that the actor
+    may see, in list order (open ones first), after ``after``."""
+    owner = _owner(customer_id, facility_id, service_object_id)
+    _page_size(limit)
     with reading():
-        actor = fresh(actor)
-        if facility_id is not None:
-            return _orders_where(actor, ContactOrder.facility == facility_id, limit)
-        if service_object_id is not None:
-            return _orders_where(actor, ContactOrder.service_object == service_object_id, limit)
-    raise ValidationError("Give a facility or a service object")
+        return _owner_page(fresh(actor), owner, after, limit)
+
+
+def order_counts(actor: Actor, *, customer_id: int | None = None,
+                 facility_id: int | None = None,
+                 service_object_id: int | None = None) -> OrderCounts:
+    """How many orders of one customer, facility or service object the actor may see."""
+    owner = _owner(customer_id, facility_id, service_object_id)
+    with reading():
+        return _owner_counts(fresh(actor), owner)
 

@@ -186,7 +186,7 @@ def facilities_matching(actor: Actor, text: str, customer: PickItem | None,
     if new_customer:
         return []
     if customer is not None:
-        card = order_list.customer_card(actor, customer.id, order_limit=1)
+        card = order_list.customer_card(actor, customer.id, order_limit=0)
         return [PickItem(f.id, f.name, join(f.address, f.city)) for f in card.facilities
                 if matches(text, f.name, f.address, f.city)][:20]
     return [PickItem(h.id, h.title, h.subtitle)
@@ -199,7 +199,7 @@ def objects_matching(actor: Actor, text: str, customer: PickItem | None,
     if new_customer:
         return []
     if customer is not None:
-        card = order_list.customer_card(actor, customer.id, order_limit=1)
+        card = order_list.customer_card(actor, customer.id, order_limit=0)
         return [PickItem(s.id, s.name, join(s.model, s.serial_number, s.facility_name))
                 for s in card.service_objects
                 if (facility is None or s.facility_id == facility.id)

@@ -22,7 +22,8 @@ from crm_tui.db.models import (
     User,
 )
 from crm_tui.services.base import reading
-from crm_tui.services.visibility import ROW_FIELDS, ROW_READS, row_query
+from crm_tui.services.timezone import to_local
+from crm_tui.services.visibility import ROW_FIELDS, ROW_READS, row_query, to_rows
 
 VALUES: tuple[Any, ...] = (
     "2026-11-28", "2026-11-28 10:00:00", "2026-11-28 10:00:00.123456",
@@ -57,6 +58,14 @@ def test_fetch_gives_the_rows_peewee_gives(db_url: str) -> None:
                   .order_by(ContactOrder.id))
         written_out = fetch(row_query().order_by(ContactOrder.id), ROW_READS)
         assert written_out == list(orders.tuples())
+        # to_rows converts the same columns in the pass that builds the rows
+        built = to_rows(row_query().order_by(ContactOrder.id))
+        assert [(r.id, r.scheduled, r.sort_date, r.hours, r.completed,
+                 r.completed_at and r.completed_at.replace(tzinfo=None)) for r in built] == [
+            (row[0], row[10], row[11], row[12], row[13],
+             row[14] and to_local(row[14]).replace(tzinfo=None)) for row in written_out]
+        assert {type(r.hours) for r in built} == {Decimal}
+        assert any(r.scheduled is None for r in built) and any(r.completed_at for r in built)
         assert [tuple(map(type, row)) for row in written_out] == [
             tuple(map(type, row)) for row in orders.tuples()]
         bookings = (Booking.id, Booking.starts_at, Booking.remind_at, Booking.done,

@@ -15,10 +15,23 @@ def _columns(table: str) -> list[str]:
         return [c.name for c in db.get_columns(table)]
 
 
+def _indexes(table: str) -> set[str]:
+    with db.connection_context():
+        return {i.name for i in db.get_indexes(table)}
+
+
+# a card's page of orders is a range of one of these (migration 0010)
+OWNER_INDEXES = {"contact_order_customer_list", "contact_order_facility_list",
+                 "contact_order_service_object_list"}
+
+
 def test_fresh_database_is_stamped_at_the_latest_version(db_url: str) -> None:
     assert m.pending() == []
     assert m.migrate() == []
     assert "preferences" in _columns("user")
+    indexes = _indexes("contact_order")
+    assert OWNER_INDEXES <= indexes
+    assert "contact_order_customer_id_completed_sort_date" not in indexes  # superseded
 
 
 def test_old_database_upgrades_step_by_step(db_url: str) -> None:
@@ -41,12 +54,13 @@ def test_old_database_upgrades_step_by_step(db_url: str) -> None:
     assert m.pending() == ["0002_user_preferences", "0003_search_index", "0004_list_indexes",
                            "0005_involvement", "0006_register_walk_indexes",
                            "0007_involvement_covering_index", "0008_pair_search",
-                           "0009_character_search"]
+                           "0009_character_search", "0010_owner_order_indexes"]
     assert m.migrate() == ["0002_user_preferences", "0003_search_index", "0004_list_indexes",
                            "0005_involvement", "0006_register_walk_indexes",
                            "0007_involvement_covering_index", "0008_pair_search",
-                           "0009_character_search"]
+                           "0009_character_search", "0010_owner_order_indexes"]
     assert "preferences" in _columns("user")
+    assert OWNER_INDEXES <= _indexes("contact_order")
     with db.connection_context():
         db.execute_sql("INSERT INTO customer (number, name, name_key, address, city, phone, "
                        "email, search_text, created_at, version) VALUES ('7', 'Öberg', 'oberg',"

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from crm_tui.domain.errors import CrmError, NotFound, ValidationError
-from crm_tui.domain.records import Actor, Completed, ListSort, OrderFilter
+from crm_tui.domain.records import Actor, Completed, ListSort, OrderCounts, OrderFilter
 from crm_tui.services import bookings, filters, order_list, orders, registers, settings
 from crm_tui.services.timezone import local_now
 from tests.conftest import make_user
@@ -195,6 +195,62 @@ def test_keyset_pages_cover_every_order_exactly_once(admin: Actor) -> None:
         keys = [(r.completed, r.sort_date if sort == "scheduled" else 0, r.serial)
                 for r in everything]
         assert keys == sorted(keys)
+
+
+def test_card_orders_come_in_keyset_pages_with_their_counts(admin: Actor) -> None:
+    """A card's orders: the first page in the card, the rest by ``orders_of`` after its
+    cursor, together the customer's (or facility's) orders in list order, each once; the
+    counts are of every order the actor may see, not of the page."""
+    bob = make_user(admin, "bob", "view-assigned")
+    dates = ["2026-03-01", None, "2026-03-01", "2026-02-10", None, "2025-12-31"]
+    made = []
+    for i in range(31):  # equal dates and no-dates: ties break on the serial
+        made.append(new_order(admin, f"Order {i}", customer=("Acme", "Berg")[i % 2],
+                              scheduled=dates[i % len(dates)],
+                              assignees=["bob"] if i % 3 == 0 else []))
+    for serial in made[::4]:
+        orders.set_completed(admin, serial, True)
+    acme_id = next(r.customer_id for r in order_list.list_orders(admin, INCLUDE).rows
+                   if r.customer == "Acme")
+
+    def walk(actor: Actor, size: int) -> tuple[list[int], OrderCounts]:
+        card = order_list.customer_card(actor, acme_id, order_limit=size)
+        walked, cursor, pages = serials(card.orders), card.next_cursor, 1
+        assert len(card.orders) <= size
+        while cursor is not None:
+            page = order_list.orders_of(actor, customer_id=acme_id, after=cursor, limit=size)
+            assert 0 < len(page.rows) <= size
+            walked += serials(page)
+            cursor, pages = page.next_cursor, pages + 1
+            assert pages <= 40, "paging does not end"
+        return walked, card.counts
+
+    for sort in ("serial", "scheduled"):
+        settings.set_value(admin, "list_sort", sort)
+        for actor in (admin, bob):
+            whole = [r for r in order_list.iter_orders(actor, INCLUDE)
+                     if r.customer_id == acme_id]
+            assert len(whole) >= (5 if actor is bob else 15)
+            done = sum(r.completed for r in whole)
+            for size in (1, 4, 50):
+                walked, counts = walk(actor, size)
+                assert walked == [r.serial for r in whole], (sort, actor.username, size)
+                assert (counts.open, counts.completed) == (len(whole) - done, done)
+                assert counts.total == len(whole)
+            one_page = order_list.orders_of(actor, customer_id=acme_id, limit=500)
+            assert serials(one_page) == [r.serial for r in whole]
+            assert one_page.next_cursor is None
+            assert order_list.order_counts(actor, customer_id=acme_id) == counts
+
+    # The pickers ask for no orders: none are read or counted.
+    bare = order_list.customer_card(admin, acme_id, order_limit=0)
+    assert bare.orders == () and bare.counts.total == 0 and bare.next_cursor is None
+    for call in (lambda: order_list.customer_card(admin, acme_id, order_limit=-1),
+                 lambda: order_list.customer_card(admin, acme_id, order_limit=501),
+                 lambda: order_list.orders_of(admin, customer_id=acme_id, limit=0),
+                 lambda: order_list.orders_of(admin, customer_id=acme_id, facility_id=1),
+                 lambda: order_list.order_counts(admin)):
+        refused(call, ValidationError)
 
 
 def test_totals_sum_time_required_over_the_filter(lw: ListWorld) -> None:

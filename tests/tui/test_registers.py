@@ -20,8 +20,9 @@ from crm_tui.tui.screens.cards import (
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.registers import MoreRow, RegisterScreen, allot
-from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
+from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, OrderTable
 from crm_tui.tui.widgets.picker import MATCH_STYLE, Picker
+from tests.services.helpers import INCLUDE
 from tests.tui.conftest import burst, settle
 
 MARKUP_NAME = "[bold red]x[/]"
@@ -163,6 +164,50 @@ async def test_enter_opens_card_with_all_orders(eva: Actor, make_app) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, OrderFormScreen)
         assert app.screen.serial == serials[0]
+
+
+async def test_a_card_pages_its_orders_and_keeps_its_place(eva: Actor, make_app) -> None:
+    """A customer with more orders than a page: the card shows the first page and the
+    count of them all, reads the next page as the cursor nears the end, and coming back
+    from an order deep in the list keeps the cursor on it."""
+    page = order_list.CARD_PAGE
+    owner = registers.add_customer(eva, "Många Order AB")
+    made = [orders.create_order(eva, OrderInput(
+        subject=f"Visit {i}", customer_id=owner.id,
+        scheduled=f"2027-{i % 12 + 1:02d}-{i % 28 + 1:02d}")).serial
+        for i in range(page + 20)]
+    orders.set_completed(eva, made[3], True)
+    everything = [r.serial for r in order_list.list_orders(
+        eva, INCLUDE, limit=order_list.MAX_PAGE).rows if r.customer_id == owner.id]
+    assert sorted(everything) == sorted(made)
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.open_customer(owner.id)
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen)
+        table = card.query_one("#orders-table", OrderTable)
+        assert table.serials == everything[:page]
+        tabs = card.query_one(TabbedContent)
+        assert str(tabs.get_tab("orders").label) == f"Orders {page + 20}"
+        status = card.query_one("#orders-empty", Static).content
+        assert f"{page + 19} open, 1 completed" in str(status)
+        assert f"{page} loaded" in str(status)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: table.row_count == page + 20, "the second page")
+        assert table.serials == everything
+        assert f"{page} loaded" not in str(card.query_one("#orders-empty", Static).content)
+        # Open an order of the second page, come back: the cursor is still on it.
+        table.select_serial(everything[page + 5])
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OrderFormScreen)
+        assert app.screen.serial == everything[page + 5]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is card and table.serials == everything
+        assert table.current_serial == everything[page + 5]
 
 
 async def test_add_order_from_search_prefills_everything(eva: Actor, make_app) -> None:

@@ -14,10 +14,13 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabP
 
 from crm_tui.domain.errors import CrmError, ValidationError
 from crm_tui.domain.records import (
+    Cursor,
     CustomerCard,
     CustomerInfo,
     FacilityInfo,
+    OrderCounts,
     OrderInput,
+    OrderPage,
     OrderRow,
     ServiceObjectInfo,
 )
@@ -71,6 +74,10 @@ class CardScreen(CrmScreen):
         super().__init__()
         self.loaded = False
         self.orders: list[OrderRow] = []
+        self.counts = OrderCounts()
+        self._orders_after: Cursor | None = None  # where the next page of orders starts
+        self._orders_generation = 0  # a page asked for before a reload is dropped
+        self._loading_more = False
         self._on_load: list[Callable[[], None]] = []  # asked for before it had loaded
 
     def compose_body(self) -> Iterable[Widget]:
@@ -108,12 +115,31 @@ class CardScreen(CrmScreen):
             self.action_reload()
 
     def action_reload(self) -> None:
-        """Load the card from the database."""
-        call_service(self, self.fetch, done=self._loaded, failed=self._failed, group="card")
+        """Load the card from the database: as many orders as are shown (at least a
+        page), so the cursor stays on its order when coming back to the card."""
+        self._orders_generation += 1
+        self._loading_more = False
+        limit = min(order_list.MAX_PAGE, max(order_list.CARD_PAGE, len(self.orders)))
+        call_service(self, self.fetch, limit, done=self._loaded, failed=self._failed,
+                     group="card")
 
-    def fetch(self) -> Any:
-        """Read everything the card shows (runs in a worker thread)."""
+    def fetch(self, order_limit: int) -> Any:
+        """Read everything the card shows, with up to ``order_limit`` orders (runs in a
+        worker thread)."""
         raise NotImplementedError
+
+    def owner(self) -> dict[str, int]:
+        """Whose orders the card shows, as ``order_list.orders_of`` takes it."""
+        raise NotImplementedError
+
+    def fetch_orders(self, order_limit: int) -> tuple[OrderPage, OrderCounts | None]:
+        """The first page of the card's orders, and their counts when the page does not
+        hold them all (runs in a worker thread)."""
+        actor = self.crm.actor
+        page = order_list.orders_of(actor, **self.owner(), limit=order_limit)
+        counts = (order_list.order_counts(actor, **self.owner())
+                  if page.next_cursor is not None else None)
+        return page, counts
 
     def _loaded(self, data: Any) -> None:
         self.loaded = True
@@ -144,24 +170,66 @@ class CardScreen(CrmScreen):
         self.query_one("#card-title", Static).update(title)
         self.query_one("#card-info", Static).update(info)
 
-    def show_orders(self, rows: Sequence[OrderRow], limit: int = 500) -> None:
-        """Fill the orders table: open ones first, completed after in dark blue."""
-        self.orders = list(rows)
+    def show_orders(self, rows: Sequence[OrderRow], after: Cursor | None = None,
+                    counts: OrderCounts | None = None) -> None:
+        """Fill the orders table with the first page(s): open ones first, completed after
+        in dark blue; ``after`` is where the next page starts (None: these are all), and
+        ``counts`` counts them all (None: count ``rows``). The cursor stays on its order."""
         table = self.query_one("#orders-table", OrderTable)
-        table.set_orders(self.orders)
+        serial = table.current_serial
+        self.orders = list(rows)
+        self._orders_after = after
+        if counts is None:
+            done = sum(r.completed for r in self.orders)
+            counts = OrderCounts(len(self.orders) - done, done)
+        self.counts = counts
+        table.set_orders(self.orders, more=after is not None)
+        if serial is not None:
+            table.select_serial(serial)
         table.display = bool(self.orders)
-        open_count = sum(not r.completed for r in self.orders)
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("orders").label = f"Orders {len(self.orders)}"
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        counts = self.counts
+        self.query_one(TabbedContent).get_tab("orders").label = f"Orders {counts.total}"
         empty = self.query_one("#orders-empty", Static)
         if not self.orders:
             empty.update(Text("No contact orders yet. Press a (or ctrl+n) to add one."))
-        elif len(self.orders) >= limit:
-            empty.update(Text(f"Showing the first {limit}; use the order list filter for "
-                              "the rest.", style="dim"))
-        else:
-            empty.update(Text(f"{open_count} open, {len(self.orders) - open_count} "
-                              "completed (dark blue).", style="dim"))
+            return
+        line = f"{counts.open} open, {counts.completed} completed (dark blue)."
+        if self._orders_after is not None:
+            line += f" {len(self.orders)} loaded; more load as you move down."
+        empty.update(Text(line, style="dim"))
+
+    @on(OrderTable.MoreWanted)
+    def _more_wanted(self) -> None:
+        """The cursor neared the last loaded order: read the next page."""
+        if self._orders_after is None or self._loading_more:
+            return
+        self._loading_more = True
+        generation = self._orders_generation
+        call_service(self, order_list.orders_of, self.crm.actor, **self.owner(),
+                     after=self._orders_after, limit=order_list.CARD_PAGE,
+                     done=lambda page: self._more_orders(generation, page),
+                     failed=lambda exc: self._more_failed(generation, exc),
+                     group="card-more")
+
+    def _more_orders(self, generation: int, page: OrderPage) -> None:
+        if generation != self._orders_generation:
+            return
+        self._loading_more = False
+        self.orders += page.rows
+        self._orders_after = page.next_cursor
+        self.query_one("#orders-table", OrderTable).add_orders(
+            page.rows, more=page.next_cursor is not None)
+        self._show_counts()
+
+    def _more_failed(self, generation: int, exc: CrmError) -> None:
+        if generation != self._orders_generation:
+            return
+        self._loading_more = False
+        self.query_one("#orders-empty", Static).update(plain(
+            f"Could not load more orders: {exc} (f5 reloads the card)", style="bold red"))
 
     def fill(self, table_id: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> int:
         """Replace a table's rows; returns how many."""
@@ -262,9 +330,13 @@ class CustomerCardScreen(CardScreen):
         objects = self.query_one("#objects-table", DataTable)
         objects.add_columns("Service object", "Model", "Serial no.", "Facility")
 
-    def fetch(self) -> CustomerCard:
+    def fetch(self, order_limit: int) -> CustomerCard:
         """The customer card from the services."""
-        return order_list.customer_card(self.crm.actor, self.customer_id)
+        return order_list.customer_card(self.crm.actor, self.customer_id, order_limit)
+
+    def owner(self) -> dict[str, int]:
+        """The customer's orders."""
+        return {"customer_id": self.customer_id}
 
     def show(self, data: CustomerCard) -> None:
         """Details, facilities, service objects and orders."""
@@ -284,7 +356,7 @@ class CustomerCardScreen(CardScreen):
             plain(s.name), plain(s.model), plain(s.serial_number), plain(s.facility_name)))
             for s in data.service_objects))
         tabs.get_tab("objects").label = f"Service objects {count}"
-        self.show_orders(data.orders)
+        self.show_orders(data.orders, data.next_cursor, data.counts)
 
     def openers(self) -> dict[str, Callable[[int], AwaitMount]]:
         """Orders open the form, facilities and objects their cards."""
@@ -367,17 +439,23 @@ class FacilityCardScreen(CardScreen):
         self.query_one("#objects-table", DataTable).add_columns(
             "Service object", "Model", "Serial no.")
 
-    def fetch(self) -> tuple[FacilityInfo, list[ServiceObjectInfo], list[OrderRow]]:
+    def fetch(self, order_limit: int) -> tuple[FacilityInfo, list[ServiceObjectInfo],
+                                               tuple[OrderPage, OrderCounts | None]]:
         """The facility, its objects and orders."""
         actor = self.crm.actor
         facility = registers.get_facility(actor, self.facility_id)
-        card = order_list.customer_card(actor, facility.customer_id, order_limit=1)
+        card = order_list.customer_card(actor, facility.customer_id, order_limit=0)
         objects = [s for s in card.service_objects if s.facility_id == self.facility_id]
-        return facility, objects, order_list.orders_of(actor, facility_id=self.facility_id)
+        return facility, objects, self.fetch_orders(order_limit)
 
-    def show(self, data: tuple[FacilityInfo, list[ServiceObjectInfo], list[OrderRow]]) -> None:
+    def owner(self) -> dict[str, int]:
+        """The facility's orders."""
+        return {"facility_id": self.facility_id}
+
+    def show(self, data: tuple[FacilityInfo, list[ServiceObjectInfo],
+                               tuple[OrderPage, OrderCounts | None]]) -> None:
         """Fill the card."""
-        facility, objects, orders = data
+        facility, objects, (orders, counts) = data
         self.facility = facility
         title = plain(facility.name, style="bold")
         title.append("  ·  facility of ", style="dim")
@@ -388,7 +466,7 @@ class FacilityCardScreen(CardScreen):
         count = self.fill("objects-table", ((str(s.id), (
             plain(s.name), plain(s.model), plain(s.serial_number))) for s in objects))
         self.query_one(TabbedContent).get_tab("objects").label = f"Service objects {count}"
-        self.show_orders(orders)
+        self.show_orders(orders.rows, orders.next_cursor, counts)
 
     def openers(self) -> dict[str, Callable[[int], AwaitMount]]:
         """Orders open the form, objects their cards."""
@@ -424,15 +502,19 @@ class ServiceObjectCardScreen(CardScreen):
         self.object_id = object_id
         self.obj: ServiceObjectInfo | None = None
 
-    def fetch(self) -> tuple[ServiceObjectInfo, list[OrderRow]]:
+    def fetch(self, order_limit: int) -> tuple[ServiceObjectInfo,
+                                               tuple[OrderPage, OrderCounts | None]]:
         """The object and its orders."""
-        actor = self.crm.actor
-        return (registers.get_service_object(actor, self.object_id),
-                order_list.orders_of(actor, service_object_id=self.object_id))
+        return (registers.get_service_object(self.crm.actor, self.object_id),
+                self.fetch_orders(order_limit))
 
-    def show(self, data: tuple[ServiceObjectInfo, list[OrderRow]]) -> None:
+    def owner(self) -> dict[str, int]:
+        """The service object's orders."""
+        return {"service_object_id": self.object_id}
+
+    def show(self, data: tuple[ServiceObjectInfo, tuple[OrderPage, OrderCounts | None]]) -> None:
         """Fill the card."""
-        obj, orders = data
+        obj, (orders, counts) = data
         self.obj = obj
         title = plain(obj.name, style="bold")
         title.append("  ·  service object", style="dim")
@@ -440,7 +522,7 @@ class ServiceObjectCardScreen(CardScreen):
         self.set_title(title, plain(join(
             f"model {obj.model}" if obj.model else "",
             f"serial {obj.serial_number}" if obj.serial_number else "", where)))
-        self.show_orders(orders)
+        self.show_orders(orders.rows, orders.next_cursor, counts)
 
     def prefill(self) -> OrderInput | None:
         """Customer, facility and the object."""
