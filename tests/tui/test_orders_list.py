@@ -11,6 +11,8 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Checkbox, Input, Select, Static
 
+from crm_tui.db.database import db
+from crm_tui.db.models import Counter
 from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput
 from crm_tui.services import filters, order_list, orders
 from crm_tui.tui.app import CrmApp
@@ -186,6 +188,25 @@ async def test_pages_load_as_the_cursor_nears_the_end(
         assert opened == [loaded[-1]]
         await pilot.press("n")
         assert opened[-1] is None
+
+
+async def test_long_order_numbers_show_in_full(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """At a million orders the numbers have seven digits: the number column grows to
+    show them whole (it cut them to "1234…"), and the other columns still fit."""
+    small = add_order(eva, "Acme", "First order")
+    with db.atomic():
+        Counter.update(value=1_234_566).where(Counter.name == "order_serial").execute()
+    big = add_order(eva, "Acme", "Millionth order", days=2)
+    assert (small, big) == (1, 1_234_567)
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        table = screen.table
+        assert table.serials == [small, big]
+        assert table.columns["serial"].width == 7
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= 80 - 2
+        assert "1234567" in app.export_screenshot()
 
 
 async def test_completed_last_in_dark_blue_and_refresh_on_resume(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from rich.text import Text
@@ -30,7 +30,8 @@ def cell(value: object, style: str = "", *, right: bool = False) -> Text:
 
 @dataclass(frozen=True)
 class Col:
-    """A column: fixed width, or a share of the space left over (with a minimum)."""
+    """A column: fixed width, or a share of the space left over (with a minimum). A
+    fixed-width column grows to fit its widest cell (a serial of seven digits)."""
 
     key: str
     label: str
@@ -71,6 +72,8 @@ class FittedTable(FastTable):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
         self._widths: list[int] = []
         self._cells: list[tuple[str, list[Text]]] = []
+        self._total = 80  # the width the columns were last fitted to
+        self._content: dict[int, int] = {}  # widest cell of each fixed-width column
 
     def on_mount(self) -> None:
         """Add the columns for the current width."""
@@ -81,8 +84,14 @@ class FittedTable(FastTable):
         if event.size.width:
             self._fit(event.size.width)
 
+    def _columns(self) -> list[Col]:
+        """The columns, each fixed-width one as wide as its widest cell needs."""
+        return [replace(c, width=max(c.width, self._content.get(i, 0))) if c.width else c
+                for i, c in enumerate(self.COLUMNS)]
+
     def _fit(self, width: int) -> None:
-        widths = fit_widths(self.COLUMNS, width, self.cell_padding)
+        self._total = width
+        widths = fit_widths(self._columns(), width, self.cell_padding)
         if widths == self._widths:
             return
         self._widths = widths
@@ -100,14 +109,23 @@ class FittedTable(FastTable):
         if not append:
             self._cells = []
             self.clear()
+            self._content = {}
         known = {key for key, _ in self._cells}
+        fixed = [i for i, c in enumerate(self.COLUMNS) if c.width]
+        content = dict(self._content)
         for key, cells in rows:
             if key in known:
                 continue
             known.add(key)
             self._cells.append((key, cells))
+            for i in fixed:
+                content[i] = max(content.get(i, 0), cells[i].cell_len)
             if self.columns:
                 self.add_row(*cells, key=key)
+        if content != self._content:
+            self._content = content
+            if self.columns:
+                self._fit(self._total)
 
     def key_at(self, row: int | None = None) -> str | None:
         """The key of a row (default: the cursor's), or None when empty."""
