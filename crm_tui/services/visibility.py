@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -146,11 +146,31 @@ def to_rows(query: SelectQuery) -> list[OrderRow]:
     return rows_of_sql(sql, params)
 
 
+def _remembered(parse: Callable[[Any], Any],
+                size: int = 4096) -> tuple[dict[Any, Any], Callable[[Any], Any]]:
+    """A dict of values already parsed, and the function that parses one it lacks (and
+    keeps it; the dict is emptied when full). For immutable values that repeat: the
+    dates and hours of a page of orders are a few dozen values, and a lookup costs a
+    tenth of parsing (a date from text 0.3 µs, hours to a rounded Decimal 1 µs)."""
+    known: dict[Any, Any] = {}
+
+    def miss(value: Any) -> Any:
+        parsed = parse(value)
+        if len(known) >= size:
+            known.clear()
+        known[value] = parsed
+        return parsed
+
+    return known, miss
+
+
+_CENT = Decimal("0.01")
 # What fetch(query, ROW_READS) would do to each converting column, done in the one pass
-# that builds the rows: 0.1 ms less for a page of 50.
-# (the completion time: stored_to_local, which reads it as read_datetime does)
-_READ_DAY, _READ_HOURS = (reader(field) or (lambda value: value)
-                          for field in (ContactOrder.sort_date, ContactOrder.hours))
+# that builds the rows (the completion time: stored_to_local, which reads it as
+# read_datetime does).
+_DAYS, _NEW_DAY = _remembered(reader(ContactOrder.sort_date) or (lambda value: value))
+_HOURS, _NEW_HOURS = _remembered(
+    lambda value: (reader(ContactOrder.hours) or Decimal)(value).quantize(_CENT))
 
 
 def rows_of_sql(sql: str, params: list[Any]) -> list[OrderRow]:
@@ -158,17 +178,17 @@ def rows_of_sql(sql: str, params: list[Any]) -> list[OrderRow]:
     rows = db.execute_sql(sql, params).fetchall()
     assigned = assignees_of(r[0] for r in rows)
     tz = zone()
-    cent = Decimal("0.01")
-    day, hours_of = _READ_DAY, _READ_HOURS
+    days, new_day, hours_known, new_hours = _DAYS.get, _NEW_DAY, _HOURS.get, _NEW_HOURS
     return [OrderRow(
         id=oid, serial=serial, subject=subject, customer_id=customer_id, customer=customer,
         facility=facility, service_object=service_object,
         contact=Contact(contact_name, contact_phone, contact_email), status=status,
-        scheduled=day(scheduled) if scheduled is not None else None,
-        hours=hours_of(hours).quantize(cent), assignees=assigned.get(oid, ()),
-        completed=bool(completed),
+        scheduled=(None if scheduled is None
+                   else d if (d := days(scheduled)) is not None else new_day(scheduled)),
+        hours=h if (h := hours_known(hours)) is not None else new_hours(hours),
+        assignees=assigned.get(oid, ()), completed=bool(completed),
         completed_at=stored_to_local(completed_at, tz) if completed_at else None,
-        sort_date=day(sort_date),
+        sort_date=d if (d := days(sort_date)) is not None else new_day(sort_date),
     ) for (oid, serial, subject, customer_id, _facility_id, _object_id, contact_name,
            contact_phone, contact_email, _status_id, scheduled, sort_date, hours, completed,
            completed_at, customer, facility, service_object, status) in rows]
