@@ -23,7 +23,7 @@ from crm_tui.db.models import (
 )
 from crm_tui.services.base import reading
 from crm_tui.services.timezone import to_local
-from crm_tui.services.visibility import ROW_FIELDS, ROW_READS, row_query, to_rows
+from crm_tui.services.visibility import ROW_FIELDS, ROW_READS, _remembered, row_query, to_rows
 
 VALUES: tuple[Any, ...] = (
     "2026-11-28", "2026-11-28 10:00:00", "2026-11-28 10:00:00.123456",
@@ -91,3 +91,22 @@ def test_fetch_gives_the_rows_peewee_gives(db_url: str) -> None:
         assert all(isinstance(row[12], Decimal) and isinstance(row[11], dt.date)
                    for row in orders)
         assert any(row[2] is None for row in fetch(*queries[1]))  # reminders not set
+
+
+def test_remembered_values_are_parsed_once_and_kept_bounded() -> None:
+    """Order rows share parsed dates and hours: each value is parsed once, a lookup
+    gives the same object, and a full dict is emptied rather than growing."""
+    parsed: list[str] = []
+
+    def parse(value: str) -> dt.date:
+        parsed.append(value)
+        return dt.date.fromisoformat(value)
+
+    known, new = _remembered(parse, size=3)
+    days = ["2026-01-01", "2026-01-02", "2026-01-01", "2026-01-03"]
+    got = [known.get(d) or new(d) for d in days]
+    assert got == [dt.date.fromisoformat(d) for d in days]
+    assert parsed == ["2026-01-01", "2026-01-02", "2026-01-03"]
+    assert got[0] is got[2]
+    assert new("2026-01-04") == dt.date(2026, 1, 4)
+    assert len(known) == 1  # it was full: emptied, then the new value kept
