@@ -198,6 +198,11 @@ def _keyset_page(read: GroupReader, sort: ListSort, groups: list[bool],
         rows += read(group, start, limit + 1 - len(rows))
         if len(rows) > limit:
             break
+    return _page_of(rows, limit, sort)
+
+
+def _page_of(rows: list[OrderRow], limit: int, sort: ListSort) -> OrderPage:
+    """A page of ``limit`` rows from ``rows`` read with one more, to tell if more exist."""
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = None
@@ -272,22 +277,23 @@ def _owner(customer_id: int | None, facility_id: int | None,
 
 def _owner_page(actor: Actor, owner: _Owner, after: Cursor | None,
                 limit: int) -> OrderPage:
-    # each completed-group of an owner's orders is a range of its (owner, completed,
-    # sort_date, serial) index (migration 0010), in list order
+    # An owner's orders in list order (open first) are a range of its (owner,
+    # completed, sort_date, serial) index (migration 0010), and so is what follows a
+    # cursor: one statement, where the list reads each completed-group in turn (a
+    # technician's card, whose page crosses into the completed orders, took two walks
+    # of the customer's orders).
     sort = settings.list_sort()
     where, params = owner.where(actor)
-    keys = "t1.serial" if sort == ListSort.SERIAL else "t1.sort_date, t1.serial"
+    keys = ", ".join(["t1.completed", *(["t1.serial"] if sort == ListSort.SERIAL
+                                         else ["t1.sort_date", "t1.serial"])])
     mark = db.param
-    head = f"{row_select_sql()} WHERE {where} AND t1.completed = {mark}"
-
-    def read(group: bool, start: list[object] | None, count: int) -> list[OrderRow]:
-        sql, values = head, [*params, group]
-        if start is not None:
-            sql += f" AND ({keys}) > ({', '.join(mark for _ in start)})"
-            values += [v.isoformat() if isinstance(v, dt.date) else v for v in start]
-        return rows_of_sql(f"{sql} ORDER BY {keys} LIMIT {mark}", [*values, count])
-
-    return _keyset_page(read, sort, [False, True], after, limit)
+    sql = f"{row_select_sql()} WHERE {where}"
+    if after is not None:
+        start = [after.completed, *_cursor_values(after, sort)]
+        sql += f" AND ({keys}) > ({', '.join(mark for _ in start)})"
+        params += [v.isoformat() if isinstance(v, dt.date) else v for v in start]
+    rows = rows_of_sql(f"{sql} ORDER BY {keys} LIMIT {mark}", [*params, limit + 1])
+    return _page_of(rows, limit, sort)
 
 
 def _owner_counts(actor: Actor, owner: _Owner) -> OrderCounts:
