@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -168,36 +168,19 @@ def list_orders(actor: Actor, criteria: OrderFilter | None = None, *,
     with reading():
         actor = fresh(actor)
         plan = _plan(actor, criteria)
-        base, keys = plan.where(plan.joined(row_query())), plan.keys
+        keys = plan.keys
         fields = _sort_fields(sort, keys)
-
-        def read(group: bool, start: list[object] | None, count: int) -> list[OrderRow]:
+        base = plan.where(plan.joined(row_query()))
+        rows: list[OrderRow] = []
+        for group in _groups(criteria):
+            if after is not None and after.completed and not group:
+                continue  # the cursor is already past the open orders
             query = base.where(keys.completed == group)
-            if start is not None:
-                query = query.where(Tuple(*fields) > Tuple(*start))
-            return to_rows(query.order_by(*fields).limit(count))
-
-        return _keyset_page(read, sort, _groups(criteria), after, limit)
-
-
-# reads the rows of one completed-group after a keyset start (None: from the first)
-GroupReader = Callable[[bool, "list[object] | None", int], list[OrderRow]]
-
-
-def _keyset_page(read: GroupReader, sort: ListSort, groups: list[bool],
-                 after: Cursor | None, limit: int) -> OrderPage:
-    """The page after ``after`` in list order: each completed-group in ``groups`` read
-    in turn by ``read``, with an equality on ``completed`` and a keyset on (sort key,
-    serial)."""
-    rows: list[OrderRow] = []
-    for group in groups:
-        if after is not None and after.completed and not group:
-            continue  # the cursor is already past the open orders
-        start = (_cursor_values(after, sort) if after is not None
-                 and after.completed == group else None)
-        rows += read(group, start, limit + 1 - len(rows))
-        if len(rows) > limit:
-            break
+            if after is not None and after.completed == group:
+                query = query.where(Tuple(*fields) > Tuple(*_cursor_values(after, sort)))
+            rows += to_rows(query.order_by(*fields).limit(limit + 1 - len(rows)))
+            if len(rows) > limit:
+                break
     return _page_of(rows, limit, sort)
 
 
@@ -335,14 +318,27 @@ def customer_card(actor: Actor, customer_id: int, order_limit: int = CARD_PAGE) 
                             "ORDER BY o.name, o.id", (customer.id,)))
         if not order_limit:
             return CustomerCard(customer, facilities, objects, ())
-        owner = _Owner("customer_id", customer.id)
-        page = _owner_page(actor, owner, None, order_limit)
-        if page.next_cursor is None:  # the page holds them all
-            done = sum(r.completed for r in page.rows)
-            counts = OrderCounts(len(page.rows) - done, done)
-        else:
-            counts = _owner_counts(actor, owner)
+        page, counts = _first_page(actor, _Owner("customer_id", customer.id), order_limit)
         return CustomerCard(customer, facilities, objects, page.rows, page.next_cursor, counts)
+
+
+def _first_page(actor: Actor, owner: _Owner, limit: int) -> tuple[OrderPage, OrderCounts]:
+    page = _owner_page(actor, owner, None, limit)
+    if page.next_cursor is not None:
+        return page, _owner_counts(actor, owner)
+    done = sum(r.completed for r in page.rows)  # the page holds them all
+    return page, OrderCounts(len(page.rows) - done, done)
+
+
+def card_orders(actor: Actor, *, customer_id: int | None = None,
+                facility_id: int | None = None, service_object_id: int | None = None,
+                limit: int = CARD_PAGE) -> tuple[OrderPage, OrderCounts]:
+    """What a card first shows of the orders of one customer, facility or service
+    object that the actor may see: the first page, and how many there are."""
+    owner = _owner(customer_id, facility_id, service_object_id)
+    _page_size(limit)
+    with reading():
+        return _first_page(fresh(actor), owner, limit)
 
 
 def orders_of(actor: Actor, *, customer_id: int | None = None, facility_id: int | None = None,
@@ -355,12 +351,4 @@ def orders_of(actor: Actor, *, customer_id: int | None = None, facility_id: int 
     with reading():
         return _owner_page(fresh(actor), owner, after, limit)
 
-
-def order_counts(actor: Actor, *, customer_id: int | None = None,
-                 facility_id: int | None = None,
-                 service_object_id: int | None = None) -> OrderCounts:
-    """How many orders of one customer, facility or service object the actor may see."""
-    owner = _owner(customer_id, facility_id, service_object_id)
-    with reading():
-        return _owner_counts(fresh(actor), owner)
 

@@ -132,14 +132,9 @@ class CardScreen(CrmScreen):
         """Whose orders the card shows, as ``order_list.orders_of`` takes it."""
         raise NotImplementedError
 
-    def fetch_orders(self, order_limit: int) -> tuple[OrderPage, OrderCounts | None]:
-        """The first page of the card's orders, and their counts when the page does not
-        hold them all (runs in a worker thread)."""
-        actor = self.crm.actor
-        page = order_list.orders_of(actor, **self.owner(), limit=order_limit)
-        counts = (order_list.order_counts(actor, **self.owner())
-                  if page.next_cursor is not None else None)
-        return page, counts
+    def fetch_orders(self, order_limit: int) -> tuple[OrderPage, OrderCounts]:
+        """The first page of the card's orders and their counts (runs in a worker)."""
+        return order_list.card_orders(self.crm.actor, **self.owner(), limit=order_limit)
 
     def _loaded(self, data: Any) -> None:
         self.loaded = True
@@ -170,18 +165,15 @@ class CardScreen(CrmScreen):
         self.query_one("#card-title", Static).update(title)
         self.query_one("#card-info", Static).update(info)
 
-    def show_orders(self, rows: Sequence[OrderRow], after: Cursor | None = None,
-                    counts: OrderCounts | None = None) -> None:
+    def show_orders(self, rows: Sequence[OrderRow], after: Cursor | None,
+                    counts: OrderCounts) -> None:
         """Fill the orders table with the first page(s): open ones first, completed after
         in dark blue; ``after`` is where the next page starts (None: these are all), and
-        ``counts`` counts them all (None: count ``rows``). The cursor stays on its order."""
+        ``counts`` counts them all. The cursor stays on its order."""
         table = self.query_one("#orders-table", OrderTable)
         serial = table.current_serial
         self.orders = list(rows)
         self._orders_after = after
-        if counts is None:
-            done = sum(r.completed for r in self.orders)
-            counts = OrderCounts(len(self.orders) - done, done)
         self.counts = counts
         table.set_orders(self.orders, more=after is not None)
         if serial is not None:
@@ -440,7 +432,7 @@ class FacilityCardScreen(CardScreen):
             "Service object", "Model", "Serial no.")
 
     def fetch(self, order_limit: int) -> tuple[FacilityInfo, list[ServiceObjectInfo],
-                                               tuple[OrderPage, OrderCounts | None]]:
+                                               tuple[OrderPage, OrderCounts]]:
         """The facility, its objects and orders."""
         actor = self.crm.actor
         facility = registers.get_facility(actor, self.facility_id)
@@ -453,7 +445,7 @@ class FacilityCardScreen(CardScreen):
         return {"facility_id": self.facility_id}
 
     def show(self, data: tuple[FacilityInfo, list[ServiceObjectInfo],
-                               tuple[OrderPage, OrderCounts | None]]) -> None:
+                               tuple[OrderPage, OrderCounts]]) -> None:
         """Fill the card."""
         facility, objects, (orders, counts) = data
         self.facility = facility
@@ -503,7 +495,7 @@ class ServiceObjectCardScreen(CardScreen):
         self.obj: ServiceObjectInfo | None = None
 
     def fetch(self, order_limit: int) -> tuple[ServiceObjectInfo,
-                                               tuple[OrderPage, OrderCounts | None]]:
+                                               tuple[OrderPage, OrderCounts]]:
         """The object and its orders."""
         return (registers.get_service_object(self.crm.actor, self.object_id),
                 self.fetch_orders(order_limit))
@@ -512,7 +504,7 @@ class ServiceObjectCardScreen(CardScreen):
         """The service object's orders."""
         return {"service_object_id": self.object_id}
 
-    def show(self, data: tuple[ServiceObjectInfo, tuple[OrderPage, OrderCounts | None]]) -> None:
+    def show(self, data: tuple[ServiceObjectInfo, tuple[OrderPage, OrderCounts]]) -> None:
         """Fill the card."""
         obj, (orders, counts) = data
         self.obj = obj
