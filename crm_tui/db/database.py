@@ -177,12 +177,6 @@ def fetch(query: SelectQuery, reads: Sequence[Field | None]) -> list[tuple[Any, 
     (a to-do of 218 bookings: 3 ms of its 5).
     """
     sql, params = query.sql()
-    return fetch_sql(sql, params, reads)
-
-
-def fetch_sql(sql: str, params: Sequence[Any],
-              reads: Sequence[Field | None]) -> list[tuple[Any, ...]]:
-    """:func:`fetch` of a statement written out as SQL text."""
     rows = db.execute_sql(sql, params).fetchall()
     converters = [(i, convert) for i, field in enumerate(reads)
                   if field is not None and (convert := reader(field)) is not None]
