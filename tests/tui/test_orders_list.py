@@ -13,7 +13,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from crm_tui.db.database import db
 from crm_tui.db.models import Counter
-from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput
+from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput, OrderTotals
 from crm_tui.services import filters, order_list, orders
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.dialogs import ConfirmDialog
@@ -207,6 +207,9 @@ async def test_long_order_numbers_show_in_full(
         assert table.columns["serial"].width == 7
         assert sum(c.get_render_width(table) for c in table.columns.values()) <= 80 - 2
         assert "1234567" in app.export_screenshot()
+        # Totals at that size read with thousands separators.
+        screen._totals_loaded(screen._generation, OrderTotals(240_256, Decimal("575571.6")))
+        assert totals_text(screen) == "240,256 orders · 575,571.60 h"
 
 
 async def test_completed_last_in_dark_blue_and_refresh_on_resume(

@@ -208,7 +208,7 @@ class OrderListScreen(CrmScreen):
         self.totals = totals
         noun = "order" if totals.count == 1 else "orders"
         self.query_one("#totals", Static).update(
-            Text(f"{totals.count} {noun} · {totals.hours:.2f} h"))
+            Text(f"{totals.count:,} {noun} · {totals.hours:,.2f} h"))
 
     def _failed(self, generation: int, exc: CrmError) -> None:
         if generation != self._generation:
