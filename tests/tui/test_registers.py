@@ -75,7 +75,8 @@ def world(eva: Actor) -> dict[str, int]:
                                         serial_number="SN-1")
     first = orders.create_order(eva, OrderInput(subject="Quote for a second pump",
                                                 customer_id=berg.id, facility_id=plant.id,
-                                                service_object_id=pump.id))
+                                                service_object_id=pump.id,
+                                                contact_name="Sven Ek"))
     done = orders.create_order(eva, OrderInput(subject="Old service visit",
                                                customer_id=berg.id, scheduled="2026-01-10"))
     orders.set_completed(eva, done.serial, True)
@@ -127,8 +128,15 @@ async def test_empty_database_shows_a_hint(eva: Actor, make_app) -> None:
         assert "registers are empty" in str(screen.query_one("#hint", Static).content)
 
 
+def heading(table: DataTable, index: int) -> str:
+    """The label of a table's column."""
+    return table.ordered_columns[index].label.plain
+
+
 async def test_enter_opens_card_with_all_orders(eva: Actor, make_app) -> None:
-    """The customer card lists every order of the customer: open first, completed last."""
+    """The customer card lists every order of the customer: open first, completed last.
+    Each card's fourth column names what differs between its orders (the customer
+    card's orders all have the one customer): facility, service object, contact."""
     ids = world(eva)
     app = make_app("eva")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -146,6 +154,10 @@ async def test_enter_opens_card_with_all_orders(eva: Actor, make_app) -> None:
         assert all(c.style == COMPLETED_STYLE for c in rows(table)[-1])
         assert not any(c.style == COMPLETED_STYLE for c in rows(table)[0])
         assert "Bergström Värme AB" in card.query_one("#card-title", Static).content.plain
+        assert heading(table, 3) == "Facility"
+        places = {int(r[0].plain): r[3].plain for r in rows(table)}
+        assert places == {ids["first"]: "Bergström main plant", ids["later"]: "",
+                          ids["done"]: ""}
         # Facilities tab, Enter opens the facility card, Escape goes back.
         await pilot.press("f")
         await pilot.press("enter")
@@ -153,9 +165,14 @@ async def test_enter_opens_card_with_all_orders(eva: Actor, make_app) -> None:
         assert isinstance(app.screen, FacilityCardScreen)
         facility_orders = app.screen.query_one("#orders-table", DataTable)
         assert [int(r[0].plain) for r in rows(facility_orders)] == [ids["first"]]
+        assert heading(facility_orders, 3) == "Object"
+        assert rows(facility_orders)[0][3].plain == "Heat pump F2120"
         await pilot.press("s", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ServiceObjectCardScreen)
+        object_orders = app.screen.query_one("#orders-table", DataTable)
+        assert heading(object_orders, 3) == "Contact"
+        assert [r[3].plain for r in rows(object_orders)] == ["Sven Ek"]
         await pilot.press("escape", "escape")
         await settle(app, pilot)
         assert app.screen is card

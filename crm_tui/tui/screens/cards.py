@@ -64,6 +64,8 @@ class CardScreen(CrmScreen):
 
     SECTION = "Card"
     AUTO_FOCUS = "#orders-table"
+    ORDER_PARTY = "customer"
+    """What the orders table's fourth column names (see order_table.PARTIES)."""
     BINDINGS = [
         Binding("ctrl+n,a", "add_order", "Add order", show=True),
         Binding("o", "tab('orders')", "Orders", show=False),
@@ -90,7 +92,7 @@ class CardScreen(CrmScreen):
     def compose_tabs(self) -> Iterable[Widget]:
         """The card's tab panes (the orders pane comes first)."""
         with TabPane("Orders", id="orders"):
-            yield OrderTable(id="orders-table")
+            yield OrderTable(party=self.ORDER_PARTY, id="orders-table")
             yield Static(classes="card-empty", id="orders-empty")
 
     def table(self, table_id: str) -> DataTable[Text]:
@@ -287,6 +289,7 @@ class CustomerCardScreen(CardScreen):
     """A customer: details (editable), facilities, service objects and all its orders."""
 
     SECTION = "Customer"
+    ORDER_PARTY = "facility"
     DEFAULT_CSS = CARD_CSS.format(name="CustomerCardScreen")
     BINDINGS = [
         Binding("f", "tab('facilities')", "Facilities", show=False),
@@ -409,6 +412,7 @@ class FacilityCardScreen(CardScreen):
     """A facility: where it is, its service objects and its orders."""
 
     SECTION = "Facility"
+    ORDER_PARTY = "service_object"
     DEFAULT_CSS = CARD_CSS.format(name="FacilityCardScreen")
     BINDINGS = [
         Binding("s", "tab('objects')", "Service objects", show=False),
@@ -483,6 +487,7 @@ class ServiceObjectCardScreen(CardScreen):
     """A service object: model, serial number, where it is, and its orders."""
 
     SECTION = "Service object"
+    ORDER_PARTY = "contact"
     DEFAULT_CSS = CARD_CSS.format(name="ServiceObjectCardScreen")
     BINDINGS = [
         Binding("c", "customer", "Customer", show=True),

@@ -173,14 +173,27 @@ def _hours(hours: Decimal) -> str:
     return text if len(text) <= 5 else f"{hours:.0f}"
 
 
-def order_cells(row: OrderRow) -> list[Text]:
-    """The cells of an order; completed orders in dark blue."""
+PARTIES = {"customer": "Customer", "facility": "Facility", "service_object": "Object",
+           "contact": "Contact"}
+"""What the fourth column can name, and its heading. A card names what differs from
+row to row: a customer card's orders are all that customer's."""
+
+
+def _party(row: OrderRow, party: str) -> str:
+    if party == "contact":
+        return row.contact.name
+    return getattr(row, party) or ""
+
+
+def order_cells(row: OrderRow, party: str = "customer") -> list[Text]:
+    """The cells of an order (``party``: which of PARTIES the fourth column names);
+    completed orders in dark blue."""
     style = COMPLETED_STYLE if row.completed else ""
     return [
         cell(row.serial, style, right=True),
         cell(row.scheduled.isoformat() if row.scheduled else "", style),
         cell(row.subject, style),
-        cell(row.customer, style),
+        cell(_party(row, party), style),
         cell(row.status or "", style),
         cell(", ".join(row.assignees), style),
         cell(_hours(row.hours), style, right=True),
@@ -188,7 +201,8 @@ def order_cells(row: OrderRow) -> list[Text]:
 
 
 class OrderTable(FittedTable):
-    """Contact orders: serial, scheduled, subject, customer, status, assignees, hours.
+    """Contact orders: serial, scheduled, subject, customer (or ``party``: see
+    PARTIES), status, assignees, hours.
 
     ``set_orders`` replaces the rows, ``add_orders`` appends a page. Set ``more`` when
     another page exists: the table posts ``MoreWanted`` once the cursor nears the end.
@@ -210,8 +224,12 @@ class OrderTable(FittedTable):
 
         table: OrderTable
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, party: str = "customer", id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.party = party
+        self.COLUMNS = tuple(replace(c, key=party, label=PARTIES[party])
+                             if c.key == "customer" else c for c in ORDER_COLUMNS)
         self.more = False
         self._asked = False
 
@@ -226,13 +244,14 @@ class OrderTable(FittedTable):
 
     def set_orders(self, rows: Iterable[OrderRow], *, more: bool = False) -> None:
         """Replace the rows."""
-        self.put_rows((str(r.serial), order_cells(r)) for r in rows)
+        self.put_rows((str(r.serial), order_cells(r, self.party)) for r in rows)
         self.more, self._asked = more, False
         self._check_near_end()
 
     def add_orders(self, rows: Iterable[OrderRow], *, more: bool = False) -> None:
         """Append a page of rows."""
-        self.put_rows(((str(r.serial), order_cells(r)) for r in rows), append=True)
+        self.put_rows(((str(r.serial), order_cells(r, self.party)) for r in rows),
+                      append=True)
         self.more, self._asked = more, False
         self._check_near_end()
 
