@@ -16,7 +16,6 @@ from crm_tui.db.models import (
     ContactOrder,
     Customer,
     Involvement,
-    Status,
 )
 from crm_tui.db.search import contains, in_no_row, is_common, matches
 from crm_tui.domain.errors import NotFound, ValidationError
@@ -37,7 +36,7 @@ from crm_tui.domain.records import (
     ServiceObjectInfo,
 )
 from crm_tui.domain.text import fold
-from crm_tui.services import settings
+from crm_tui.services import settings, statuses
 from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
 from crm_tui.services.timezone import local_now
 from crm_tui.services.visibility import (
@@ -108,7 +107,7 @@ def _plan(actor: Actor, criteria: OrderFilter, *, ordered: bool = True) -> _Plan
     plan = _Plan(driver, keys, [Involvement.user == driver] if driver is not None else [],
                  [involving(user) for user in users[1:]])
     if criteria.status:
-        status = Status.get_or_none(fn.LOWER(Status.name) == criteria.status.strip().lower())
+        status = statuses.named(criteria.status)
         if status is None:
             raise ValidationError(f"Unknown status '{criteria.status}'", "status")
         plan.order_clauses.append(ContactOrder.status == status.id)

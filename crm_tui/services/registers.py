@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from peewee import JOIN, Model, fn
+from peewee import JOIN, Model
 
 from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import Counter, Customer, Facility, ServiceObject
-from crm_tui.db.search import register_condition
+from crm_tui.db.search import matches, register_condition
 from crm_tui.domain.errors import Candidate, NearDuplicate, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
@@ -172,7 +172,7 @@ def find_customer(ref: str) -> Customer:
     by_number = Customer.get_or_none(Customer.number == ref)
     if by_number is not None:
         return by_number
-    rows = list(Customer.select().where(fn.LOWER(Customer.name) == ref.lower()).limit(3))
+    rows = _named(Customer, ref, Customer.select())
     if not rows:
         rows = list(Customer.select().where(Customer.name_key == name_key(ref)).limit(3))
     if not rows:
@@ -250,12 +250,30 @@ def resolve_facility(actor: Actor, customer: Customer, ref: str, details: dict[s
     return _create_facility(actor, customer, ref, on_duplicate=on_duplicate, **details)
 
 
+def _named(model: type[Model], ref: str, scope: Any, *, also: Any = None) -> list[Any]:
+    """Up to three rows of ``scope`` (a select of ``model``) named ``ref``: exactly (or
+    matching ``also``), else ignoring case. The case is compared in Python: SQLite's
+    LOWER() folds only ASCII, so "DEPÅ ÅRE" would never find "Depå Åre". The search
+    index narrows the rows to those whose folded text holds the folded name."""
+    exact = model.name == ref
+    rows = list(scope.where(exact if also is None else exact | also).limit(3))
+    if rows:
+        return rows
+    folded, key = fold(ref), ref.casefold()
+    if not folded:
+        return []
+    named = (row for row in scope.where(matches(model, folded)).iterator()
+             if row.name.casefold() == key)
+    return [row for _, row in zip(range(3), named, strict=False)]
+
+
 def find_facility(ref: str, customer: Customer | None = None) -> Facility:
     """A facility by exact name (case-insensitive), optionally within a customer."""
-    query = Facility.select().where(fn.LOWER(Facility.name) == ref.strip().lower())
+    ref = ref.strip()
+    query = Facility.select()
     if customer is not None:
         query = query.where(Facility.customer == customer)
-    rows = list(query.limit(3))
+    rows = _named(Facility, ref, query)
     if not rows:
         owner = f" of customer '{customer.name}'" if customer is not None else ""
         raise NotFound(f"No facility named '{ref}'{owner}")
@@ -267,15 +285,15 @@ def find_facility(ref: str, customer: Customer | None = None) -> Facility:
 
 def find_service_object(ref: str, customer: Customer | None = None,
                         facility: Facility | None = None) -> ServiceObject:
-    """A service object by exact name or serial number, within a customer/facility if given."""
+    """A service object by exact name (case-insensitive) or serial number, within a
+    customer/facility if given."""
     ref = ref.strip()
-    query = ServiceObject.select().where(
-        (fn.LOWER(ServiceObject.name) == ref.lower()) | (ServiceObject.serial_number == ref))
+    query = ServiceObject.select()
     if facility is not None:
         query = query.where(ServiceObject.facility == facility)
     elif customer is not None:
         query = query.where(ServiceObject.customer == customer)
-    rows = list(query.limit(3))
+    rows = _named(ServiceObject, ref, query, also=ServiceObject.serial_number == ref)
     if not rows:
         raise NotFound(f"No service object named '{ref}'; add it with 'service-object add'")
     if len(rows) > 1:

@@ -11,8 +11,16 @@ from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, reading, require_admin, writing
 
 
+def named(name: str) -> Status | None:
+    """The status called ``name``, ignoring case (in Python: SQLite's LOWER() folds only
+    ASCII, so "ÅTGÄRDAD" would not find "Åtgärdad"). A status list is short."""
+    key = name.strip().casefold()
+    return next((s for s in Status.select().order_by(Status.id) if s.name.casefold() == key),
+                None)
+
+
 def _get(name: str) -> Status:
-    status = Status.get_or_none(fn.LOWER(Status.name) == name.strip().lower())
+    status = named(name)
     if status is None:
         raise NotFound(f"No status named '{name}'")
     return status
@@ -49,7 +57,7 @@ def add_status(actor: Actor, name: str) -> StatusInfo:
     with writing():
         actor = fresh(actor)
         require_admin(actor, "edit statuses")
-        if Status.select().where(fn.LOWER(Status.name) == name.lower()).exists():
+        if named(name) is not None:
             raise ValidationError(f"A status named '{name}' already exists", "status")
         last = Status.select(fn.MAX(Status.position)).scalar() or 0
         status = Status.create(name=name, position=last + 1)
@@ -64,7 +72,7 @@ def rename_status(actor: Actor, old: str, new: str) -> StatusInfo:
         actor = fresh(actor)
         require_admin(actor, "edit statuses")
         status = _get(old)
-        clash = Status.get_or_none(fn.LOWER(Status.name) == new.lower())
+        clash = named(new)
         if clash is not None and clash.id != status.id:
             raise ValidationError(f"A status named '{new}' already exists", "status")
         before = status.name
@@ -126,7 +134,7 @@ def resolve(name: str | None, *, allow_inactive_id: int | None = None) -> Status
     """The Status row for a name (inside a unit of work); inactive only if already set."""
     if name is None or not name.strip():
         return None
-    status = Status.get_or_none(fn.LOWER(Status.name) == name.strip().lower())
+    status = named(name)
     if status is None:
         known = ", ".join(s.name for s in Status.select().where(Status.active == True)  # noqa: E712
                           .order_by(Status.position))

@@ -6,7 +6,7 @@ import pytest
 
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput
-from crm_tui.services import order_list, orders, registers
+from crm_tui.services import order_list, orders, registers, statuses
 from tests.services.helpers import new_order, refused, serials
 
 
@@ -108,3 +108,50 @@ def test_search_index_follows_edits_and_deletes(admin: Actor) -> None:
     assert serials(order_list.list_orders(admin, OrderFilter(text="charlie"))) == [other]
     with pytest.raises(NotFound):
         registers.get_customer(admin, 987654)
+
+
+def test_names_are_found_ignoring_case_in_any_script(admin: Actor) -> None:
+    """Facilities, service objects, customers and statuses are found by their name in any
+    case, Å, Ä and Ö included: SQLite's LOWER() folds only ASCII, so "DEPÅ ÅRE" and
+    "ängsfläkt" used to find nothing. Accents still count: "Depa Are" is another name."""
+    brf = registers.add_customer(admin, "Brf Solrosen", number="C-1")
+    registers.add_customer(admin, "Åkesson Fastigheter", number="C-2")
+    registers.add_facility(admin, "Depå Åre", "C-1")
+    registers.add_service_object(admin, "Ängsfläkt", customer="C-1", serial_number="SN-1")
+    for typed in ("Depå Åre", "depå åre", "DEPÅ ÅRE"):
+        assert registers.find_facility(typed).name == "Depå Åre"
+        assert registers.find_facility(typed, registers.find_customer("C-1")).name == "Depå Åre"
+    with pytest.raises(NotFound):
+        registers.find_facility("Depa Are")
+    for typed in ("ängsfläkt", "ÄNGSFLÄKT", " Ängsfläkt ", "SN-1"):
+        assert registers.find_service_object(typed).name == "Ängsfläkt"
+    assert registers.find_customer("ÅKESSON FASTIGHETER").number == "C-2"
+    # An order and a service object named by them, as the CLI and imports do.
+    serial = orders.create_order(admin, OrderInput(
+        subject="Fläkten låter", customer="Brf Solrosen", facility="Depå Åre",
+        service_object="ängsfläkt")).serial
+    detail = orders.get_order(admin, serial)
+    assert (detail.row.customer, detail.row.facility, detail.row.service_object) == (
+        "Brf Solrosen", "Depå Åre", "Ängsfläkt")
+    pump = registers.add_service_object(admin, "Pump", customer=brf.id, facility="depå åre")
+    assert pump.facility_name == "Depå Åre"
+    # Two facilities whose names differ only in case are ambiguous without a customer.
+    registers.add_customer(admin, "Other", number="C-3")
+    registers.add_facility(admin, "DEPÅ ÅRE", "C-3")
+    with pytest.raises(ValidationError, match="Several facilities"):
+        registers.find_facility("depå åre")
+
+
+def test_statuses_are_named_ignoring_case_in_any_script(admin: Actor) -> None:
+    """A status is found, and a duplicate refused, whatever the case of its Å, Ä, Ö."""
+    statuses.add_status(admin, "Åtgärdad")
+    with pytest.raises(ValidationError, match="already exists"):
+        statuses.add_status(admin, "ÅTGÄRDAD")
+    customer = registers.add_customer(admin, "Acme")
+    serial = orders.create_order(admin, OrderInput(
+        subject="Fix", customer_id=customer.id, status="åtgärdad")).serial
+    assert orders.get_order(admin, serial).row.status == "Åtgärdad"
+    found = order_list.list_orders(admin, OrderFilter(status="ÅTGÄRDAD"))
+    assert serials(found) == [serial]
+    statuses.rename_status(admin, "åtgärdad", "Åtgärdad!")
+    assert orders.get_order(admin, serial).row.status == "Åtgärdad!"
