@@ -190,14 +190,28 @@ def co_reopen(session: Session, serial: int) -> None:
     click.echo(f"Contact order {serial} reopened")
 
 
+def _confirmed(question: str) -> bool:
+    """The user's yes to ``question`` (on standard error); no answer counts as no."""
+    try:
+        return click.confirm(question, default=False, err=True)
+    except click.Abort:  # end of input: nobody answered
+        click.echo(err=True)
+        return False
+
+
 @co.command("delete")
 @click.argument("serial", type=int)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
 @pass_session
 def co_delete(session: Session, serial: int, yes: bool) -> None:
-    """Delete a contact order with its notes and bookings (kept in the audit trail)."""
-    if not yes and sys.stdin.isatty():
-        click.confirm(f"Delete contact order {serial} with its notes and bookings?", abort=True)
+    """Delete a contact order with its notes and bookings (kept in the audit trail).
+
+    Asks first unless --yes, also when the answer comes through a pipe; with no answer
+    (no terminal, empty input) nothing is deleted."""
+    if not yes and not _confirmed(
+            f"Delete contact order {serial} with its notes and bookings?"):
+        raise click.ClickException(f"Contact order {serial} not deleted "
+                                   "(give --yes to delete without asking)")
     orders.delete_order(session.actor, serial)
     click.echo(f"Contact order {serial} deleted")
 

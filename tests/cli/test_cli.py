@@ -182,6 +182,26 @@ def test_permissions_from_the_cli(cli_db: str) -> None:
     run(cli_db, "co", "list", user="nobody", ok=False)
 
 
+def test_delete_asks_and_without_a_yes_keeps_the_order(cli_db: str) -> None:
+    """`co delete` asks first, also when the answer comes through a pipe: "n", or no
+    answer at all (empty input, no terminal), keeps the order; "y" or --yes deletes."""
+    serials = [run(cli_db, "co", "add", "--subject", f"Order {i}", "--customer", "A"
+                   ).stdout.strip() for i in range(3)]
+    argv = ["--db", cli_db, "--as", "eva", "co", "delete", serials[0]]
+    for answer, way in (("n\n", _in_process), ("", _in_process), ("", _process)):
+        refused = way(argv, answer)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        assert refused.stderr.rstrip().endswith(
+            f"Error: Contact order {serials[0]} not deleted (give --yes to delete without "
+            "asking)")
+        run(cli_db, "co", "show", serials[0])
+    run(cli_db, "co", "delete", serials[0], stdin="y\n")
+    run(cli_db, "co", "delete", serials[1], "--yes", stdin="")
+    run(cli_db, "co", "show", serials[0], ok=False)
+    run(cli_db, "co", "show", serials[1], ok=False)
+    run(cli_db, "co", "show", serials[2])
+
+
 def test_conflict_with_expect_version(cli_db: str) -> None:
     serial = run(cli_db, "co", "add", "--subject", "One", "--customer", "A").stdout.strip()
     run(cli_db, "co", "edit", serial, "--subject", "Two", "--expect-version", "1")
