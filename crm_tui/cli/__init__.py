@@ -124,3 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     except PeeweeException as exc:
         click.echo(f"Error: database: {printable(str(exc).splitlines()[0])}", err=True)
         sys.exit(1)
+    except UnicodeError:  # a byte that is not UTF-8, in an argument or standard input
+        click.echo("Error: the text given is not valid UTF-8", err=True)
+        sys.exit(1)
+    except OSError as exc:  # a file to read or write: missing folder, no permission...
+        where = f": {printable(str(exc.filename))}" if exc.filename else ""
+        click.echo(f"Error: {printable(exc.strerror or str(exc))}{where}", err=True)
+        sys.exit(1)

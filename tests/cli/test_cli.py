@@ -253,6 +253,33 @@ def test_real_process_errors_are_one_line(cli_db: str) -> None:
                real=True).stdout.strip() == "1"
 
 
+def test_bad_bytes_and_unwritable_files_are_one_line_errors(cli_db: str,
+                                                           tmp_path: Path) -> None:
+    """Arguments or standard input that are not UTF-8, and files that cannot be written,
+    end in one line on stderr (they ended in tracebacks), and nothing is saved."""
+    before = snapshot(cli_db)
+    base = [*EXE, "--db", cli_db, "--as", "eva"]
+    for argv, data in (([*base, "customer", "add", b"Bad\xffName"], None),
+                       ([*base, "search", b"\xfe"], None),
+                       ([*base, "co", "add", "--subject", "s", "--customer", "X"], None),
+                       ([*base, "co", "note", "1", "-"], b"Called \xff\xfe back")):
+        done = subprocess.run(argv, input=data, capture_output=True, timeout=60)
+        if argv[-1] == "X":  # the order the note goes to
+            assert done.returncode == 0, done.stderr
+            before = snapshot(cli_db)
+            continue
+        assert done.returncode == 1
+        assert done.stderr.decode() == "Error: the text given is not valid UTF-8\n"
+    assert snapshot(cli_db) == before
+    for what in ("customers", "orders"):  # the folder does not exist
+        missing = run(cli_db, "export", "csv", what, str(tmp_path / "no" / "x.csv"), ok=False,
+                      real=True)
+        assert missing.stderr == (f"Error: No such file or directory: "
+                                  f"{tmp_path / 'no' / 'x.csv'}\n")
+    ics = run(cli_db, "export", "ics", str(tmp_path / "no" / "x.ics"), ok=False, real=True)
+    assert ics.stderr.startswith("Error: No such file or directory")
+
+
 def test_demo_then_list_prints_every_order_sorted_completed_last(tmp_path: Path) -> None:
     """The issue's acceptance line, as a real process: demo, then co list --json."""
     url = f"sqlite:///{tmp_path / 'x.db'}"
