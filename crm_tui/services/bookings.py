@@ -13,7 +13,7 @@ from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, get_user_row, require, writing
 from crm_tui.services.notes import require_order_work
 from crm_tui.services.notifications import notify
-from crm_tui.services.timezone import to_local, to_utc
+from crm_tui.services.timezone import shown_by_clocks, to_local, to_utc
 from crm_tui.services.visibility import visible_order
 
 MAX_REMIND_MINUTES = 60 * 24 * 366
@@ -77,7 +77,7 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
         order = visible_order(actor, serial)
         require_order_work(actor, order, "book contacts")
         user = _assignee(actor, assignee)
-        starts = to_utc(starts_local)
+        starts = to_utc(shown_by_clocks(starts_local))
         booking = Booking.create(
             order=order, kind=kind, starts_at=starts, duration_minutes=duration,
             assignee=user, remind_at=starts - dt.timedelta(minutes=remind)
@@ -116,7 +116,7 @@ def edit_booking(actor: Actor, booking_id: int, *, at: dt.datetime | str | None 
         before = booking_info(booking, order.serial).__dict__
         lead = (booking.starts_at - booking.remind_at) if booking.remind_at else None
         if at is not None:
-            booking.starts_at = to_utc(validate.datetime_local(at))
+            booking.starts_at = to_utc(shown_by_clocks(validate.datetime_local(at)))
         if remind_before is not None:
             remind = _minutes(remind_before, "reminder", None, MAX_REMIND_MINUTES)
             lead = dt.timedelta(minutes=remind) if remind is not None else None

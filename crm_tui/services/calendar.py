@@ -44,7 +44,7 @@ def _event(booking: Booking) -> Event:
     event.add("uid", f"booking-{booking.id}@crm-tui")
     event.add("dtstamp", dt.datetime.now(dt.UTC))
     event.add("dtstart", start)
-    event.add("dtend", start + dt.timedelta(minutes=booking.duration_minutes or 30))
+    event.add("dtend", start + dt.timedelta(minutes=booking.duration_minutes))
     event.add("summary", f"{booking.kind.capitalize()}: {order.subject} — {order.customer.name}")
     lines = [f"Contact order {order.serial}", f"Customer: {order.customer.name}"]
     if order.contact_name or order.contact_phone:

@@ -8,6 +8,7 @@ from typing import Any
 
 from crm_tui.db.database import read_datetime
 from crm_tui.db.models import utcnow
+from crm_tui.domain.errors import ValidationError
 from crm_tui.services import settings
 
 
@@ -20,6 +21,17 @@ def to_utc(local: dt.datetime) -> dt.datetime:
     """A naive local datetime (or an aware one) as naive UTC."""
     aware = local if local.tzinfo else local.replace(tzinfo=zone())
     return aware.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def shown_by_clocks(local: dt.datetime, field: str = "at") -> dt.datetime:
+    """``local`` (naive, in the zone()) if the clocks show it at all; a time they skip
+    when they go forward (02:30 on the last Sunday of March in Stockholm) is refused
+    rather than moved an hour on."""
+    tz = zone()
+    if to_local(to_utc(local), tz).replace(tzinfo=None) != local:
+        raise ValidationError(f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key}: the "
+                              "clocks go forward then", field)
+    return local
 
 
 def to_local(utc: dt.datetime, tz: zoneinfo.ZoneInfo | None = None) -> dt.datetime:

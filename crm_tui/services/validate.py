@@ -49,19 +49,35 @@ def phone(value: str | None, field: str = "phone") -> str:
     return value
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""Dates outside these years are typing mistakes (9999-12-31 also broke the calendar
+export: a reminder or an end after it overflows)."""
+
+
+def _in_years(value: dt.date, shown: object, field: str) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(f"'{shown}' is out of range: the year must be between "
+                              f"{FIRST_YEAR} and {LAST_YEAR}", field)
+
+
 def date(value: dt.date | str | None, field: str = "scheduled") -> dt.date | None:
     """A date given as a date or as YYYY-MM-DD; empty means none."""
-    if value is None or isinstance(value, dt.date):
+    if value is None:
+        return value
+    if isinstance(value, dt.date):
+        _in_years(value, value, field)
         return value
     value = value.strip()
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        parsed = dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError(
             f"'{value}' is not a valid date: use YYYY-MM-DD (e.g. 2026-03-15)", field
         ) from None
+    _in_years(parsed, value, field)
+    return parsed
 
 
 def hours(value: Decimal | float | str | None) -> Decimal:
@@ -82,16 +98,22 @@ def hours(value: Decimal | float | str | None) -> Decimal:
 
 
 def datetime_local(value: dt.datetime | str, field: str = "at") -> dt.datetime:
-    """A local date and time given as 'YYYY-MM-DD HH:MM' (or a naive datetime)."""
+    """A local date and time given as 'YYYY-MM-DD HH:MM' (or a naive datetime); a date
+    alone is refused rather than read as midnight."""
     if isinstance(value, dt.datetime):
+        _in_years(value, f"{value:%Y-%m-%d %H:%M}", field)
         return value
     raw = value.strip()
     try:
-        return dt.datetime.fromisoformat(raw.replace("T", " "))
+        parsed = dt.datetime.fromisoformat(raw.replace("T", " "))
     except ValueError:
         raise ValidationError(
             f"'{raw}' is not a valid date and time: use 'YYYY-MM-DD HH:MM'", field
         ) from None
+    if ":" not in raw:
+        raise ValidationError(f"'{raw}' has no time of day: use 'YYYY-MM-DD HH:MM'", field)
+    _in_years(parsed, raw, field)
+    return parsed
 
 
 def coordinate(value: float | str | None, field: str, limit: float) -> float | None:

@@ -237,7 +237,8 @@ def test_ics_export_holds_each_booking_once_with_zone_and_alarm(db_url: str,
     serial = orders.create_order(anna, OrderInput(subject="Meet", customer="Acme")).serial
     first = bookings.add_booking(anna, serial, "2027-06-01 10:00", "meeting", minutes=60,
                                  remind_before=15)
-    bookings.add_booking(anna, serial, "2027-01-15 09:30", "phone", remind_before=1440)
+    bookings.add_booking(anna, serial, "2027-01-15 09:30", "phone", remind_before=1440,
+                         minutes=0)
     done = bookings.add_booking(anna, serial, "2027-02-01 08:00", "email")
     bookings.set_done(anna, done.id)
     from crm_tui.services.calendar import export_ics
@@ -256,6 +257,7 @@ def test_ics_export_holds_each_booking_once_with_zone_and_alarm(db_url: str,
     assert alarm.decoded("trigger") == dt.timedelta(minutes=-15)
     winter = next(e for e in events if e is not summer)
     assert winter.decoded("dtstart").utcoffset() == dt.timedelta(hours=1)
+    assert winter.decoded("dtend") == winter.decoded("dtstart")  # a 0-minute call (was 30)
     assert winter.walk("VALARM")[0].decoded("trigger") == dt.timedelta(days=-1)
     assert cal.walk("VTIMEZONE")
 

@@ -11,7 +11,7 @@ import pytest
 
 from crm_tui.domain.errors import CrmError, NotFound, ValidationError
 from crm_tui.domain.records import Actor, OrderFilter, OrderInput
-from crm_tui.services import bookings, notes, order_list, orders, registers, todo
+from crm_tui.services import bookings, notes, order_list, orders, registers, settings, todo
 from tests.conftest import make_user
 from tests.services.helpers import assert_one_line, audit_events, new_order, refused
 
@@ -35,6 +35,9 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], type[CrmError], tuple[str, ...]]] = 
     ("30 February", {"scheduled": "2026-02-30"}, ValidationError, ("2026-02-30", "date")),
     ("not a date", {"scheduled": "next tuesday"}, ValidationError, ("date",)),
     ("day-first date", {"scheduled": "30/01/2026"}, ValidationError, ("date",)),
+    ("year 9999", {"scheduled": "9999-12-31"}, ValidationError,
+     ("9999-12-31", "1900", "2199")),
+    ("year 1", {"scheduled": "0001-01-01"}, ValidationError, ("0001-01-01", "year")),
     ("unknown status", {"status": "Teleported"}, ValidationError, ("status", "Teleported")),
     ("unknown assignee", {"assignees": ["ghost"]}, NotFound, ("ghost",)),
     ("one unknown assignee", {"assignees": ["carol", "ghost"]}, NotFound, ("ghost",)),
@@ -145,12 +148,19 @@ def test_bad_input_to_edit_is_refused_and_changes_nothing(admin: Actor, carol: A
 def test_bad_input_to_add_booking_is_refused_and_changes_nothing(admin: Actor,
                                                                 carol: Actor) -> None:
     """Bad times, kinds, durations, users and serials raise one line; no booking appears."""
+    settings.set_value(admin, "timezone", "Europe/Stockholm")
     serial = new_order(admin, "Existing", customer="Acme")
     ok = {"at": "2026-03-10 09:00", "kind": "phone"}
     bad: list[tuple[str, dict[str, Any], type[CrmError], tuple[str, ...]]] = [
         ("30 February", {"at": "2026-02-30 10:00"}, ValidationError, ("2026-02-30",)),
         ("no time format", {"at": "tomorrow at ten"}, ValidationError, ("YYYY-MM-DD",)),
         ("25 o'clock", {"at": "2026-03-10 25:00"}, ValidationError, ("25:00",)),
+        ("year 9999", {"at": "9999-12-31 23:59"}, ValidationError, ("9999", "2199")),
+        ("year 1900 less a day", {"at": "1899-12-31 12:00"}, ValidationError, ("year",)),
+        ("a date without a time", {"at": "2026-12-02"}, ValidationError,
+         ("2026-12-02", "no time")),
+        ("a time the clocks skip", {"at": "2026-03-29 02:30"}, ValidationError,
+         ("02:30", "does not exist", "Europe/Stockholm")),
         ("unknown kind", {"kind": "fax"}, ValidationError, ("fax", "phone")),
         ("negative minutes", {"minutes": "-5"}, ValidationError, ("duration",)),
         ("non-numeric minutes", {"minutes": "half an hour"}, ValidationError,
@@ -169,6 +179,13 @@ def test_bad_input_to_add_booking_is_refused_and_changes_nothing(admin: Actor,
                   NotFound, ("424242",)))
     _check_all(cases)
     assert orders.get_order(carol, serial).bookings == ()
+    booked = bookings.add_booking(carol, serial, "2026-03-29 03:30", "phone")  # just after
+    for bad_at in ("2026-03-29 02:00", "2199-12-31"):
+        refused(lambda at=bad_at: bookings.edit_booking(carol, booked.id, at=at),
+                ValidationError)
+    assert orders.get_order(carol, serial).bookings == (booked,)
+    autumn = bookings.add_booking(carol, serial, "2026-10-25 02:30", "phone")  # shown twice
+    assert autumn.at.isoformat() == "2026-10-25T02:30:00+02:00"
 
 
 def test_markup_and_terminal_escapes_are_stored_exactly(admin: Actor) -> None:

@@ -32,9 +32,8 @@ def parse_when(value: str) -> dt.datetime:
         raise ValidationError("When: give a date and time, e.g. 2026-03-15 10:00", "at")
     try:
         return validate.datetime_local(value)
-    except ValidationError:
-        raise ValidationError(f"When: '{value.strip()}' is not a date and time — "
-                              "use YYYY-MM-DD HH:MM", "at") from None
+    except ValidationError as exc:
+        raise ValidationError(f"When: {exc}", "at") from None
 
 
 def parse_lead(value: str) -> int | None:
