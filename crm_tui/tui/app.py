@@ -215,13 +215,36 @@ class CrmApp(KeysInOrder):
         return True
 
     def action_section(self, mode: str) -> None:
-        """Switch to a section."""
+        """Switch to a section; asks first if a screen left behind holds unsaved work."""
         if mode == "admin" and not self.actor.is_admin:
             self.notify("Admin settings are for admins only", severity="warning")
             return
+        self._unless_unsaved_kept("Leave without saving your changes?", "Leave",
+                                  lambda: self._switch_section(mode))
+
+    def _switch_section(self, mode: str) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HelpScreen):
             self.pop_screen()
         self.switch_mode(mode)
+
+    async def action_quit(self) -> None:
+        """Quit; asks first if a screen holds unsaved work."""
+        self._unless_unsaved_kept("Quit without saving your changes?", "Quit", self.exit)
+
+    def _unless_unsaved_kept(self, question: str, yes: str, go: Callable[[], object]) -> None:
+        """Run ``go`` at once, or, if a screen in the stack holds unsaved work (an order
+        form's edits or typed note, a customer's edited details), once the user agrees
+        to lose it. Leaving used to drop it without a word."""
+        from crm_tui.tui.screens.base import CrmScreen
+        from crm_tui.tui.screens.dialogs import ConfirmDialog
+
+        if isinstance(self.screen, ConfirmDialog):
+            return  # a question is already open: answer it first
+        if not any(isinstance(s, CrmScreen) and s.unsaved() for s in self.screen_stack):
+            go()
+            return
+        self.push_screen(ConfirmDialog(question, title="Unsaved changes", yes=yes),
+                         lambda agreed: go() if agreed else None)
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""

@@ -232,6 +232,44 @@ async def test_leaving_with_unsaved_changes_asks(eva: Actor, make_app) -> None:
         assert orders.get_order(eva, order.serial).row.subject == "Quote"
 
 
+async def test_changing_section_or_quitting_with_unsaved_work_asks(eva: Actor,
+                                                                   make_app) -> None:
+    """A section key (F2…, the palette's "Go to") or ctrl+q with a typed note or edited
+    fields asks first: they used to drop both without a word. No keeps the form and what
+    was typed; Yes goes on and saves nothing."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        await pilot.press(*"Called")  # the note editor has the focus
+        assert form.notes.editor.text == "Called"
+        for key in ("f2", "f4", "ctrl+q"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, ConfirmDialog), key
+            await pilot.press(key)  # a second one while asked: still the one question
+            await settle(app, pilot)
+            assert isinstance(app.screen, ConfirmDialog)
+            assert [type(s) for s in app.screen_stack].count(ConfirmDialog) == 1
+            await pilot.press("n")
+            await settle(app, pilot)
+            assert app.screen is form and form.notes.editor.text == "Called"
+            assert app.return_code is None
+        form.notes.editor.text = ""
+        type_into(form, subject="Changed")
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.current_mode == "todo" and not isinstance(app.screen, OrderFormScreen)
+        assert orders.get_order(eva, order.serial).row.subject == "Quote"
+        assert orders.get_order(eva, order.serial).notes == ()
+        await pilot.press("ctrl+q")  # nothing unsaved now: no question
+        await settle(app, pilot)
+        assert app.return_code == 0
+
+
 async def test_refusals_show_the_service_message(eva: Actor, make_app) -> None:
     """A user without 'edit' sees why the save was refused; nothing changes."""
     make_user(eva, "vera", "view")

@@ -22,6 +22,7 @@ from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.registers import MoreRow, RegisterScreen, allot
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, OrderTable
 from crm_tui.tui.widgets.picker import MATCH_STYLE, Picker
+from tests.conftest import make_user
 from tests.services.helpers import INCLUDE
 from tests.tui.conftest import burst, settle
 
@@ -280,6 +281,52 @@ async def test_customer_card_details_are_editable(eva: Actor, make_app) -> None:
         await pilot.press("y")
         await settle(app, pilot)
         assert not isinstance(app.screen, CustomerCardScreen)
+
+
+async def test_a_reload_keeps_the_details_being_edited(eva: Actor, make_app) -> None:
+    """Someone else's change reloads the card; the details being edited stay as typed
+    (they were overwritten without a word), the others follow the database, a clash is
+    named, and ctrl+s then saves what was typed. A section key asks first."""
+    ids = world(eva)
+    bob = make_user(eva, "bob", "view", "edit")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_customer(ids["berg"])
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen)
+        await pilot.press("e")
+        card.query_one("#c-name", Input).value = "Bergström Värme & Kyla AB"
+        registers.edit_customer(bob, ids["berg"], city="Piteå")
+        card.refresh_data()  # as the change watcher does
+        await wait_for(pilot, lambda: card.customer is not None
+                       and card.customer.city == "Piteå", "the reload")
+        assert card.query_one("#c-name", Input).value == "Bergström Värme & Kyla AB"
+        assert card.query_one("#c-city", Input).value == "Piteå"
+        assert str(card.query_one("#details-error", Static).content) == ""
+        registers.edit_customer(bob, ids["berg"], name="Bergström AB")
+        card.refresh_data()
+        await wait_for(pilot, lambda: card.customer is not None
+                       and card.customer.name == "Bergström AB", "the second reload")
+        assert card.query_one("#c-name", Input).value == "Bergström Värme & Kyla AB"
+        assert "Changed by someone else meanwhile: Name" in str(card.query_one(
+            "#details-error", Static).content)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is card
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        saved = registers.get_customer(eva, ids["berg"])
+        assert (saved.name, saved.city) == ("Bergström Värme & Kyla AB", "Piteå")
+        assert str(card.query_one("#details-error", Static).content) == ""
+        assert not card.unsaved()
+        await pilot.press("f5")  # the Inbox, as everywhere (it reloaded the card)
+        await settle(app, pilot)
+        assert app.current_mode == "notifications"
 
 
 async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:

@@ -51,6 +51,10 @@ class CrmScreen(Screen[None]):
         opened: AwaitMount | None = getattr(self, f"action_{action}")()
         return opened
 
+    def unsaved(self) -> bool:
+        """True if leaving the screen would lose something typed but not saved."""
+        return False
+
     def action_back(self) -> None:
         """Close a pushed screen (sections stay)."""
         if len(self.app.screen_stack) > 1:

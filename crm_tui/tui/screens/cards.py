@@ -69,7 +69,7 @@ class CardScreen(CrmScreen):
     BINDINGS = [
         Binding("ctrl+n,a", "add_order", "Add order", show=True),
         Binding("o", "tab('orders')", "Orders", show=False),
-        Binding("f5", "reload", "Reload", show=False),
+        Binding("r,ctrl+r", "reload", "Reload", show=False),
     ]
 
     def __init__(self) -> None:
@@ -223,7 +223,7 @@ class CardScreen(CrmScreen):
             return
         self._loading_more = False
         self.query_one("#orders-empty", Static).update(plain(
-            f"Could not load more orders: {exc} (f5 reloads the card)", style="bold red"))
+            f"Could not load more orders: {exc} (r reloads the card)", style="bold red"))
 
     def fill(self, table_id: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> int:
         """Replace a table's rows; returns how many."""
@@ -334,15 +334,29 @@ class CustomerCardScreen(CardScreen):
         return {"customer_id": self.customer_id}
 
     def show(self, data: CustomerCard) -> None:
-        """Details, facilities, service objects and orders."""
+        """Details, facilities, service objects and orders.
+
+        A reload (someone changed something) keeps the details being edited: a field
+        the user changed keeps what they typed, the others show the stored values, and
+        a field someone else changed meanwhile is named, since saving writes over it."""
         c = data.customer
+        previous, edited = self.customer, self.changes()
         self.customer = c
         title = plain(c.name, style="bold")
         title.append(f"  ·  customer {c.number}", style="dim")
         self.set_title(title, plain(join(c.address, c.city, c.phone, c.email)))
+        pending = {key for key, value in edited.items() if value != printable(getattr(c, key))}
         for key, _label in CUSTOMER_FIELDS:
-            self.query_one(f"#c-{key}", Input).value = printable(getattr(c, key))
-        self.query_one("#details-error", Static).update("")
+            if key not in pending:
+                self.query_one(f"#c-{key}", Input).value = printable(getattr(c, key))
+        clashes = [label for key, label in CUSTOMER_FIELDS if key in pending
+                   and previous is not None and getattr(previous, key) != getattr(c, key)]
+        if clashes:
+            self.query_one("#details-error", Static).update(plain(
+                f"Changed by someone else meanwhile: {', '.join(clashes)}. ctrl+s saves "
+                "what you typed over it; Esc leaves theirs."))
+        elif not pending:
+            self.query_one("#details-error", Static).update("")
         count = self.fill("facilities-table", ((str(f.id), (
             plain(f.name), plain(f.address), plain(f.city))) for f in data.facilities))
         tabs = self.query_one(TabbedContent)
@@ -375,6 +389,10 @@ class CustomerCardScreen(CardScreen):
                 for key, _label in CUSTOMER_FIELDS
                 if self.query_one(f"#c-{key}", Input).value.strip()
                 != printable(getattr(self.customer, key))}
+
+    def unsaved(self) -> bool:
+        """Edited details not saved."""
+        return bool(self.changes())
 
     def action_back(self) -> None:
         """Back; asks first if edited details are unsaved."""

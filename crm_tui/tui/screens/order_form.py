@@ -257,6 +257,10 @@ class OrderFormScreen(CrmScreen):
         """True if something would be lost by leaving."""
         return self.ready and (bool(self.notes.pending_text()) or bool(self.changes()))
 
+    def unsaved(self) -> bool:
+        """Edited fields or a typed note (see is_dirty)."""
+        return self.is_dirty()
+
     # Saving -----------------------------------------------------------------
 
     def action_save(self) -> None:
