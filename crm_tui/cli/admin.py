@@ -188,16 +188,23 @@ def settings_cmd() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_session
 def settings_show(session: Session, as_json: bool) -> None:
-    """Show every setting (secrets masked)."""
-    session.open()
-    values = settings.get_all()
+    """Show every setting (admins; secrets masked)."""
+    values = settings.for_admin(session.actor)
     if as_json:
         out_json(values)
         return
-    table(["key", "value"], [[k, str(v)] for k, v in values.items()])
+    table(["key", "value"], [[k, _setting_text(v)] for k, v in values.items()])
 
 
-@settings_cmd.command("set")
+def _setting_text(value: object) -> str:
+    """A value as `settings set` takes it: on/off, not True/False."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+# A value may start with "-" ("-1" is refused by the setting, not taken as an option).
+@settings_cmd.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
 @click.argument("value")
 @pass_session

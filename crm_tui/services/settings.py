@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import os
 import threading
 import time
+import urllib.parse
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from crm_tui.db.database import generation
 from crm_tui.db.models import Setting
 from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.records import Actor, ListSort
+from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, reading, require_admin, writing
 
 SECRET = "********"
@@ -49,22 +52,79 @@ def _port(value: str) -> int:
     return port
 
 
-def _positive(value: str) -> int:
+MAX_DOCUMENT_MB = 10_000
+
+
+def _megabytes(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
         raise ValidationError(f"Expected a whole number, not '{value}'") from None
-    if number <= 0:
-        raise ValidationError(f"Expected a number above 0, not {number}")
+    if not 0 < number <= MAX_DOCUMENT_MB:
+        raise ValidationError(f"Expected a number from 1 to {MAX_DOCUMENT_MB:,}, not {number}")
     return number
 
 
 def _timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value.strip())
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of the zone database ("Europe") is not a zone
         raise ValidationError(f"Unknown time zone '{value}' (e.g. Europe/Stockholm)") from None
     return value.strip()
+
+
+def _organisation(value: str) -> str:
+    if not value.strip():
+        raise ValidationError("The organisation's name must not be empty")
+    return value.strip()
+
+
+def _host(value: str) -> str:
+    value = value.strip()
+    if any(c.isspace() for c in value) or "/" in value:
+        raise ValidationError(f"'{value}' is not a host name (e.g. smtp.example.com)")
+    return value
+
+
+def _sender(value: str) -> str:
+    """An e-mail From: 'crm@example.com' or 'Company <crm@example.com>'; empty: the
+    worker's default."""
+    value = value.strip()
+    if value:
+        _name, address = email.utils.parseaddr(value)
+        if not address or validate.email(address, "from") != address:
+            raise ValidationError(f"'{value}' is not an e-mail address (e.g. crm@example.com)")
+    return value
+
+
+SAMPLE_NUMBER, SAMPLE_TEXT = "+46701234567", 'Reminder: "call" at 10:00'
+
+
+def _gateway_url(value: str) -> str:
+    value = value.strip()
+    if value:
+        url = urllib.parse.urlsplit(value.replace("{number}", SAMPLE_NUMBER)
+                                    .replace("{text}", "x"))
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValidationError(f"'{value}' is not an http(s) address "
+                                  "(e.g. https://sms.example.com/send)")
+    return value
+
+
+def _sms_body(value: str) -> str:
+    """A body template; one that looks like JSON must be JSON once {number} and {text}
+    are filled in (as the worker fills them)."""
+    value = value.strip()
+    if value.startswith(("{", "[")):
+        filled = value.replace("{number}", SAMPLE_NUMBER).replace(
+            "{text}", json.dumps(SAMPLE_TEXT)[1:-1])
+        try:
+            json.loads(filled)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"The body is not valid JSON: {exc.msg} at character "
+                                  f"{exc.pos + 1}") from None
+    return value
 
 
 def _headers(value: str) -> str:
@@ -118,23 +178,23 @@ class SettingSpec:
 
 
 SPECS: dict[str, SettingSpec] = {
-    "organisation": SettingSpec("My company", _plain, help="Name shown in the header"),
+    "organisation": SettingSpec("My company", _organisation, help="Name shown in the header"),
     "list_sort": SettingSpec(ListSort.SCHEDULED.value, _choice("scheduled", "serial"),
                              help="Order list sorted by scheduled date or serial number"),
     "timezone": SettingSpec(_system_zone(), _timezone, help="Time zone of bookings and reminders"),
     "channels.email": SettingSpec(False, _on_off, help="Send notifications by e-mail"),
     "channels.sms": SettingSpec(False, _on_off, help="Send notifications by SMS"),
-    "documents.max_mb": SettingSpec(20, _positive, help="Largest uploaded document (MB)"),
-    "smtp.host": SettingSpec("", _plain),
+    "documents.max_mb": SettingSpec(20, _megabytes, help="Largest uploaded document (MB)"),
+    "smtp.host": SettingSpec("", _host),
     "smtp.port": SettingSpec(25, _port),
     "smtp.security": SettingSpec("none", _choice("none", "starttls", "ssl")),
     "smtp.username": SettingSpec("", _plain),
     "smtp.password": SettingSpec("", _plain, secret=True),
-    "smtp.from": SettingSpec("", _plain),
-    "sms.url": SettingSpec("", _plain),
+    "smtp.from": SettingSpec("", _sender),
+    "sms.url": SettingSpec("", _gateway_url),
     "sms.method": SettingSpec("POST", lambda v: _choice("get", "post", "put")(v).upper()),
     "sms.headers": SettingSpec("{}", _headers, secret=True),
-    "sms.body": SettingSpec('{"to": "{number}", "text": "{text}"}', _plain),
+    "sms.body": SettingSpec('{"to": "{number}", "text": "{text}"}', _sms_body),
 }
 
 

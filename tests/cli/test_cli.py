@@ -223,8 +223,13 @@ def test_admin_commands(cli_db: str) -> None:
     shown = json.loads(run(cli_db, "settings", "show", "--json").stdout)
     assert shown["list_sort"] == "serial" and shown["channels.email"] is True
     assert shown["smtp.password"] == "********"
+    assert "channels.email    on" in run(cli_db, "settings", "show").stdout  # as set
     run(cli_db, "settings", "set", "smtp.port", "abc", ok=False)
+    negative = run(cli_db, "settings", "set", "smtp.port", "-1", ok=False)
+    assert "Port must be between 1 and 65535" in negative.stderr  # not "No such option"
     run(cli_db, "settings", "set", "no.such", "1", ok=False)
+    refused = run(cli_db, "settings", "show", user="anna", ok=False)  # not an admin
+    assert "admins only" in refused.stderr and "hunter2" not in refused.stdout
     run(cli_db, "user", "perms", "bob", "view-assigned", "create")
     users = {u["username"]: u for u in json.loads(run(cli_db, "user", "list", "--json").stdout)}
     assert users["bob"]["perms"] == ["view-assigned", "create"]

@@ -86,11 +86,25 @@ def test_settings_are_validated_and_secrets_masked(admin: Actor) -> None:
     assert settings.set_value(admin, "smtp.port", "587") == 587
     assert settings.set_value(admin, "timezone", "Europe/Stockholm") == "Europe/Stockholm"
     assert settings.set_value(admin, "sms.method", "get") == "GET"
+    good = {"smtp.from": "Nordvärme <crm@example.com>", "smtp.host": "smtp.example.com",
+            "sms.url": "https://sms.example.com/send?to={number}&msg={text}",
+            "sms.body": '{"to": "{number}", "text": "{text}"}', "documents.max_mb": "10000"}
+    for key, value in good.items():
+        assert str(settings.set_value(admin, key, value)) == value
+    assert settings.set_value(admin, "sms.body", "to={number}&text={text}") == (
+        "to={number}&text={text}")  # not JSON: a form body, taken as it is
 
     bad = [("list_sort", "random"), ("smtp.port", "abc"), ("smtp.port", "70000"),
            ("timezone", "Mars/Olympus_Mons"), ("channels.email", "maybe"),
            ("documents.max_mb", "0"), ("documents.max_mb", "lots"), ("smtp.security", "tls1"),
-           ("sms.headers", "[1, 2]"), ("sms.headers", "{not json"), ("no.such.key", "1")]
+           ("sms.headers", "[1, 2]"), ("sms.headers", "{not json"), ("no.such.key", "1"),
+           # a folder of the zone database ended in IsADirectoryError (a traceback)
+           ("timezone", "Europe"), ("timezone", "../etc"),
+           ("documents.max_mb", "99999999999999999999"), ("organisation", "  "),
+           ("smtp.host", "a b"), ("smtp.from", "not-an-address"), ("smtp.from", "a@b"),
+           ("sms.url", "not a url"), ("sms.url", "ftp://sms.example.com"),
+           ("sms.body", '{"to": "{number}", "text": "{text}"'),
+           ("sms.body", '{"text": {text}}')]
     for key, value in bad:
         refused(lambda k=key, v=value: settings.set_value(admin, k, v), ValidationError)
     assert settings.get("list_sort") == "serial" and settings.get("smtp.port") == 587
