@@ -167,6 +167,17 @@ def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -
         out["facility"] = None
     if data.service_object == "" and data.service_object_id is None:
         out["service_object"] = None
+    if order is not None and customer.id != order.customer_id:
+        # Another customer, the facility and object left as they were: those of the
+        # customer before go (they would have stayed on an order not theirs).
+        if "facility" not in out and order.facility_id is not None:
+            out["facility"] = None
+        if "service_object" not in out and order.service_object_id is not None:
+            kept = order.service_object
+            owner = kept.customer_id or (kept.facility.customer_id if kept.facility_id
+                                         else None)
+            if owner != customer.id:
+                out["service_object"] = None
     return out
 
 

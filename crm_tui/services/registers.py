@@ -295,7 +295,9 @@ def find_service_object(ref: str, customer: Customer | None = None,
         query = query.where(ServiceObject.customer == customer)
     rows = _named(ServiceObject, ref, query, also=ServiceObject.serial_number == ref)
     if not rows:
-        raise NotFound(f"No service object named '{ref}'; add it with 'service-object add'")
+        owner = (f" at facility '{facility.name}'" if facility is not None else
+                 f" of customer '{customer.name}'" if customer is not None else "")
+        raise NotFound(f"No service object named '{ref}'{owner}")
     if len(rows) > 1:
         serials = ", ".join(r.serial_number or f"#{r.id}" for r in rows)
         raise ValidationError(f"Several service objects match '{ref}' ({serials}); "

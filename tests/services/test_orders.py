@@ -166,6 +166,34 @@ def test_creating_from_a_service_object_or_facility_fills_in_the_rest(admin: Act
             ValidationError, match=("customer",))
 
 
+def test_another_customer_takes_the_old_ones_facility_and_object_off(admin: Actor) -> None:
+    """Editing only the customer clears a facility and service object of the customer
+    before (they stayed on an order not theirs); given with it, a new customer's own
+    are kept; one named at the wrong customer is refused with that customer named."""
+    acme = registers.add_customer(admin, "Acme")
+    other = registers.add_customer(admin, "Other Co")
+    plant = registers.add_facility(admin, "Plant North", acme.id)
+    boiler = registers.add_service_object(admin, "Boiler B-1", facility=plant.id)
+    site = registers.add_facility(admin, "Other Site", other.id)
+    pump = registers.add_service_object(admin, "Pump P-9", facility=site.id)
+    serial = orders.create_order(admin, OrderInput(
+        subject="Check boiler", service_object_id=boiler.id)).serial
+
+    moved = orders.edit_order(admin, serial, OrderInput(customer_id=other.id))
+    assert (moved.row.customer, moved.facility_id, moved.service_object_id) == (
+        "Other Co", None, None)
+    both = orders.edit_order(admin, serial, OrderInput(
+        customer_id=acme.id, facility_id=plant.id, service_object_id=boiler.id))
+    assert (both.facility_id, both.service_object_id) == (plant.id, boiler.id)
+    refused(lambda: orders.edit_order(admin, serial, OrderInput(
+        customer_id=other.id, service_object="Boiler B-1")),
+        NotFound, match=("Boiler B-1", "Other Co"))
+    same = orders.edit_order(admin, serial, OrderInput(subject="Still Acme"))
+    assert (same.facility_id, same.service_object_id) == (plant.id, boiler.id)
+    by_object = orders.edit_order(admin, serial, OrderInput(service_object_id=pump.id))
+    assert (by_object.row.customer, by_object.facility_id) == ("Other Co", site.id)
+
+
 def test_serial_numbers_increase_and_are_never_reused(admin: Actor) -> None:
     """Serials go up by one; deleting the newest (or all) never frees a number."""
     first = [new_order(admin, f"Order {i}") for i in range(3)]

@@ -246,10 +246,13 @@ class OrderFields(VerticalScroll, can_focus=False):
     @on(Picker.Edited, "#customer")
     @on(Picker.Chosen, "#customer")
     def _customer_changed(self) -> None:
+        """Another customer: a facility or service object chosen for the one before is
+        cleared (it belongs to that customer); a name only typed stays, to be looked up
+        at the new one."""
         for name in ("facility", "service_object"):
             picker = self.picker(name)
-            if picker.item is not None:  # it belonged to the customer chosen before
-                picker.set_value(picker.value, None)
+            if picker.item is not None:
+                picker.set_value("", None)
 
     @on(Picker.Chosen, "#facility, #service_object")
     def _link_chosen(self, event: Picker.Chosen) -> None:
