@@ -97,7 +97,7 @@ def _criteria(kw: dict[str, Any]) -> OrderFilter:
 @click.option("--customer", metavar="TEXT")
 @click.option("--from", "date_from", metavar="DATE")
 @click.option("--to", "date_to", metavar="DATE")
-@click.option("--text", metavar="TEXT")
+@click.option("--text", metavar="TEXT", help="Words in the subject, contact, customer or number")
 @click.option("--completed", type=click.Choice([c.value for c in Completed]),
               default=Completed.EXCLUDE.value, show_default=True)
 @pass_session

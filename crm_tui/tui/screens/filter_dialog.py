@@ -145,7 +145,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             yield Static("", id="date-error", classes="error-text")
             with Horizontal(classes="row"):
                 yield Label("Text")
-                yield Input(c.text or "", placeholder="words in subject, notes, customer",
+                yield Input(c.text or "", placeholder="words in subject, contact, customer, number",
                             id="text", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Completed")

@@ -89,7 +89,7 @@ class OrderListScreen(CrmScreen):
         with Horizontal(id="filter-bar"):
             yield Static(id="filter-summary")
             yield Static(id="totals")
-        search = Input(placeholder="Search subject, notes, customer — Enter: go to list",
+        search = Input(placeholder="Search subject, contact, customer — Enter: go to list",
                        id="search", compact=True)
         search.display = False
         yield search
