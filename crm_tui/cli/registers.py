@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from crm_tui.cli.common import Session, out, out_json, pass_session, table
-from crm_tui.domain.errors import CrmError
 from crm_tui.domain.records import TodoItem
 from crm_tui.services import exchange, registers, todo
 
@@ -158,9 +157,8 @@ def import_() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_session
 def import_csv(session: Session, what: str, file: str) -> None:
-    """Add register rows from a CSV file with a header row."""
+    """Add register rows from a CSV file with a header row: all or nothing; rows already
+    there are skipped."""
     result = exchange.import_csv(session.actor, what, Path(file))
-    click.echo(f"Imported {result.added} {what}")
-    if result.errors:
-        lines = "; ".join(result.errors[:20]) + ("; ..." if len(result.errors) > 20 else "")
-        raise CrmError(f"{len(result.errors)} rows rejected: {lines}")
+    click.echo(f"Imported {result.added} {what}" + (
+        f"; {result.skipped} already there" if result.skipped else ""))

@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from crm_tui.db.database import db
+from crm_tui.db.models import Customer, Facility
 from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, Completed, OrderFilter
 from crm_tui.services import order_list, registers
+from crm_tui.services.base import fresh, require, writing
 
 EXPORTS = ("customers", "facilities", "service-objects", "orders")
 IMPORTS = ("customers", "facilities", "service-objects")
@@ -20,7 +24,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": ("number", "name", "address", "city", "phone", "email"),
     "facilities": ("customer_number", "customer", "name", "address", "city", "latitude",
                    "longitude"),
-    "service-objects": ("customer", "facility", "name", "model", "serial_number"),
+    "service-objects": ("customer_number", "customer", "facility", "name", "model",
+                        "serial_number"),
     "orders": ("serial", "subject", "customer", "facility", "service_object", "contact_name",
                "contact_phone", "contact_email", "status", "scheduled", "hours", "assignees",
                "completed", "completed_at"),
@@ -38,8 +43,10 @@ def _rows(actor: Actor, what: str) -> Iterator[dict[str, Any]]:
                    "customer": f.customer_name, "name": f.name, "address": f.address,
                    "city": f.city, "latitude": f.latitude, "longitude": f.longitude}
     elif what == "service-objects":
+        numbers = {c.id: c.number for c in registers.iter_customers(actor)}
         for s in registers.iter_service_objects(actor):
-            yield {"customer": s.customer_name or "", "facility": s.facility_name or "",
+            yield {"customer_number": numbers.get(s.customer_id, ""),
+                   "customer": s.customer_name or "", "facility": s.facility_name or "",
                    "name": s.name, "model": s.model, "serial_number": s.serial_number}
     else:
         for o in order_list.iter_orders(actor, OrderFilter(completed=Completed.INCLUDE)):
@@ -68,65 +75,161 @@ def export_csv(actor: Actor, what: str, out: TextIO) -> int:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: rows added, and one message per rejected row."""
+    """What an import did: rows added, and rows skipped as already there (the same
+    record: importing a file twice adds nothing the second time)."""
 
     added: int
-    errors: tuple[str, ...]
+    skipped: int = 0
 
 
-def _read(source: Path | TextIO) -> list[dict[str, str]]:
+MAX_LISTED = 20  # rejected rows named in the error; the count says how many more
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int  # where the record starts in the file
+    values: dict[str, str]
+    fields: int  # how many fields the record had
+
+
+def _read(source: Path | TextIO) -> tuple[list[str], list[_Row]]:
+    """The header's column names (stripped, lower-case) and the records."""
     if isinstance(source, Path):
         try:
             text = source.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"Cannot read {source}: {exc}") from None
         source = io.StringIO(text)
-    reader = csv.DictReader(source)
-    if not reader.fieldnames:
+    reader = csv.reader(source)
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+        rows = []
+        start = reader.line_num + 1
+        for record in reader:
+            if any(field.strip() for field in record):  # blank lines are skipped
+                rows.append(_Row(start, {k: v.strip() for k, v in zip(header, record,
+                                                                          strict=False)},
+                                 len(record)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValidationError(f"The CSV file cannot be read near line {reader.line_num}: "
+                              f"{exc}") from None
+    return header, rows
+
+
+def _check_header(what: str, header: list[str]) -> None:
+    if not any(header):
         raise ValidationError("The CSV file is empty: it needs a header row")
-    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    known = IMPORT_COLUMNS[what]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise ValidationError(f"The CSV header names {', '.join(twice)} more than once")
+    unknown = [name for name in header if name not in known]
+    if unknown:
+        raise ValidationError(f"The CSV file has unknown column(s): {', '.join(unknown)} "
+                              f"(known: {', '.join(known)})")
+    if "name" not in header:
+        raise ValidationError("The CSV file lacks the column: name")
+    if what == "facilities" and not {"customer", "customer_number"} & set(header):
+        raise ValidationError("The CSV file lacks the column: customer_number or customer")
+
+
+IMPORT_COLUMNS = {
+    "customers": COLUMNS["customers"],
+    "facilities": COLUMNS["facilities"],
+    "service-objects": COLUMNS["service-objects"],
+}
 
 
 def import_csv(actor: Actor, what: str, source: Path | TextIO) -> ImportResult:
-    """Add register rows from CSV (header row names the columns of export_csv)."""
+    """Add register rows from CSV (a header row naming columns of export_csv).
+
+    All or nothing: one transaction, and a file with any rejected row adds none (the
+    error lists them) and can be imported again once fixed. A row whose record is
+    already there (the same customer number and name, the same facility or object) is
+    skipped, so a file imported twice adds nothing the second time.
+    """
     if what not in IMPORTS:
         raise ValidationError(f"Cannot import '{what}'; choose one of {', '.join(IMPORTS)}")
-    rows = _read(source)
-    required = {"customers": {"name"}, "facilities": {"name"},
-                "service-objects": {"name"}}[what]
-    missing = required - set(rows[0]) if rows else set()
-    if missing:
-        raise ValidationError(f"The CSV file lacks the column(s): {', '.join(sorted(missing))}")
-    added, errors = 0, []
-    for line, row in enumerate(rows, start=2):
-        try:
-            _import_row(actor, what, row)
-            added += 1
-        except CrmError as exc:
-            errors.append(f"line {line}: {exc}")
-    return ImportResult(added, tuple(errors))
+    header, rows = _read(source)
+    _check_header(what, header)
+    errors = [(row.line, f"{row.fields} fields where the header has {len(header)}")
+              for row in rows if row.fields != len(header)]
+    added = skipped = 0
+    with writing():
+        actor = fresh(actor)
+        require(actor, Perm.CREATE, action=f"import {what}")
+        for row in rows:
+            if row.fields != len(header):
+                continue
+            try:
+                with db.atomic():  # a savepoint: a rejected row leaves nothing behind
+                    if _import_row(actor, what, row.values):
+                        added += 1
+                    else:
+                        skipped += 1
+            except CrmError as exc:
+                errors.append((row.line, str(exc)))
+        if errors:
+            listed = "; ".join(f"line {line}: {message}"
+                               for line, message in sorted(errors)[:MAX_LISTED])
+            more = len(errors) - MAX_LISTED
+            raise ValidationError(f"{_count(len(errors), 'row')} rejected, nothing imported: "
+                                  + listed + (f"; and {more} more" if more > 0 else ""))
+    return ImportResult(added, skipped)
 
 
-def _import_row(actor: Actor, what: str, row: dict[str, str]) -> None:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _import_row(actor: Actor, what: str, row: dict[str, str]) -> bool:
+    """Add one row (inside the import's transaction); False if it is already there."""
     if what == "customers":
-        registers.add_customer(actor, row.get("name", ""), number=row.get("number") or None,
-                               address=row.get("address", ""), city=row.get("city", ""),
-                               phone=row.get("phone", ""), email=row.get("email", ""),
-                               on_duplicate="create")
-    elif what == "facilities":
-        owner = row.get("customer_number") or row.get("customer") or ""
-        if not owner:
+        return _import_customer(actor, row)
+    if what == "facilities":
+        owner_ref = row.get("customer_number") or row.get("customer") or ""
+        if not owner_ref:
             raise ValidationError("a facility needs customer_number or customer")
-        registers.add_facility(actor, row.get("name", ""), owner,
-                               address=row.get("address", ""), city=row.get("city", ""),
-                               latitude=row.get("latitude") or None,
-                               longitude=row.get("longitude") or None, on_duplicate="create")
-    else:
-        registers.add_service_object(actor, row.get("name", ""),
-                                     customer=row.get("customer") or None,
-                                     facility=row.get("facility") or None,
-                                     model=row.get("model", ""),
-                                     serial_number=row.get("serial_number", ""))
+        owner = registers.find_customer(owner_ref)
+        name = row.get("name", "")
+        same = Facility.select().where(
+            (Facility.customer == owner) & (Facility.name == name)
+            & (Facility.address == row.get("address", ""))
+            & (Facility.city == row.get("city", ""))).exists()
+        if same:
+            return False
+        registers.create_facility(actor, owner, name, address=row.get("address", ""),
+                                  city=row.get("city", ""),
+                                  latitude=row.get("latitude") or None,
+                                  longitude=row.get("longitude") or None,
+                                  on_duplicate="create")
+        return True
+    owner = row.get("customer_number") or row.get("customer") or None
+    return registers.create_service_object(
+        actor, row.get("name", ""), customer=owner, facility=row.get("facility") or None,
+        model=row.get("model", ""), serial_number=row.get("serial_number", ""),
+        same=True) is not None
+
+
+def _import_customer(actor: Actor, row: dict[str, str]) -> bool:
+    name, number = row.get("name", "").strip(), row.get("number", "").strip()
+    details = {key: row.get(key, "") for key in ("address", "city", "phone", "email")}
+    if number:
+        taken = Customer.get_or_none(Customer.number == number)
+        if taken is not None:
+            if taken.name.casefold() == name.casefold():
+                return False
+            raise ValidationError(f"Customer number {number} is already taken by "
+                                  f"'{taken.name}'", "number")
+    elif Customer.select().where(
+            (Customer.name == name) & (Customer.address == details["address"])
+            & (Customer.city == details["city"]) & (Customer.phone == details["phone"])
+            & (Customer.email == details["email"])).exists():
+        return False
+    registers.create_customer(actor, name, number=number or None, on_duplicate="create",
+                              **details)
+    return True
 
 
 def rows_of(actor: Actor, what: str) -> Iterable[dict[str, Any]]:

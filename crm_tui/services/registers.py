@@ -83,7 +83,7 @@ def _check_duplicates(kind: str, name: str, query: object, on_duplicate: str) ->
         Candidate(kind, r.id, r.name, getattr(r, "number", None)) for r in rows])
 
 
-def _create_customer(actor: Actor, name: str, *, number: str | None = None,
+def create_customer(actor: Actor, name: str, *, number: str | None = None,
                      address: str = "", city: str = "", phone: str = "", email: str = "",
                      on_duplicate: str = "ask") -> tuple[Customer, bool]:
     """Create a customer inside a unit of work; returns (row, created)."""
@@ -111,7 +111,7 @@ def add_customer(actor: Actor, name: str, *, number: str | None = None, address:
                  on_duplicate: str = "ask") -> CustomerInfo:
     """Add a customer; a near-duplicate name raises NearDuplicate unless told otherwise."""
     with writing():
-        customer, _ = _create_customer(fresh(actor), name, number=number, address=address,
+        customer, _ = create_customer(fresh(actor), name, number=number, address=address,
                                        city=city, phone=phone, email=email,
                                        on_duplicate=on_duplicate)
         return customer_info(customer)
@@ -197,14 +197,14 @@ def resolve_customer(actor: Actor, ref: str, details: dict[str, str],
     if len(exact) > 1:
         raise ValidationError(f"Several customers are named '{ref}'; give the customer number",
                               "customer")
-    return _create_customer(actor, ref, on_duplicate=on_duplicate, **details)
+    return create_customer(actor, ref, on_duplicate=on_duplicate, **details)
 
 
 def _facility_blob(f: Facility, customer_name: str) -> str:
     return search_blob(f.name, f.address, f.city, customer_name)
 
 
-def _create_facility(actor: Actor, customer: Customer, name: str, *, address: str = "",
+def create_facility(actor: Actor, customer: Customer, name: str, *, address: str = "",
                      city: str = "", latitude: float | str | None = None,
                      longitude: float | str | None = None,
                      on_duplicate: str = "ask") -> tuple[Facility, bool]:
@@ -214,11 +214,15 @@ def _create_facility(actor: Actor, customer: Customer, name: str, *, address: st
         "facility", name, Facility.select().where(Facility.customer == customer), on_duplicate)
     if existing is not None:
         return existing, False  # type: ignore[return-value]
+    lat = validate.coordinate(latitude, "latitude", 90)
+    lon = validate.coordinate(longitude, "longitude", 180)
+    if (lat is None) != (lon is None):
+        raise ValidationError("Give both latitude and longitude, or neither",
+                              "latitude" if lat is None else "longitude")
     facility = Facility(customer=customer, name=name, name_key=name_key(name),
                         address=validate.text(address, "address", max_len=300),
                         city=validate.text(city, "city", max_len=120),
-                        latitude=validate.coordinate(latitude, "latitude", 90),
-                        longitude=validate.coordinate(longitude, "longitude", 180))
+                        latitude=lat, longitude=lon)
     facility.search_text = _facility_blob(facility, customer.name)
     facility.save()
     audit(actor, "facility.add", "facility", facility.id, None,
@@ -233,8 +237,8 @@ def add_facility(actor: Actor, name: str, customer: str | int, *, address: str =
     """Add a facility to an existing customer (given by id, number or name)."""
     with writing():
         actor = fresh(actor)
-        owner = _customer_row(customer) if isinstance(customer, int) else find_customer(customer)
-        facility, _ = _create_facility(actor, owner, name, address=address, city=city,
+        owner = customer_row(customer)
+        facility, _ = create_facility(actor, owner, name, address=address, city=city,
                                        latitude=latitude, longitude=longitude,
                                        on_duplicate=on_duplicate)
         return facility_info(facility, owner.name)
@@ -247,7 +251,7 @@ def resolve_facility(actor: Actor, customer: Customer, ref: str, details: dict[s
     exact = Facility.get_or_none((Facility.customer == customer) & (Facility.name == ref))
     if exact is not None:
         return exact, False
-    return _create_facility(actor, customer, ref, on_duplicate=on_duplicate, **details)
+    return create_facility(actor, customer, ref, on_duplicate=on_duplicate, **details)
 
 
 def _named(model: type[Model], ref: str, scope: Any, *, also: Any = None) -> list[Any]:
@@ -309,37 +313,57 @@ def add_service_object(actor: Actor, name: str, *, customer: str | int | None = 
                        facility: str | int | None = None, model: str = "",
                        serial_number: str = "") -> ServiceObjectInfo:
     """Add a service object at a customer and/or facility."""
-    name = validate.text(name, "service_object", required=True)
     with writing():
-        actor = fresh(actor)
-        require(actor, Perm.CREATE, action="add service objects")
-        owner = None
-        if customer is not None:
-            owner = (_customer_row(customer) if isinstance(customer, int)
-                     else find_customer(customer))
-        site = None
-        if facility is not None:
-            if isinstance(facility, int):
-                site = Facility.get_or_none(Facility.id == facility)
-                if site is None:
-                    raise NotFound(f"No facility with id {facility}")
-            else:
-                site = find_facility(facility, owner)
-            if owner is not None and site.customer_id != owner.id:
-                raise ValidationError(f"Facility '{site.name}' does not belong to "
-                                      f"customer '{owner.name}'", "facility")
-            owner = owner or site.customer
-        if owner is None:
-            raise ValidationError("A service object needs a customer or a facility", "customer")
-        obj = ServiceObject(name=name, customer=owner, facility=site,
-                            model=validate.text(model, "model"),
-                            serial_number=validate.text(serial_number, "serial", max_len=120))
-        obj.search_text = search_blob(obj.name, obj.model, obj.serial_number, owner.name,
-                                      site.name if site else None)
-        obj.save()
-        info = service_object_info(obj)
-        audit(actor, "service_object.add", "service_object", obj.id, None, info.__dict__)
-        return info
+        obj = create_service_object(fresh(actor), name, customer=customer,
+                                    facility=facility, model=model,
+                                    serial_number=serial_number)
+        return service_object_info(obj)
+
+
+def create_service_object(actor: Actor, name: str, *, customer: str | int | None = None,
+                          facility: str | int | None = None, model: str = "",
+                          serial_number: str = "", same: bool = False
+                          ) -> ServiceObject | None:
+    """add_service_object inside a unit of work; with ``same``, None instead of a copy
+    of an identical object (name, owner, facility, model, serial) already there."""
+    require(actor, Perm.CREATE, action="add service objects")
+    name = validate.text(name, "service_object", required=True)
+    owner = None
+    if customer is not None:
+        owner = customer_row(customer)
+    site = None
+    if facility is not None:
+        if isinstance(facility, int):
+            site = Facility.get_or_none(Facility.id == facility)
+            if site is None:
+                raise NotFound(f"No facility with id {facility}")
+        else:
+            site = find_facility(facility, owner)
+        if owner is not None and site.customer_id != owner.id:
+            raise ValidationError(f"Facility '{site.name}' does not belong to "
+                                  f"customer '{owner.name}'", "facility")
+        owner = owner or site.customer
+    if owner is None:
+        raise ValidationError("A service object needs a customer or a facility", "customer")
+    obj = ServiceObject(name=name, customer=owner, facility=site,
+                        model=validate.text(model, "model"),
+                        serial_number=validate.text(serial_number, "serial", max_len=120))
+    if same and ServiceObject.select().where(
+            (ServiceObject.name == obj.name) & (ServiceObject.customer == owner)
+            & (ServiceObject.facility == site) & (ServiceObject.model == obj.model)
+            & (ServiceObject.serial_number == obj.serial_number)).exists():
+        return None
+    obj.search_text = search_blob(obj.name, obj.model, obj.serial_number, owner.name,
+                                  site.name if site else None)
+    obj.save()
+    audit(actor, "service_object.add", "service_object", obj.id, None,
+          service_object_info(obj).__dict__)
+    return obj
+
+
+def customer_row(ref: str | int) -> Customer:
+    """A customer by id (an int), else by number or name (see find_customer)."""
+    return _customer_row(ref) if isinstance(ref, int) else find_customer(ref)
 
 
 def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> list[SearchHit]:

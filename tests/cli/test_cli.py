@@ -242,6 +242,13 @@ def test_csv_export_import(cli_db: str, tmp_path: Path) -> None:
                       "info@oberg.se\n,Åkesson Fastigheter,Malmö,,\n,,Nowhere,,\n")
     result = run(cli_db, "import", "csv", "customers", str(source), ok=False)
     assert "line 4" in result.stderr and "Customer must not be empty" in result.stderr
+    assert "nothing imported" in result.stderr
+    assert "Öberg" not in run(cli_db, "export", "csv", "customers", "-").stdout
+    source.write_text(source.read_text().replace("\n,,Nowhere,,\n", "\n"))
+    assert run(cli_db, "import", "csv", "customers", str(source)).stdout == (
+        "Imported 2 customers\n")
+    assert run(cli_db, "import", "csv", "customers", str(source)).stdout == (
+        "Imported 0 customers; 2 already there\n")
     out = tmp_path / "out.csv"
     run(cli_db, "export", "csv", "customers", str(out))
     text = out.read_text()
