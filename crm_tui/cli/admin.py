@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import TextIO
 
 import click
 
-from crm_tui.cli.common import Session, out, out_json, pass_session, table
+from crm_tui.cli.common import Session, out, out_json, pass_session, stored_local, table
 from crm_tui.domain.permissions import ALL_PERMS
 from crm_tui.services import audit_log, settings, ssh_keys, statuses, users
 
@@ -93,14 +94,15 @@ def user_add_key(session: Session, username: str, keyfile: TextIO) -> None:
 @pass_session
 def user_keys(session: Session, username: str, as_json: bool) -> None:
     """List a user's SSH keys (admins, or yourself)."""
-    rows = ssh_keys.list_keys(session.actor, username)
+    rows = [stored_local(k) for k in ssh_keys.list_keys(session.actor, username)]
     if as_json:
-        out_json([k.__dict__ for k in rows])
+        out_json(rows)
         return
     if not rows:
         out(f"{username} has no SSH keys")
     for k in rows:  # not table(): it would cut the fingerprint short
-        out(f"{k.fingerprint}  {k.algorithm}  {k.added_at:%Y-%m-%d %H:%M}  {k.comment}".rstrip())
+        out(f"{k['fingerprint']}  {k['algorithm']}  {k['added_at']:%Y-%m-%d %H:%M}  "
+            f"{k['comment']}".rstrip())
 
 
 @user.command("remove-key")
@@ -224,10 +226,24 @@ def settings_set(session: Session, key: str, value: str) -> None:
 def audit(session: Session, entity: str | None, entity_id: str | None, limit: int,
           as_json: bool) -> None:
     """The audit trail, newest first (admins)."""
-    rows = audit_log.recent(session.actor, entity=entity, entity_id=entity_id, limit=limit)
+    rows = [stored_local(r) for r in audit_log.recent(
+        session.actor, entity=entity, entity_id=entity_id, limit=limit)]
     if as_json:
-        out_json([r.__dict__ for r in rows])
+        out_json([r | {"before": _parsed(r["before"]), "after": _parsed(r["after"])}
+                  for r in rows])
         return
     table(["at", "who", "action", "entity", "before", "after"],
-          [[f"{r.at:%Y-%m-%d %H:%M:%S}", r.actor, r.action, f"{r.entity} {r.entity_id}",
-            r.before, r.after] for r in rows])
+          [[f"{r['at']:%Y-%m-%d %H:%M:%S}", r["actor"], r["action"],
+            f"{r['entity']} {r['entity_id']}", r["before"], r["after"]] for r in rows])
+
+
+def _parsed(value: object) -> object:
+    """An audit snapshot (stored as JSON text) as JSON itself, not a string in it."""
+    if value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

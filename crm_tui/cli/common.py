@@ -66,6 +66,15 @@ def out_json(value: Any) -> None:
     click.echo(json.dumps(value, default=_default, ensure_ascii=False, indent=2))
 
 
+def stored_local(record: object) -> dict[str, Any]:
+    """A record's fields with its stored times (naive UTC) as local times with their
+    offset, as the app and the rest of the CLI show them."""
+    from crm_tui.services.timezone import to_local
+
+    return {key: to_local(value) if isinstance(value, dt.datetime) and value.tzinfo is None
+            else value for key, value in vars(record).items()}
+
+
 def order_json(row: OrderRow) -> dict[str, Any]:
     """An order list row in the documented JSON shape."""
     return {

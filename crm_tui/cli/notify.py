@@ -11,7 +11,7 @@ import traceback
 
 import click
 
-from crm_tui.cli.common import Session, out, out_json, pass_session, table
+from crm_tui.cli.common import Session, out, out_json, pass_session, stored_local, table
 from crm_tui.services import notifications, outbox
 
 
@@ -76,12 +76,13 @@ def _print_stacks(*_: object) -> None:
 def notifications_cmd(session: Session, as_json: bool, include_read: bool,
                       mark_read: bool) -> None:
     """Your notifications (unread unless --all)."""
-    rows = notifications.list_notifications(session.actor, include_read=include_read)
+    rows = [stored_local(r) for r in notifications.list_notifications(
+        session.actor, include_read=include_read)]
     if as_json:
-        out_json([r.__dict__ for r in rows])
+        out_json(rows)
     else:
         for r in rows:
-            out(f"{r.created_at:%Y-%m-%d %H:%M} {'  ' if r.read else '* '}{r.text}")
+            out(f"{r['created_at']:%Y-%m-%d %H:%M} {'  ' if r['read'] else '* '}{r['text']}")
         if not rows:
             click.echo("No notifications")
     if mark_read:
@@ -99,7 +100,7 @@ def outbox_cmd(ctx: click.Context, as_json: bool, status: str | None) -> None:
     session: Session = ctx.obj
     rows = outbox.list_outbox(session.actor, status=status)
     if as_json:
-        out_json([r.__dict__ for r in rows])
+        out_json([stored_local(r) for r in rows])
         return
     table(["id", "channel", "recipient", "status", "attempts", "last error"],
           [[str(r.id), r.channel, r.recipient, r.status, str(r.attempts), r.last_error]

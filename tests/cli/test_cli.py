@@ -228,6 +228,10 @@ def test_admin_commands(cli_db: str) -> None:
     negative = run(cli_db, "settings", "set", "smtp.port", "-1", ok=False)
     assert "Port must be between 1 and 65535" in negative.stderr  # not "No such option"
     run(cli_db, "settings", "set", "no.such", "1", ok=False)
+    run(cli_db, "settings", "set", "timezone", "Asia/Kolkata")  # +05:30 all year
+    [event] = json.loads(run(cli_db, "audit", "--limit", "1", "--json").stdout)
+    assert event["at"].endswith("+05:30")  # local, as everywhere else (it was UTC)
+    assert event["after"] == {"value": "Asia/Kolkata"} and event["before"] is not None
     refused = run(cli_db, "settings", "show", user="anna", ok=False)  # not an admin
     assert "admins only" in refused.stderr and "hunter2" not in refused.stdout
     run(cli_db, "user", "perms", "bob", "view-assigned", "create")
