@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from crm_tui.cli.common import Session, out, out_json, pass_session, table
+from crm_tui.domain.errors import NearDuplicate
 from crm_tui.domain.records import TodoItem
+from crm_tui.domain.text import printable
 from crm_tui.services import exchange, registers, todo
+
+
+@contextmanager
+def _create_new_hint() -> Iterator[None]:
+    """A near-duplicate name refused, with this command's way past it (it named
+    co add's --use-existing, which these commands do not have)."""
+    try:
+        yield
+    except NearDuplicate as exc:
+        raise click.ClickException(f"{printable(str(exc))} (--create-new adds it anyway)"
+                                   ) from None
 
 
 @click.command("customer", context_settings={"ignore_unknown_options": False})
@@ -25,9 +40,10 @@ from crm_tui.services import exchange, registers, todo
 def customer(session: Session, action: str, name: str, number: str | None, address: str,
              city: str, phone: str, email: str, create_new: bool) -> None:
     """Add a customer to the register."""
-    info = registers.add_customer(session.actor, name, number=number, address=address,
-                                  city=city, phone=phone, email=email,
-                                  on_duplicate="create" if create_new else "ask")
+    with _create_new_hint():
+        info = registers.add_customer(session.actor, name, number=number, address=address,
+                                      city=city, phone=phone, email=email,
+                                      on_duplicate="create" if create_new else "ask")
     out(f"Customer {info.number}: {info.name}")
 
 
@@ -46,9 +62,10 @@ def facility(session: Session, action: str, name: str, owner: str, address: str,
     """Add a facility to a customer."""
     if (lat is None) != (lon is None):
         raise click.UsageError("--lat and --lon go together")
-    info = registers.add_facility(session.actor, name, owner, address=address, city=city,
-                                  latitude=lat, longitude=lon,
-                                  on_duplicate="create" if create_new else "ask")
+    with _create_new_hint():
+        info = registers.add_facility(session.actor, name, owner, address=address,
+                                      city=city, latitude=lat, longitude=lon,
+                                      on_duplicate="create" if create_new else "ask")
     out(f"Facility {info.id}: {info.name} ({info.customer_name})")
 
 

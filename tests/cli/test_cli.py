@@ -202,6 +202,22 @@ def test_delete_asks_and_without_a_yes_keeps_the_order(cli_db: str) -> None:
     run(cli_db, "co", "show", serials[2])
 
 
+def test_near_duplicates_name_the_options_of_their_command(cli_db: str) -> None:
+    """customer add and facility add have --create-new only; co add has both."""
+    run(cli_db, "customer", "add", "Bergström Värme AB")
+    for args in (["customer", "add", "bergstrom varme"],
+                 ["facility", "add", "Plant", "--customer", "Bergström Värme AB"]):
+        if args[0] == "facility":
+            run(cli_db, *args)
+            args = [*args[:2], "PLANT", *args[3:]]
+        refused = run(cli_db, *args, ok=False)
+        assert refused.stderr.rstrip().endswith("(--create-new adds it anyway)")
+        run(cli_db, *args, "--create-new")
+    refused = run(cli_db, "co", "add", "--subject", "s", "--customer", "Bergstrom Varme",
+                  ok=False)
+    assert "(--use-existing or --create-new)" in refused.stderr
+
+
 def test_conflict_with_expect_version(cli_db: str) -> None:
     serial = run(cli_db, "co", "add", "--subject", "One", "--customer", "A").stdout.strip()
     run(cli_db, "co", "edit", serial, "--subject", "Two", "--expect-version", "1")
