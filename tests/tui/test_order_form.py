@@ -57,6 +57,27 @@ async def test_dates_and_hours_are_validated_inline(eva: Actor, make_app) -> Non
             customer.id, "2026-12-01", "1.50")
 
 
+async def test_the_customer_error_goes_once_a_customer_is_given(eva: Actor,
+                                                                make_app) -> None:
+    """Saving an empty form asks for a customer; typing or choosing one clears that
+    (it stayed under a customer chosen from the list)."""
+    registers.add_customer(eva, "Andersson Fastigheter AB")
+    app = make_app("eva")
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert error_of(form, "customer").startswith("Customer: type a name")
+        customer = form.picker("customer")
+        customer.input.focus()
+        await pilot.press(*"anders")
+        await wait_for(pilot, lambda: customer.is_open, "the customer list")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert customer.value == "Andersson Fastigheter AB"
+        assert error_of(form, "customer") == ""
+
+
 async def test_pickers_search_as_you_type(eva: Actor, make_app) -> None:
     """Typing in the customer field lists matches; ↓/Enter chooses; facilities follow it."""
     berg = registers.add_customer(eva, "Bergström Värme AB", city="Umeå")

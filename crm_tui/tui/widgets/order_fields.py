@@ -248,7 +248,9 @@ class OrderFields(VerticalScroll, can_focus=False):
     def _customer_changed(self) -> None:
         """Another customer: a facility or service object chosen for the one before is
         cleared (it belongs to that customer); a name only typed stays, to be looked up
-        at the new one."""
+        at the new one. A customer given clears the "type a name" error."""
+        if self.picker("customer").value:
+            self.show_error("customer", "")
         for name in ("facility", "service_object"):
             picker = self.picker(name)
             if picker.item is not None:
