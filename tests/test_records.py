@@ -46,3 +46,14 @@ def test_fast_init_sets_each_field_and_keeps_the_dataclass_meaning(cls: type) ->
     assert getattr(changed, name) == "other" and getattr(built, name) is values[name]
     with pytest.raises(TypeError):
         cls(*values.values(), object())  # one too many
+
+
+def test_plural_counts_say_one_or_many() -> None:
+    """'1 orders' and 'Imported 1 customers' read wrong."""
+    from crm_tui.domain.text import plural
+
+    assert plural(1, "order") == "1 order"
+    assert plural(0, "order") == "0 orders"
+    assert plural(1234, "order") == "1,234 orders"
+    assert plural(2, "facility", "facilities") == "2 facilities"
+    assert plural(1, "facility", "facilities") == "1 facility"

@@ -9,6 +9,7 @@ import click
 
 from crm_tui.cli.common import Session, detail_json, order_json, out, out_json, pass_session, table
 from crm_tui.domain.records import Completed, OrderFilter, OrderInput
+from crm_tui.domain.text import plural
 from crm_tui.services import bookings, notes, order_list, orders, validate
 
 
@@ -113,7 +114,7 @@ def co_list(session: Session, as_json: bool, **kw: Any) -> None:
             r.customer, r.subject, ",".join(r.assignees), f"{r.hours:.2f}",
             "completed" if r.completed else ""] for r in rows])
     total = sum((r.hours for r in rows), start=0)
-    click.echo(f"{len(rows)} orders, {total:.2f} hours required")
+    click.echo(f"{plural(len(rows), 'order')}, {total:.2f} hours required")
 
 
 @co.command("show")

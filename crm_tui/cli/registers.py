@@ -12,7 +12,7 @@ import click
 from crm_tui.cli.common import Session, out, out_json, pass_session, table
 from crm_tui.domain.errors import NearDuplicate
 from crm_tui.domain.records import TodoItem
-from crm_tui.domain.text import printable
+from crm_tui.domain.text import plural, printable
 from crm_tui.services import exchange, registers, todo
 
 
@@ -177,5 +177,5 @@ def import_csv(session: Session, what: str, file: str) -> None:
     """Add register rows from a CSV file with a header row: all or nothing; rows already
     there are skipped."""
     result = exchange.import_csv(session.actor, what, Path(file))
-    click.echo(f"Imported {result.added} {what}" + (
-        f"; {result.skipped} already there" if result.skipped else ""))
+    click.echo(f"Imported {plural(result.added, *exchange.NOUNS[what])}" + (
+        f"; {result.skipped:,} already there" if result.skipped else ""))

@@ -29,6 +29,11 @@ def fold(text: str | None) -> str:
     return _SPACE.sub(" ", text.casefold()).strip()
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 order', '2 orders' (``many`` where adding an s is wrong: 'facilities')."""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
+
+
 def name_key(name: str | None) -> str:
     """Key under which near-duplicate company names collide (case, accents, spacing, suffix)."""
     words = _NON_WORD.sub(" ", fold(name)).split()

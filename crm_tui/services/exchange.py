@@ -14,10 +14,15 @@ from crm_tui.db.models import Customer, Facility
 from crm_tui.domain.errors import CrmError, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, Completed, OrderFilter
+from crm_tui.domain.text import plural
 from crm_tui.services import order_list, registers
 from crm_tui.services.base import fresh, require, writing
 
 EXPORTS = ("customers", "facilities", "service-objects", "orders")
+NOUNS = {"customers": ("customer", "customers"), "facilities": ("facility", "facilities"),
+         "service-objects": ("service object", "service objects"),
+         "orders": ("order", "orders")}
+"""Each register's name for one row and for several (plural() takes them)."""
 IMPORTS = ("customers", "facilities", "service-objects")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -174,13 +179,9 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO) -> ImportResult:
             listed = "; ".join(f"line {line}: {message}"
                                for line, message in sorted(errors)[:MAX_LISTED])
             more = len(errors) - MAX_LISTED
-            raise ValidationError(f"{_count(len(errors), 'row')} rejected, nothing imported: "
+            raise ValidationError(f"{plural(len(errors), 'row')} rejected, nothing imported: "
                                   + listed + (f"; and {more} more" if more > 0 else ""))
     return ImportResult(added, skipped)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _import_row(actor: Actor, what: str, row: dict[str, str]) -> bool:

@@ -7,6 +7,7 @@ from peewee import fn
 from crm_tui.db.models import ContactOrder, Status
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.records import Actor, StatusInfo
+from crm_tui.domain.text import plural
 from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, reading, require_admin, writing
 
@@ -124,7 +125,8 @@ def delete_status(actor: Actor, name: str) -> None:
         used = ContactOrder.select().where(ContactOrder.status == status).count()
         if used:
             raise ValidationError(
-                f"Status '{status.name}' is used by {used} orders; deactivate it instead")
+                f"Status '{status.name}' is used by {plural(used, 'order')}; deactivate it "
+                "instead")
         status.delete_instance()
         _renumber(list(Status.select().order_by(Status.position, Status.id)))
         audit(actor, "status.delete", "status", status.id, {"name": status.name}, None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crm_tui.domain.text import plural
 from crm_tui.services import ssh_keys
 
 log = logging.getLogger("crm_tui.ssh")
@@ -63,7 +64,8 @@ class ServerState:
         if self.sessions >= self.options.max_sessions:
             return f"the server is full ({self.options.max_sessions} sessions); try again later"
         if self.per_user[login.username] >= self.options.max_per_user:
-            return (f"{login.username} already has {self.options.max_per_user} sessions open; "
+            return (f"{login.username} already has "
+                    f"{plural(self.options.max_per_user, 'session')} open; "
                     "close one first")
         self.sessions += 1
         self.per_user[login.username] += 1
