@@ -19,6 +19,7 @@ from crm_tui.tui.screens.cards import (
 )
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
+from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog
 from crm_tui.tui.screens.registers import MoreRow, RegisterScreen, allot
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, OrderTable
 from crm_tui.tui.widgets.picker import MATCH_STYLE, Picker
@@ -327,6 +328,64 @@ async def test_a_reload_keeps_the_details_being_edited(eva: Actor, make_app) -> 
         await pilot.press("f5")  # the Inbox, as everywhere (it reloaded the card)
         await settle(app, pilot)
         assert app.current_mode == "notifications"
+
+
+async def test_cards_add_facilities_and_service_objects(eva: Actor, make_app) -> None:
+    """+ on a customer card's Facilities or Service objects tab, or on a facility card,
+    adds one there (the app could not: only the CLI could). A near-duplicate name is
+    named once; Add again adds it anyway. Errors stay in the dialog."""
+    ids = world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_customer(ids["berg"])
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen)
+        await pilot.press("plus")  # on the Orders tab: says where it works
+        await settle(app, pilot)
+        assert app.screen is card
+        await pilot.press("f", "plus", *"Depå Norr", "tab", *"Verkstadsgatan 2", "enter")
+        await settle(app, pilot)
+        assert app.screen is card
+        added = registers.find_facility("Depå Norr")
+        assert (added.customer_id, added.address) == (ids["berg"], "Verkstadsgatan 2")
+        facilities = card.query_one("#facilities-table", DataTable)
+        assert "Depå Norr" in [r[0].plain for r in rows(facilities)]
+        await pilot.press("plus", *"bergström main plant", "enter")  # like an existing one
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddFacilityDialog)
+        assert "looks like existing 'Bergström main plant'" in str(
+            dialog.query_one("#register-error", Static).content)
+        await pilot.press("enter")  # again: added anyway
+        await settle(app, pilot)
+        assert app.screen is card and len(card.facilities) == 3
+        await pilot.press("s", "plus", "enter")  # no name: refused in the dialog
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddServiceObjectDialog)
+        assert "must not be empty" in str(dialog.query_one("#register-error", Static).content)
+        await pilot.press(*"Ventilation unit", "tab", *"Swegon", "tab", *"SW-9", "enter")
+        await settle(app, pilot)
+        assert app.screen is card
+        unit = registers.find_service_object("SW-9")
+        assert (unit.customer_id, unit.facility_id, unit.model) == (ids["berg"], None,
+                                                                     "Swegon")
+        # A facility card adds at that facility.
+        app.open_facility(ids["plant"])
+        await settle(app, pilot)
+        facility_card = app.screen
+        assert isinstance(facility_card, FacilityCardScreen)
+        await pilot.press("plus", *"Boiler", "enter")
+        await settle(app, pilot)
+        assert app.screen is facility_card
+        assert registers.find_service_object("Boiler").facility_id == ids["plant"]
+        objects = facility_card.query_one("#objects-table", DataTable)
+        assert "Boiler" in [r[0].plain for r in rows(objects)]
+        await pilot.press("plus", "escape")  # cancel: nothing added
+        await settle(app, pilot)
+        assert app.screen is facility_card
 
 
 async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:

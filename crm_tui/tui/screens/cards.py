@@ -28,6 +28,7 @@ from crm_tui.domain.text import printable
 from crm_tui.services import order_list, registers
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.dialogs import ConfirmDialog
+from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog
 from crm_tui.tui.widgets.order_table import OrderTable
 from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
@@ -133,6 +134,12 @@ class CardScreen(CrmScreen):
     def owner(self) -> dict[str, int]:
         """Whose orders the card shows, as ``order_list.orders_of`` takes it."""
         raise NotImplementedError
+
+    def added(self, info: FacilityInfo | ServiceObjectInfo | None) -> None:
+        """A facility or service object added from the card: say so, show it."""
+        if info is not None:
+            self.notify(plain(f"Added {info.name}").plain, markup=False)
+            self.action_reload()
 
     def fetch_orders(self, order_limit: int) -> tuple[OrderPage, OrderCounts]:
         """The first page of the card's orders and their counts (runs in a worker)."""
@@ -296,12 +303,15 @@ class CustomerCardScreen(CardScreen):
         Binding("s", "tab('objects')", "Service objects", show=False),
         Binding("e", "edit", "Edit details", show=True),
         Binding("ctrl+s", "save_details", "Save details", show=True),
+        Binding("plus", "add_register", "Add facility/object", show=False,
+                tooltip="On the Facilities or Service objects tab: add one"),
     ]
 
     def __init__(self, customer_id: int) -> None:
         super().__init__()
         self.customer_id = customer_id
         self.customer: CustomerInfo | None = None
+        self.facilities: list[tuple[str, int]] = []  # for a new service object
 
     def compose_tabs(self) -> Iterable[Widget]:
         """Orders, facilities, service objects, details."""
@@ -357,6 +367,7 @@ class CustomerCardScreen(CardScreen):
                 "what you typed over it; Esc leaves theirs."))
         elif not pending:
             self.query_one("#details-error", Static).update("")
+        self.facilities = [(f.name, f.id) for f in data.facilities]
         count = self.fill("facilities-table", ((str(f.id), (
             plain(f.name), plain(f.address), plain(f.city))) for f in data.facilities))
         tabs = self.query_one(TabbedContent)
@@ -375,6 +386,21 @@ class CustomerCardScreen(CardScreen):
     def prefill(self) -> OrderInput | None:
         """The customer."""
         return OrderInput(customer_id=self.customer_id)
+
+    def action_add_register(self) -> AwaitMount | None:
+        """On the Facilities tab add a facility, on Service objects a service object."""
+        if self.customer is None:
+            return None
+        tab = self.query_one(TabbedContent).active
+        if tab == "facilities":
+            return self.app.push_screen(AddFacilityDialog(
+                self.crm.actor, self.customer_id, self.customer.name), self.added)
+        if tab == "objects":
+            return self.app.push_screen(AddServiceObjectDialog(
+                self.crm.actor, self.customer_id, self.customer.name, self.facilities),
+                self.added)
+        self.notify("On the Facilities (f) or Service objects (s) tab, + adds one there")
+        return None
 
     def action_edit(self) -> None:
         """Edit the details in place."""
@@ -435,6 +461,8 @@ class FacilityCardScreen(CardScreen):
     BINDINGS = [
         Binding("s", "tab('objects')", "Service objects", show=False),
         Binding("c", "customer", "Customer", show=True),
+        Binding("plus", "add_object", "Add service object", show=False,
+                tooltip="A new service object at this facility"),
     ]
 
     def __init__(self, facility_id: int) -> None:
@@ -465,6 +493,16 @@ class FacilityCardScreen(CardScreen):
     def owner(self) -> dict[str, int]:
         """The facility's orders."""
         return {"facility_id": self.facility_id}
+
+    def action_add_object(self) -> AwaitMount | None:
+        """A new service object here."""
+        f = self.facility
+        if f is None:
+            return None
+        self.query_one(TabbedContent).active = "objects"
+        return self.app.push_screen(AddServiceObjectDialog(
+            self.crm.actor, f.customer_id, f"{f.name}, {f.customer_name}",
+            [(f.name, f.id)], facility_id=f.id), self.added)
 
     def show(self, data: tuple[FacilityInfo, list[ServiceObjectInfo],
                                tuple[OrderPage, OrderCounts]]) -> None:

@@ -1,0 +1,166 @@
+"""Dialogs that add to the registers from a card: a facility, a service object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
+from crm_tui.domain.records import Actor, FacilityInfo, ServiceObjectInfo
+from crm_tui.domain.text import printable
+from crm_tui.services import registers
+from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
+from crm_tui.tui.work import call_service
+
+NO_FACILITY = "(no facility)"
+
+
+class RegisterDialog(ModalScreen[Any]):
+    """Fields, an error line, Add and Cancel; returns what the service added, or None.
+
+    A name like an existing one is refused once, with the existing one named; Add (or
+    ctrl+s) again adds it anyway."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="RegisterDialog")
+    BINDINGS = [
+        Binding("ctrl+s", "add", "Add"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    TITLE_TEXT = ""
+    FIELDS: Sequence[tuple[str, str, str]] = ()  # (key, label, placeholder)
+
+    def __init__(self, actor: Actor, owner: str) -> None:
+        super().__init__()
+        self.actor = actor
+        self.owner = owner  # who it is added to, for the title
+        self.on_duplicate = "ask"
+
+    def compose(self) -> ComposeResult:
+        """Title, the fields, an error line, buttons and a hint."""
+        with Vertical():
+            title = Text(self.TITLE_TEXT, style="bold")
+            title.append(f"  ·  {printable(self.owner)}", style="dim")
+            yield Static(title, classes="title")
+            for key, label, placeholder in self.FIELDS:
+                with Horizontal(classes="row"):
+                    yield Label(label)
+                    yield Input(placeholder=placeholder, id=f"r-{key}", compact=True)
+            yield from self.compose_extra()
+            yield Static("", id="register-error", classes="error-text")
+            with Horizontal(classes="buttons"):
+                yield Button("Add", id="add", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+            yield Static(Text("Enter/ctrl+s add · esc cancel"), classes="hint")
+
+    def compose_extra(self) -> ComposeResult:
+        """Rows after the text fields."""
+        return iter(())
+
+    def on_mount(self) -> None:
+        """Start in the first field (at once: keys typed already go there)."""
+        self.query_one("#register-error").display = False
+        self.set_focus(self.query_one(f"#r-{self.FIELDS[0][0]}", Input))
+
+    def value(self, key: str) -> str:
+        """A field's text."""
+        return self.query_one(f"#r-{key}", Input).value
+
+    def show_error(self, message: str) -> None:
+        """Show (or hide, for '') the error line."""
+        error = self.query_one("#register-error", Static)
+        error.update(Text(printable(message)))
+        error.display = bool(message)
+
+    @on(Input.Changed)
+    def _edited(self) -> None:
+        """Another name: a near-duplicate is asked about again."""
+        self.on_duplicate = "ask"
+
+    def job(self) -> Callable[[], Any]:
+        """The service call that adds, with the fields' values read now (on the UI
+        thread; the call runs in a worker)."""
+        raise NotImplementedError
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#add")
+    def action_add(self) -> None:
+        """Add; errors stay in the dialog."""
+        self.show_error("")
+        call_service(self, self.job(), done=self.dismiss, failed=self._failed,
+                     group="register")
+
+    def _failed(self, exc: CrmError) -> None:
+        if isinstance(exc, NearDuplicate):
+            self.on_duplicate = "create"
+            self.show_error(f"{exc.kind.capitalize()} '{exc.name}' looks like existing "
+                            f"'{exc.candidates[0].name}'. Add again to add it anyway.")
+            return
+        self.show_error(str(exc))
+        field = exc.field if isinstance(exc, ValidationError) else None
+        for widget in self.query(f"#r-{field}") if field else ():
+            widget.focus()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without adding."""
+        self.dismiss(None)
+
+
+class AddFacilityDialog(RegisterDialog):
+    """A new facility of a customer."""
+
+    TITLE_TEXT = "Add a facility"
+    FIELDS = (("facility", "Name", "e.g. Main plant"),
+              ("address", "Address", ""), ("city", "City", ""))
+
+    def __init__(self, actor: Actor, customer_id: int, customer_name: str) -> None:
+        super().__init__(actor, customer_name)
+        self.customer_id = customer_id
+
+    def job(self) -> Callable[[], FacilityInfo]:
+        """registers.add_facility."""
+        return partial(registers.add_facility, self.actor, self.value("facility"),
+                       self.customer_id, address=self.value("address"),
+                       city=self.value("city"), on_duplicate=self.on_duplicate)
+
+
+class AddServiceObjectDialog(RegisterDialog):
+    """A new service object of a customer, at one of its facilities or none."""
+
+    TITLE_TEXT = "Add a service object"
+    FIELDS = (("service_object", "Name", "e.g. Heat pump (basement)"),
+              ("model", "Model", ""), ("serial", "Serial no.", ""))
+
+    def __init__(self, actor: Actor, customer_id: int, owner: str,
+                 facilities: Sequence[tuple[str, int]], facility_id: int | None = None
+                 ) -> None:
+        super().__init__(actor, owner)
+        self.customer_id = customer_id
+        self.facilities = list(facilities)
+        self.facility_id = facility_id
+
+    def compose_extra(self) -> ComposeResult:
+        """The facility: the customer's, or none."""
+        with Horizontal(classes="row"):
+            yield Label("Facility")
+            yield Select([(printable(name), fid) for name, fid in self.facilities],
+                         value=self.facility_id if self.facility_id is not None
+                         else Select.NULL, prompt=NO_FACILITY, id="r-facility",
+                         compact=True)
+
+    def job(self) -> Callable[[], ServiceObjectInfo]:
+        """registers.add_service_object."""
+        chosen = self.query_one("#r-facility", Select).value
+        return partial(registers.add_service_object, self.actor,
+                       self.value("service_object"), customer=self.customer_id,
+                       facility=chosen if isinstance(chosen, int) else None,
+                       model=self.value("model"), serial_number=self.value("serial"))
