@@ -94,7 +94,11 @@ def hours(value: Decimal | float | str | None) -> Decimal:
         raise ValidationError(f"Hours must be 0 or more, not {value}", "hours")
     if number > Decimal("100000"):
         raise ValidationError(f"Hours must be at most 100000, not {value}", "hours")
-    return number.quantize(Decimal("0.01"))
+    rounded = number.quantize(Decimal("0.01"))
+    if rounded != number:  # 0.001 was stored as 0.00 without a word
+        raise ValidationError(f"Hours take at most two decimals (1.33 for 1 h 20 min), "
+                              f"not {value}", "hours")
+    return rounded
 
 
 def datetime_local(value: dt.datetime | str, field: str = "at") -> dt.datetime:

@@ -32,6 +32,8 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], type[CrmError], tuple[str, ...]]] = 
     ("NaN hours", {"hours": "NaN"}, ValidationError, ("hours",)),
     ("infinite hours", {"hours": "inf"}, ValidationError, ("hours",)),
     ("huge hours", {"hours": "1e12"}, ValidationError, ("hours",)),
+    ("three decimals", {"hours": "0.001"}, ValidationError, ("two decimals", "0.001")),
+    ("three decimals, rounding up", {"hours": "2.555"}, ValidationError, ("2.555",)),
     ("30 February", {"scheduled": "2026-02-30"}, ValidationError, ("2026-02-30", "date")),
     ("not a date", {"scheduled": "next tuesday"}, ValidationError, ("date",)),
     ("day-first date", {"scheduled": "30/01/2026"}, ValidationError, ("date",)),
