@@ -353,6 +353,12 @@ def create_service_object(actor: Actor, name: str, *, customer: str | int | None
             & (ServiceObject.facility == site) & (ServiceObject.model == obj.model)
             & (ServiceObject.serial_number == obj.serial_number)).exists():
         return None
+    if obj.serial_number:
+        twin = ServiceObject.get_or_none((ServiceObject.customer == owner) & (
+            ServiceObject.serial_number == obj.serial_number))
+        if twin is not None:
+            raise ValidationError(f"{owner.name} already has a service object with serial "
+                                  f"number {obj.serial_number}: '{twin.name}'", "serial")
     obj.search_text = search_blob(obj.name, obj.model, obj.serial_number, owner.name,
                                   site.name if site else None)
     obj.save()

@@ -142,6 +142,20 @@ def test_names_are_found_ignoring_case_in_any_script(admin: Actor) -> None:
         registers.find_facility("depå åre")
 
 
+def test_a_serial_number_is_one_object_per_customer(admin: Actor) -> None:
+    """The same serial number twice at one customer is the same unit: refused (it was
+    added twice without a word); another customer's unit may share it."""
+    registers.add_customer(admin, "Acme", number="A")
+    registers.add_customer(admin, "Other", number="B")
+    registers.add_service_object(admin, "Pump", customer="A", serial_number="SN-1")
+    with pytest.raises(ValidationError, match="already has a service object with serial "
+                                              "number SN-1: 'Pump'"):
+        registers.add_service_object(admin, "Pump again", customer="A", serial_number="SN-1")
+    registers.add_service_object(admin, "Pump", customer="B", serial_number="SN-1")
+    registers.add_service_object(admin, "Hose", customer="A")
+    registers.add_service_object(admin, "Hose", customer="A")  # no serial: may repeat
+
+
 def test_statuses_are_named_ignoring_case_in_any_script(admin: Actor) -> None:
     """A status is found, and a duplicate refused, whatever the case of its Å, Ä, Ö."""
     statuses.add_status(admin, "Åtgärdad")
