@@ -25,6 +25,10 @@ class PermissionDenied(CrmError):
     """The acting user lacks the permission for this action."""
 
 
+class InactiveUser(PermissionDenied):
+    """The acting user was deactivated (or removed): nothing more for them to do."""
+
+
 class ValidationError(CrmError):
     """Input was rejected; ``field`` names the offending field when known."""
 

@@ -10,7 +10,7 @@ from typing import Any
 from crm_tui.db.changes import announce
 from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import AuditEvent, User
-from crm_tui.domain.errors import NotFound, PermissionDenied
+from crm_tui.domain.errors import InactiveUser, NotFound, PermissionDenied
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor
 
@@ -60,7 +60,7 @@ def fresh(actor: Actor) -> Actor:
         'SELECT id, username, display_name, is_admin, permissions, email, phone, active '
         f'FROM "user" WHERE id = {db.param}', (actor.id,)).fetchone()
     if row is None or not row[7]:
-        raise PermissionDenied(f"User '{actor.username}' is not active")
+        raise InactiveUser(f"User '{actor.username}' is not active")
     return _actor(*row)
 
 

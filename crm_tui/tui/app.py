@@ -18,6 +18,7 @@ from textual.widget import AwaitMount
 from textual.worker import get_current_worker
 
 from crm_tui.db import changes
+from crm_tui.domain.errors import CrmError, InactiveUser
 from crm_tui.domain.records import Actor, NotificationInfo, OrderInput
 from crm_tui.domain.text import printable
 from crm_tui.services import notifications, settings, users
@@ -27,7 +28,7 @@ from crm_tui.tui.key_order import KeysInOrder
 from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.todo import TodoScreen
-from crm_tui.tui.work import call_service
+from crm_tui.tui.work import call_service, toast_error
 
 GC_QUIET_S = 0.5
 """A full garbage collection waits until the user has not typed for this long ..."""
@@ -197,7 +198,16 @@ class CrmApp(KeysInOrder):
                                     users.get_actor(self.actor.username),
                                     [] if latest is None else
                                     notifications.newer_than(self.actor, latest)),
-                     done=self._refreshed, group="header")
+                     done=self._refreshed, failed=self._header_failed, group="header")
+
+    def _header_failed(self, exc: CrmError) -> None:
+        """A deactivated user's session ends (over SSH too) with a word why; other
+        errors are shown as usual."""
+        if isinstance(exc, InactiveUser):
+            self.exit(return_code=1, message="Your account was deactivated; the session "
+                      "has ended. Ask an admin if this is a mistake.")
+            return
+        toast_error(self)(exc)
 
     def _refreshed(self, result: tuple[int, Actor, list[NotificationInfo]]) -> None:
         self.unread, self.actor, fresh = result

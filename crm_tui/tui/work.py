@@ -36,12 +36,12 @@ def call_service(node: DOMNode, fn: Callable[..., T], *args: Any,
             result = fn(*args, **kwargs)
         except CrmError as exc:
             if not worker.is_cancelled:
-                app.call_from_thread(failed or _toast_error(node), exc)
+                app.call_from_thread(failed or toast_error(node), exc)
             return
         except Exception as exc:  # noqa: BLE001 - shown to the user, never crash the UI
             log.exception("service call %s failed", getattr(fn, "__name__", fn))
             if not worker.is_cancelled:
-                app.call_from_thread(_toast_error(node), exc)
+                app.call_from_thread(toast_error(node), exc)
             return
         if done is not None and not worker.is_cancelled:
             app.call_from_thread(done, result)
@@ -50,7 +50,8 @@ def call_service(node: DOMNode, fn: Callable[..., T], *args: Any,
                            exit_on_error=False, name=getattr(fn, "__name__", "service"))
 
 
-def _toast_error(node: DOMNode) -> Callable[[Exception], None]:
+def toast_error(node: DOMNode) -> Callable[[Exception], None]:
+    """The default ``failed`` of call_service: an error toast, "Unexpected" for a bug."""
     def show(exc: Exception) -> None:
         message = printable(str(exc)) or type(exc).__name__
         node.app.notify(message, title="Error" if isinstance(exc, CrmError) else "Unexpected",

@@ -40,3 +40,20 @@ async def test_assignment_elsewhere_shows_in_open_app(db_url: str, admin: Actor)
             await pilot.pause(0.05)
         assert toasted(), [n.message for n in app._notifications]
         assert app.unread == 1
+
+
+async def test_a_deactivated_user_s_open_session_ends(db_url: str, admin: Actor) -> None:
+    """Deactivating a user ends the app they have open (an SSH session too) with a word
+    why; it stayed open, showing "not active" errors every two seconds."""
+    bob = make_user(admin, "bob", "view")
+    app = CrmApp(db_url, bob, refresh_seconds=0.2, watch_changes=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        deadline = time.monotonic() + 10
+        while app._latest_notification is None and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert app.return_code is None
+        users.set_active(admin, "bob", False)
+        while app.return_code is None and time.monotonic() < deadline + 10:
+            await pilot.pause(0.05)
+        assert app.return_code == 1
+        assert "deactivated" in str(app._exit_renderables)
