@@ -306,6 +306,17 @@ async def test_status_deactivate_and_delete(eva: Actor, make_app: MakeApp) -> No
         await settle(app, pilot)
         assert "Won" not in _status_names() and "Won" not in _table_names(screen)
         assert len(_status_names()) == 5
+        # A long name, then deleted: the name column narrows again, so Active and
+        # Orders stay on an 80-column screen (they were pushed off for good).
+        statuses.add_status(eva, "L" * 80)
+        screen.refresh_data()
+        await settle(app, pilot)
+        assert table.columns["name"].get_render_width(table) > 80
+        await _cursor_to(app, pilot, table, 5)
+        await pilot.press("delete", "y")
+        await settle(app, pilot)
+        assert len(_status_names()) == 5
+        assert sum(c.get_render_width(table) for c in table.columns.values()) < 60
 
 
 async def test_add_and_deactivate_user(eva: Actor, make_app: MakeApp) -> None:

@@ -19,6 +19,13 @@ class StatusTable(DataTable[Text]):
     """The ordered statuses, one row each."""
 
 
+def _add_columns(table: DataTable[Text]) -> None:
+    table.add_column("#", key="pos", width=3)
+    table.add_column("Status", key="name")
+    table.add_column("Active", key="active", width=6)
+    table.add_column("Orders", key="used", width=6)
+
+
 class StatusesPane(AdminPane):
     """The admin's ordered status list; statuses in use are never lost."""
 
@@ -48,10 +55,7 @@ class StatusesPane(AdminPane):
     def compose(self) -> ComposeResult:
         """The table, the new-status input, a hint."""
         table = StatusTable(cursor_type="row", zebra_stripes=True, id="status-table")
-        table.add_column("#", key="pos", width=3)
-        table.add_column("Status", key="name")
-        table.add_column("Active", key="active", width=6)
-        table.add_column("Orders", key="used", width=6)
+        _add_columns(table)
         yield table
         yield Static("", id="status-empty", classes="empty-state")
         with Horizontal(id="status-new-row"):
@@ -86,7 +90,10 @@ class StatusesPane(AdminPane):
         table = self.table
         keep = keep or (self.current().name if self.current() else None)
         self.rows = list(rows)
-        table.clear()
+        # The columns too: a long name deleted left the name column as wide as it was,
+        # pushing Active and Orders off an 80-column screen.
+        table.clear(columns=True)
+        _add_columns(table)
         cursor = 0
         for index, info in enumerate(self.rows):
             style = "" if info.active else "dim italic"
@@ -94,7 +101,7 @@ class StatusesPane(AdminPane):
                           Text(printable(info.name), style=style),
                           Text("yes" if info.active else "no", style=style),
                           Text(str(info.in_use), style=style), key=str(info.id))
-            if keep is not None and info.name.lower() == keep.lower():
+            if keep is not None and info.name.casefold() == keep.casefold():
                 cursor = index
         if self.rows:
             table.move_cursor(row=cursor, animate=False)
