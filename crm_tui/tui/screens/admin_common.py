@@ -111,7 +111,12 @@ class ConfirmDialog(ModalScreen[bool]):
 class AddUserDialog(ModalScreen[UserInfo | None]):
     """Add a user: username, name, e-mail, phone; the service validates."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="AddUserDialog")
+    # One line a field: with bordered fields the dialog, with an error shown, was taller
+    # than an 80x24 screen (a phone over SSH) and its keys were cut off.
+    DEFAULT_CSS = DIALOG_CSS.format(name="AddUserDialog") + """
+AddUserDialog .dialog-row { margin-bottom: 1; }
+AddUserDialog .dialog-row Label { padding-top: 0; }
+"""
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
     FIELDS = (("username", "Username", "e.g. anna"), ("name", "Name", "Anna Berg"),
               ("email", "E-mail", "anna@example.com"), ("phone", "Phone", "+46 70 123 45 67"))
@@ -123,7 +128,7 @@ class AddUserDialog(ModalScreen[UserInfo | None]):
             for key, label, placeholder in self.FIELDS:
                 with Horizontal(classes="dialog-row"):
                     yield Label(label)
-                    yield Input(placeholder=placeholder, id=f"user-{key}")
+                    yield Input(placeholder=placeholder, id=f"user-{key}", compact=True)
             yield Static("", id="user-error", classes="dialog-error")
             yield Static("ctrl+s or Enter on the last field saves · Escape cancels",
                          classes="dialog-hint")
