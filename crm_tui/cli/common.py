@@ -105,8 +105,10 @@ def detail_json(detail: OrderDetail) -> dict[str, Any]:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> None:
-    """A plain aligned text table."""
-    cells = [[printable(str(c)) for c in row] for row in rows]
+    """A plain aligned text table; a cell is one line (a name holding a line break or a
+    tab broke the alignment of every row after it)."""
+    cells = [[printable(str(c)).replace("\n", " ").replace("\t", " ") for c in row]
+             for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     widths = [min(w, 48) for w in widths]
 
