@@ -21,7 +21,7 @@ async def test_sessions_per_user_and_in_total_are_limited(
     await bob.wait_for("Bob Field")
     second = await AppClient.open(server.port, ssh_world.keys["bob"])
     assert await second.finished() == 1
-    assert "crm-tui: bob already has 1 sessions open; close one first" in second.text()
+    assert "crm-tui: bob already has 1 session open; close one first" in second.text()
     anna = await AppClient.open(server.port, ssh_world.keys["anna"])
     await anna.wait_for("Anna Berg")
     third = await AppClient.open(server.port, ssh_world.keys["t01"])
