@@ -61,6 +61,16 @@ async def search(app: CrmApp, pilot: object, screen: RegisterScreen, text: str) 
     await settle(app, pilot)
 
 
+async def open_card(app: CrmApp, pilot: object, customer_id: int) -> CustomerCardScreen:
+    """Open a customer card and wait until it has loaded."""
+    await settle(app, pilot)
+    app.open_customer(customer_id)
+    await settle(app, pilot)
+    card = app.screen
+    assert isinstance(card, CustomerCardScreen) and card.customer is not None
+    return card
+
+
 def rows(table: DataTable) -> list[list[Text]]:
     """Every row of a table, as its Text cells."""
     return [table.get_row_at(i) for i in range(table.row_count)]
@@ -292,11 +302,7 @@ async def test_a_reload_keeps_the_details_being_edited(eva: Actor, make_app) -> 
     bob = make_user(eva, "bob", "view", "edit")
     app = make_app("eva")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        app.open_customer(ids["berg"])
-        await settle(app, pilot)
-        card = app.screen
-        assert isinstance(card, CustomerCardScreen)
+        card = await open_card(app, pilot, ids["berg"])
         await pilot.press("e")
         card.query_one("#c-name", Input).value = "Bergström Värme & Kyla AB"
         registers.edit_customer(bob, ids["berg"], city="Piteå")
@@ -337,11 +343,7 @@ async def test_cards_add_facilities_and_service_objects(eva: Actor, make_app) ->
     ids = world(eva)
     app = make_app("eva")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        app.open_customer(ids["berg"])
-        await settle(app, pilot)
-        card = app.screen
-        assert isinstance(card, CustomerCardScreen)
+        card = await open_card(app, pilot, ids["berg"])
         await pilot.press("plus")  # on the Orders tab: says where it works
         await settle(app, pilot)
         assert app.screen is card
