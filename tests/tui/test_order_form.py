@@ -279,6 +279,10 @@ async def test_changing_section_or_quitting_with_unsaved_work_asks(eva: Actor,
             await settle(app, pilot)
             assert app.screen is form and form.notes.editor.text == "Called"
             assert app.return_code is None
+            await pilot.press(key, "enter")  # Enter typed ahead (to open a row): No
+            await settle(app, pilot)
+            assert app.screen is form and form.notes.editor.text == "Called"
+            assert app.return_code is None
         form.notes.editor.text = ""
         type_into(form, subject="Changed")
         await pilot.press("f2")

@@ -41,7 +41,9 @@ def field_names(fields: Sequence[str]) -> str:
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question; y or Enter confirms, n or Escape cancels."""
+    """A yes/no question that loses something on yes (unsaved work, an order): y or the
+    yes button confirms; n, Escape or Enter cancel. No has the focus, so an Enter typed
+    ahead (F3 and Enter to open a row of the list) keeps the work instead of leaving."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
     BINDINGS = [
@@ -67,8 +69,8 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button(Text(self.yes), id="yes", variant="primary")
 
     def on_mount(self) -> None:
-        """Focus the confirming button."""
-        self.query_one("#yes", Button).focus()
+        """Focus the safe answer."""
+        self.query_one("#no", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
