@@ -234,6 +234,10 @@ def create_order(actor: Actor, data: OrderInput) -> OrderDetail:
         order.save()
         users = _users(data.assignees or [])
         _check_assign(actor, users)
+        if not actor.has(Perm.VIEW) and all(u.id != actor.id for u in users):
+            # One who sees only the orders they work on is assigned the order they
+            # create: it vanished from their sight once saved.
+            users.append(User.get_by_id(actor.id))
         added = _set_assignees(actor, order, users, replace=False)
         audit(actor, "order.create", "order", order.serial, None, _snapshot(order), 1)
         _notify_assigned(actor, order, added)

@@ -231,6 +231,24 @@ def test_allowed_self_assignment_and_own_notes_work(world: World) -> None:
     assert booking.assignee == "bob"
 
 
+def test_an_order_created_by_one_who_sees_only_their_own_is_theirs(world: World) -> None:
+    """A technician (view-assigned) who creates an order is assigned it: it vanished
+    from their sight once saved, with no one assigned. One who sees everything is not
+    assigned what they create for others."""
+    tech = make_user(world.admin, "tess", "view-assigned", "create")
+    mine = orders.create_order(tech, OrderInput(subject="Found a leak",
+                                                customer_id=world.acme.id))
+    assert mine.row.assignees == ("tess",)
+    assert orders.get_order(tech, mine.serial).serial == mine.serial
+    assert mine.serial in [r.serial for r in order_list.list_orders(tech).rows]
+    assert notifications.list_notifications(tech) == []  # not told of their own act
+    desk = make_user(world.admin, "desk", "view", "create", "assign")
+    theirs = orders.create_order(desk, OrderInput(subject="For bob",
+                                                  customer_id=world.acme.id,
+                                                  assignees=["bob"]))
+    assert theirs.row.assignees == ("bob",)
+
+
 def test_refused_note_on_invisible_order_is_not_found(world: World) -> None:
     """bob cannot add notes or bookings to orders he cannot see (and learns nothing)."""
     s = world.s
