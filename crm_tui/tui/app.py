@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 
 from crm_tui.db import changes
 from crm_tui.domain.errors import CrmError, InactiveUser
+from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, NotificationInfo, OrderInput
 from crm_tui.domain.text import printable
 from crm_tui.services import notifications, settings, users
@@ -262,7 +263,7 @@ class CrmApp(KeysInOrder):
             self.push_screen(HelpScreen(self.screen))
 
     def open_order(self, serial: int | None = None, *,
-                   prefill: OrderInput | None = None) -> AwaitMount:
+                   prefill: OrderInput | None = None) -> AwaitMount | None:
         """Open the contact-order form: an existing order, or a new one (pre-filled).
 
         Like the other openers it returns the new screen's mounting: an action that
@@ -271,6 +272,11 @@ class CrmApp(KeysInOrder):
         CrmScreen.action_letter)."""
         from crm_tui.tui.screens.order_form import OrderFormScreen
 
+        if serial is None and not self.actor.has(Perm.CREATE):
+            # refused up front: the form opened, to refuse only on saving
+            self.notify(f"{self.actor.username} may not create contact orders: needs the "
+                        "'create' permission", severity="warning", markup=False)
+            return None
         return self.push_screen(OrderFormScreen(serial, prefill=prefill))
 
     def open_customer(self, customer_id: int) -> AwaitMount:

@@ -313,6 +313,50 @@ async def test_refusals_show_the_service_message(eva: Actor, make_app) -> None:
         assert orders.get_order(eva, order.serial).row.subject == "Quote"
 
 
+async def test_an_assignee_without_edit_reads_the_fields_and_adds_notes(
+        eva: Actor, make_app) -> None:
+    """The fields are read only for one who may not change them (they could be typed
+    into, and ctrl+s then refused the edit and dropped the typed note with it); ctrl+s
+    saves the note."""
+    make_user(eva, "bob", "view-assigned")
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id,
+                                                assignees=["bob"]))
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        assert form.fields.disabled and not form.notes.editor.disabled
+        assert "Read only" in str(form.query_one("#form-title", Static).content)
+        await pilot.press(*"Called back")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        saved = orders.get_order(eva, order.serial)
+        assert [n.text for n in saved.notes] == ["Called back"]
+        assert saved.row.subject == "Quote"
+
+
+async def test_a_viewer_is_told_up_front_what_they_may_not_do(eva: Actor,
+                                                               make_app) -> None:
+    """No form that is refused only on saving: a new order, the customer's details and
+    "+" on a card say at once that the permission is missing."""
+    make_user(eva, "dina", "view")
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    app = make_app("dina")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.open_customer(customer.id)
+        await settle(app, pilot)
+        card = app.screen
+        for keys, words in ((["ctrl+n"], "may not create contact orders"),
+                            (["e"], "may not edit customers"),
+                            (["f", "plus"], "may not add to the registers")):
+            await pilot.press(*keys)
+            await settle(app, pilot)
+            assert app.screen is card, keys
+            assert any(words in t for t in toasts(app)), (keys, toasts(app))
+        assert all(field.disabled for field in card.query("#details Input"))
+
+
 async def test_changes_elsewhere_show_up(eva: Actor, make_app) -> None:
     """Another user's note appears; their field edits load unless mine are pending."""
     bob = make_user(eva, "bob", "view", "edit")

@@ -13,6 +13,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
 from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
     Cursor,
     CustomerCard,
@@ -134,6 +135,15 @@ class CardScreen(CrmScreen):
     def owner(self) -> dict[str, int]:
         """Whose orders the card shows, as ``order_list.orders_of`` takes it."""
         raise NotImplementedError
+
+    def may(self, perm: Perm, what: str) -> bool:
+        """Whether the actor holds ``perm``; if not, say so (instead of a form that is
+        refused only on saving)."""
+        if self.crm.actor.has(perm):
+            return True
+        self.notify(f"{self.crm.actor.username} may not {what}: needs the '{perm.value}' "
+                    "permission", severity="warning", markup=False)
+        return False
 
     def added(self, info: FacilityInfo | ServiceObjectInfo | None) -> None:
         """A facility or service object added from the card: say so, show it."""
@@ -356,15 +366,18 @@ class CustomerCardScreen(CardScreen):
         title.append(f"  ·  customer {c.number}", style="dim")
         self.set_title(title, plain(join(c.address, c.city, c.phone, c.email)))
         pending = {key for key, value in edited.items() if value != printable(getattr(c, key))}
+        may_edit = self.crm.actor.has(Perm.EDIT)
         for key, _label in CUSTOMER_FIELDS:
+            field = self.query_one(f"#c-{key}", Input)
+            field.disabled = not may_edit  # read-only: typing was refused on save
             if key not in pending:
-                self.query_one(f"#c-{key}", Input).value = printable(getattr(c, key))
+                field.value = printable(getattr(c, key))
         clashes = [label for key, label in CUSTOMER_FIELDS if key in pending
                    and previous is not None and getattr(previous, key) != getattr(c, key)]
         if clashes:
             self.query_one("#details-error", Static).update(plain(
-                f"Changed by someone else meanwhile: {', '.join(clashes)}. ctrl+s saves "
-                "what you typed over it; Esc leaves theirs."))
+                f"Changed by someone else meanwhile: {', '.join(clashes)} (theirs shows "
+                "at the top). ctrl+s saves what you typed over it."))
         elif not pending:
             self.query_one("#details-error", Static).update("")
         self.facilities = [(f.name, f.id) for f in data.facilities]
@@ -392,6 +405,9 @@ class CustomerCardScreen(CardScreen):
         if self.customer is None:
             return None
         tab = self.query_one(TabbedContent).active
+        if tab in ("facilities", "objects") and not self.may(Perm.CREATE, "add to the "
+                                                             "registers"):
+            return None
         if tab == "facilities":
             return self.app.push_screen(AddFacilityDialog(
                 self.crm.actor, self.customer_id, self.customer.name), self.added)
@@ -405,6 +421,8 @@ class CustomerCardScreen(CardScreen):
     def action_edit(self) -> None:
         """Edit the details in place."""
         self.query_one(TabbedContent).active = "details"
+        if not self.may(Perm.EDIT, "edit customers"):
+            return
         self.query_one("#c-name", Input).focus()
 
     def changes(self) -> dict[str, str]:
@@ -461,7 +479,7 @@ class FacilityCardScreen(CardScreen):
     BINDINGS = [
         Binding("s", "tab('objects')", "Service objects", show=False),
         Binding("c", "customer", "Customer", show=True),
-        Binding("plus", "add_object", "Add service object", show=False,
+        Binding("plus", "add_object", "Add service object", show=True,
                 tooltip="A new service object at this facility"),
     ]
 
@@ -497,7 +515,7 @@ class FacilityCardScreen(CardScreen):
     def action_add_object(self) -> AwaitMount | None:
         """A new service object here."""
         f = self.facility
-        if f is None:
+        if f is None or not self.may(Perm.CREATE, "add service objects"):
             return None
         self.query_one(TabbedContent).active = "objects"
         return self.app.push_screen(AddServiceObjectDialog(

@@ -153,9 +153,15 @@ class OrderFormScreen(CrmScreen):
         self.query_one("#form-title", Static).update(
             plain(f"Could not open the order: {exc}", style="bold red"))
 
+    @property
+    def may_change(self) -> bool:
+        """Whether the actor may change the order's fields (or create it). One who may
+        not reads them and may still add notes (an assignee) and bookings."""
+        return self.crm.actor.has(Perm.EDIT if self.serial is not None else Perm.CREATE)
+
     def _loaded(self, data: FormData) -> None:
         self.fields.statuses, self.fields.users = data.statuses, data.users
-        self.fields.disabled = False
+        self.fields.disabled = not self.may_change  # read-only: typing was refused on save
         if data.detail is not None:
             self.apply_detail(data.detail, focus_follows=True)
             target: Widget = self.notes.editor
@@ -245,6 +251,9 @@ class OrderFormScreen(CrmScreen):
         if stale:
             text.append("\nChanged by someone else meanwhile: saving shows what changed.",
                         style="bold yellow")
+        if not self.may_change:
+            text.append("\nRead only: changing the order needs the 'edit' permission.",
+                        style="dim italic")
         title.update(text)
 
     # State ------------------------------------------------------------------
