@@ -118,8 +118,10 @@ def add_customer(actor: Actor, name: str, *, number: str | None = None, address:
 
 
 def edit_customer(actor: Actor, customer_id: int, *, base_version: int | None = None,
-                  **changes: str) -> CustomerInfo:
-    """Edit a customer's details (name, number, address, city, phone, email)."""
+                  on_duplicate: str = "ask", **changes: str) -> CustomerInfo:
+    """Edit a customer's details (name, number, address, city, phone, email). A new
+    name like another customer's raises NearDuplicate, as adding one does, unless
+    ``on_duplicate`` is "create"."""
     allowed = {"name", "number", "address", "city", "phone", "email"}
     unknown = set(changes) - allowed
     if unknown:
@@ -145,6 +147,10 @@ def edit_customer(actor: Actor, customer_id: int, *, base_version: int | None = 
                 (Customer.number == customer.number) & (Customer.id != customer.id)).exists():
             raise ValidationError(f"Customer number {customer.number} is already taken",
                                   "number")
+        if customer.name != before["name"]:
+            _check_duplicates("customer", customer.name,
+                              Customer.select().where(Customer.id != customer.id),
+                              "ask" if on_duplicate == "ask" else "create")
         customer.name_key = name_key(customer.name)
         customer.search_text = _customer_blob(customer)
         customer.version += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_tui.domain.errors import NotFound, ValidationError
+from crm_tui.domain.errors import NearDuplicate, NotFound, ValidationError
 from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput
 from crm_tui.services import order_list, orders, registers, statuses
 from tests.services.helpers import new_order, refused, serials
@@ -154,6 +154,22 @@ def test_a_serial_number_is_one_object_per_customer(admin: Actor) -> None:
     registers.add_service_object(admin, "Pump", customer="B", serial_number="SN-1")
     registers.add_service_object(admin, "Hose", customer="A")
     registers.add_service_object(admin, "Hose", customer="A")  # no serial: may repeat
+
+
+def test_renaming_a_customer_like_another_asks_as_adding_does(admin: Actor) -> None:
+    """A customer renamed to another's name (or a near one) raises NearDuplicate, as
+    adding one does; it was saved without a word, and the name then named two."""
+    registers.add_customer(admin, "Nyström Energiteknik AB", number="1176")
+    other = registers.add_customer(admin, "Nystrom Energiteknik", number="1221",
+                                   on_duplicate="create")
+    with pytest.raises(NearDuplicate):
+        registers.edit_customer(admin, other.id, name="Nyström Energiteknik AB")
+    assert registers.get_customer(admin, other.id).name == "Nystrom Energiteknik"
+    renamed = registers.edit_customer(admin, other.id, name="Nyström Energiteknik AB",
+                                      on_duplicate="create")
+    assert renamed.name == "Nyström Energiteknik AB"
+    registers.edit_customer(admin, other.id, city="Luleå")  # the name unchanged: no ask
+    registers.edit_customer(admin, other.id, name="Nyström Energiteknik AB ")  # the same
 
 
 def test_statuses_are_named_ignoring_case_in_any_script(admin: Actor) -> None:

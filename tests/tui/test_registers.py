@@ -286,6 +286,17 @@ async def test_customer_card_details_are_editable(eva: Actor, make_app) -> None:
         assert registers.get_customer(eva, ids["berg"]).email == ""
         error = app.screen.query_one("#details-error", Static).content.plain
         assert "not a valid e-mail" in error
+        app.screen.query_one("#c-email", Input).value = ""
+        app.screen.query_one("#c-name", Input).value = "Nordic Pumps AB"  # like another
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert registers.get_customer(eva, ids["berg"]).name == "Bergström Värme AB"
+        assert "Another customer is named like this: 'Nordic Pumps'" in str(
+            app.screen.query_one("#details-error", Static).content)
+        await pilot.press("ctrl+s")  # again: saved
+        await settle(app, pilot)
+        assert registers.get_customer(eva, ids["berg"]).name == "Nordic Pumps AB"
+        app.screen.query_one("#c-city", Input).value = "Piteå"
         await pilot.press("escape")  # unsaved details: asks first
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
-from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
     Cursor,
@@ -322,6 +322,7 @@ class CustomerCardScreen(CardScreen):
         self.customer_id = customer_id
         self.customer: CustomerInfo | None = None
         self.facilities: list[tuple[str, int]] = []  # for a new service object
+        self._like_other: str | None = None  # a name the user was told is like another's
 
     def compose_tabs(self) -> Iterable[Widget]:
         """Orders, facilities, service objects, details."""
@@ -454,8 +455,10 @@ class CustomerCardScreen(CardScreen):
         if self.customer is None or not changes:
             self.notify("No changes to the details to save")
             return
+        agreed = changes.get("name") is not None and changes.get("name") == self._like_other
         call_service(self, registers.edit_customer, self.crm.actor, self.customer_id,
-                     base_version=self.customer.version, **changes,
+                     base_version=self.customer.version,
+                     on_duplicate="create" if agreed else "ask", **changes,
                      done=self._saved, failed=self._save_failed, group="save")
 
     def _saved(self, customer: CustomerInfo) -> None:
@@ -463,6 +466,12 @@ class CustomerCardScreen(CardScreen):
         self.action_reload()
 
     def _save_failed(self, exc: CrmError) -> None:
+        if isinstance(exc, NearDuplicate):
+            # as adding a customer asks: once; saving the same name again saves it
+            self._like_other = exc.name
+            first = exc.candidates[0]
+            exc = ValidationError(f"Another customer is named like this: '{first.name}' "
+                                  f"({first.number}). ctrl+s again saves it anyway.", "name")
         self.query_one("#details-error", Static).update(plain(str(exc)))
         if isinstance(exc, ValidationError) and exc.field:
             for widget in self.query(f"#c-{exc.field}"):
