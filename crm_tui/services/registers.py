@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from peewee import JOIN, Model
+from peewee import JOIN, Model, fn
 
 from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import Counter, Customer, Facility, ServiceObject
@@ -360,8 +360,10 @@ def create_service_object(actor: Actor, name: str, *, customer: str | int | None
             & (ServiceObject.serial_number == obj.serial_number)).exists():
         return None
     if obj.serial_number:
-        twin = ServiceObject.get_or_none((ServiceObject.customer == owner) & (
-            ServiceObject.serial_number == obj.serial_number))
+        serial = obj.serial_number  # NB-0001 and nb-0001 are one unit (LOWER: ASCII only)
+        same_serial = (fn.LOWER(ServiceObject.serial_number) == serial.lower()
+                       if serial.isascii() else ServiceObject.serial_number == serial)
+        twin = ServiceObject.get_or_none((ServiceObject.customer == owner) & same_serial)
         if twin is not None:
             raise ValidationError(f"{owner.name} already has a service object with serial "
                                   f"number {obj.serial_number}: '{twin.name}'", "serial")

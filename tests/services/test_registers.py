@@ -151,6 +151,8 @@ def test_a_serial_number_is_one_object_per_customer(admin: Actor) -> None:
     with pytest.raises(ValidationError, match="already has a service object with serial "
                                               "number SN-1: 'Pump'"):
         registers.add_service_object(admin, "Pump again", customer="A", serial_number="SN-1")
+    with pytest.raises(ValidationError, match="serial number sn-1: 'Pump'"):
+        registers.add_service_object(admin, "Pump again", customer="A", serial_number="sn-1")
     registers.add_service_object(admin, "Pump", customer="B", serial_number="SN-1")
     registers.add_service_object(admin, "Hose", customer="A")
     registers.add_service_object(admin, "Hose", customer="A")  # no serial: may repeat
