@@ -124,7 +124,13 @@ def main(argv: list[str] | None = None) -> None:
     except PeeweeException as exc:
         click.echo(f"Error: database: {printable(str(exc).splitlines()[0])}", err=True)
         sys.exit(1)
-    except UnicodeError:  # a byte that is not UTF-8, in an argument or standard input
+    except UnicodeError as exc:
+        # Bytes that are not UTF-8 in an argument or standard input reach the code as
+        # lone surrogates, which fail where the text is encoded. Other encoding errors
+        # are bugs, not the user's text: they keep their traceback.
+        if not (isinstance(exc, UnicodeDecodeError)
+                or (isinstance(exc, UnicodeEncodeError) and "surrogate" in exc.reason)):
+            raise
         click.echo("Error: the text given is not valid UTF-8", err=True)
         sys.exit(1)
     except OSError as exc:  # a file to read or write: missing folder, no permission...

@@ -12,6 +12,7 @@ import traceback
 import click
 
 from crm_tui.cli.common import Session, out, out_json, pass_session, stored_local, table
+from crm_tui.domain.text import plural
 from crm_tui.services import notifications, outbox
 
 
@@ -32,12 +33,14 @@ def worker(session: Session, once: bool, interval: float, lease: float, max_atte
 
     session.open()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # A send ends (or times out) well within the lease, which is renewed before each
+    # one: a send longer than the lease let another worker send the row too.
     options = WorkerOptions(interval=interval, lease_seconds=lease, max_attempts=max_attempts,
-                            backoff_seconds=backoff)
+                            backoff_seconds=backoff, timeout=min(30.0, lease / 2))
     if once:
         result = run_once(options)
-        click.echo(f"{result.reminders} reminders, {result.sent} sent, {result.retried} to "
-                   f"retry, {result.failed} failed")
+        click.echo(f"{plural(result.reminders, 'reminder')}, {result.sent} sent, "
+                   f"{result.retried} to retry, {result.failed} failed")
         return
     # The passes run in a thread of their own and the main thread only waits for it. A
     # signal handler runs in the main thread between two of its steps: had that thread
@@ -113,4 +116,4 @@ def outbox_cmd(ctx: click.Context, as_json: bool, status: str | None) -> None:
 def outbox_retry(session: Session, outbox_id: int | None) -> None:
     """Queue failed deliveries again (one, or all failed ones)."""
     count = outbox.retry(session.actor, outbox_id)
-    click.echo(f"{count} deliveries queued again")
+    click.echo(f"{plural(count, 'delivery', 'deliveries')} queued again")

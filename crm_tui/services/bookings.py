@@ -54,6 +54,11 @@ def _minutes(value: int | str | None, field: str, default: int | None,
     return number
 
 
+KIND_PHRASES = {"phone": "a phone call", "meeting": "a meeting",
+                "digital": "a digital meeting", "email": "an e-mail contact"}
+"""A booking's kind in a sentence ('a email contact' read wrong)."""
+
+
 def _assignee(actor: Actor, username: str | None) -> User:
     user = get_user_row(username) if username else User.get_by_id(actor.id)
     if not user.active:
@@ -86,7 +91,8 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
         audit(actor, "booking.add", "booking", booking.id, None, info.__dict__, 1)
         if user.id != actor.id:
             notify(user, "booking-assigned",
-                   f"{actor.label} booked you a {kind} contact on {info.at:%Y-%m-%d %H:%M} "
+                   f"{actor.label} booked you {KIND_PHRASES.get(kind, kind)} on "
+                   f"{info.at:%Y-%m-%d %H:%M} "
                    f"for order {serial}: {order.subject}", order=order, booking_id=booking.id)
         return info
 

@@ -60,10 +60,12 @@ def fire_due_reminders(now: dt.datetime | None = None, limit: int = 200) -> int:
     now = now or utcnow()
     fired = 0
     with writing():
+        # Only for contacts still ahead: a booking entered after the fact (or one the
+        # worker slept through) sent a reminder of a contact already over at once.
         due = list(Booking.select(Booking.id).where(
             (Booking.reminder_sent == False) & (Booking.done == False)  # noqa: E712
-            & Booking.remind_at.is_null(False) & (Booking.remind_at <= now)).limit(limit)
-            .tuples())
+            & Booking.remind_at.is_null(False) & (Booking.remind_at <= now)
+            & (Booking.starts_at > now)).limit(limit).tuples())
         for (booking_id,) in due:
             # The conditional update is the claim: only one worker's update matches.
             claimed = Booking.update(reminder_sent=True).where(
@@ -118,6 +120,16 @@ def claim(worker: str, *, limit: int = 20, lease_seconds: float = 120,
 def _subject(kind: str) -> str:
     return {"reminder": "Reminder", "assigned": "You were assigned a contact order",
             "booking-assigned": "You were booked for a contact"}.get(kind, "Notification")
+
+
+def renew(token: str, now: dt.datetime | None = None) -> set[int]:
+    """Renew the lease of the rows still claimed by ``token`` (a worker renews its
+    batch before each send); returns their ids."""
+    now = now or utcnow()
+    with writing():
+        held = (Outbox.claimed_by == token) & (Outbox.status == "sending")
+        Outbox.update(claimed_at=now).where(held).execute()
+        return {row_id for (row_id,) in Outbox.select(Outbox.id).where(held).tuples()}
 
 
 def mark_sent(delivery: Delivery) -> bool:

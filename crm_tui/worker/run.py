@@ -65,15 +65,25 @@ def run_once(options: WorkerOptions | None = None,
             return result
         cfg = settings.get_all(reveal=True)
         for delivery in batch:
+            # The batch's lease runs from its claim: slow sends let it run out, and
+            # another worker then claimed and sent the rows not reached yet (twice).
+            if delivery.id not in outbox.renew(delivery.token):
+                log.warning("outbox %s: claimed by another worker meanwhile; skipped",
+                            delivery.id)
+                continue
             try:
                 deliver(delivery, cfg, options.timeout)
-            except SendError as exc:
-                status = outbox.mark_failed(delivery, str(exc),
+            except Exception as exc:  # noqa: BLE001 - any failure is the row's, counted
+                if not isinstance(exc, SendError):
+                    log.exception("outbox %s: unexpected error", delivery.id)
+                error = str(exc) if isinstance(exc, SendError) else (
+                    f"{type(exc).__name__}: {exc}")
+                status = outbox.mark_failed(delivery, error,
                                             max_attempts=options.max_attempts,
                                             base_seconds=options.backoff_seconds,
                                             cap_seconds=options.backoff_cap_seconds)
                 log.warning("outbox %s (%s) attempt %s: %s -> %s", delivery.id,
-                            delivery.channel, delivery.attempts, exc, status)
+                            delivery.channel, delivery.attempts, error, status)
                 if status == "failed":
                     result.failed += 1
                 else:

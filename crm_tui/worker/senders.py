@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import email.utils
+import http.client
 import json
 import smtplib
 import ssl
@@ -23,9 +26,14 @@ def send_email(cfg: dict[str, Any], to: str, subject: str, text: str,
     if not host:
         raise SendError("E-mail is on but smtp.host is not set")
     message = EmailMessage()
-    message["From"] = cfg.get("smtp.from") or f"crm-tui@{host}"
+    sender = cfg.get("smtp.from") or f"crm-tui@{host}"
+    message["From"] = sender
     message["To"] = to
     message["Subject"] = f"[crm-tui] {subject}"
+    # RFC 5322 wants a Date; spam filters count a missing Message-ID against a mail
+    message["Date"] = email.utils.formatdate(localtime=True)
+    domain = email.utils.parseaddr(str(sender))[1].rpartition("@")[2] or str(host)
+    message["Message-ID"] = email.utils.make_msgid(domain=domain)
     message.set_content(text)
     port = int(cfg.get("smtp.port") or 25)
     security = cfg.get("smtp.security") or "none"
@@ -39,10 +47,26 @@ def send_email(cfg: dict[str, Any], to: str, subject: str, text: str,
             if security == "starttls":
                 client.starttls(context=ssl.create_default_context())
             if cfg.get("smtp.username"):
-                client.login(cfg["smtp.username"], cfg.get("smtp.password") or "")
+                _login(client, str(cfg["smtp.username"]), str(cfg.get("smtp.password") or ""))
             client.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPException, UnicodeError, ValueError) as exc:
         raise SendError(f"SMTP {host}:{port}: {exc}") from None
+
+
+def _login(client: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in; a name or password with letters beyond ASCII (smtplib sends only
+    ASCII, and failed on 'lösenord') goes as UTF-8 by AUTH PLAIN (RFC 4616)."""
+    if (username + password).isascii():
+        client.login(username, password)
+        return
+    client.ehlo_or_helo_if_needed()
+    if "plain" not in client.esmtp_features.get("auth", "").lower().split():
+        raise SendError("The SMTP server offers no AUTH PLAIN, which a user name or "
+                        "password with letters beyond ASCII needs")
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, reply = client.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _fill(template: str, number: str, text: str, *, as_json: bool, quote: bool) -> str:
@@ -76,5 +100,7 @@ def send_sms(cfg: dict[str, Any], number: str, text: str, timeout: float = 30) -
                 raise SendError(f"SMS gateway answered {response.status}")
     except urllib.error.HTTPError as exc:
         raise SendError(f"SMS gateway answered {exc.code} {exc.reason}") from None
-    except (OSError, ValueError) as exc:
-        raise SendError(f"SMS gateway {url}: {exc}") from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # HTTPException: a URL it refuses (InvalidURL), an answer that is not HTTP
+        # (BadStatusLine); they ended the worker's pass with the row left "sending"
+        raise SendError(f"SMS gateway {url}: {type(exc).__name__}: {exc}") from None

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 def free_port() -> int:
@@ -59,14 +60,27 @@ class Mailbox:
 class SmtpServer:
     """aiosmtpd on a fixed port that can be stopped and started again."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.mailbox = Mailbox()
         self.controller: Controller | None = None
+        self.login = login  # (user, password) the server requires, if any
+        self.logins: list[tuple[str, str]] = []
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> AuthResult:
+        user, password = auth_data.login.decode(), auth_data.password.decode()
+        self.logins.append((user, password))
+        return AuthResult(success=(user, password) == self.login)
 
     def start(self) -> None:
         """Listen on 127.0.0.1:port."""
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        extra: dict[str, Any] = {}
+        if self.login is not None:  # AUTH without TLS: loopback only, a test server
+            extra = {"authenticator": self._authenticate, "auth_require_tls": False,
+                     "auth_required": True}
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
+                                     **extra)
         self.controller.start()
 
     def stop(self) -> None:

@@ -7,6 +7,7 @@ import email
 import email.policy
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -270,3 +271,96 @@ def test_bad_channel_settings_are_refused(db_url: str, admin: Actor,
     with pytest.raises(Exception, match="."):
         settings.set_value(admin, *bad)
     assert settings.get_all() == before
+
+
+def test_a_gateway_that_is_not_http_fails_its_row_and_the_rest_go_out(
+        db_url: str, admin: Actor, smtp: SmtpServer) -> None:
+    """A gateway answering something that is not HTTP (BadStatusLine) ended the whole
+    pass with a traceback: the row stayed "sending" past its last attempt and the
+    e-mails after it were never sent. Now it is a failed attempt like any other."""
+    garbage = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = garbage.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HELLO GARBAGE\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        configure(admin, smtp, None)
+        settings.set_value(admin, "channels.sms", "on")
+        settings.set_value(admin, "sms.url", f"http://127.0.0.1:{garbage.getsockname()[1]}/")
+        due_reminders(admin, 2)
+        options = WorkerOptions(max_attempts=2, backoff_seconds=0, timeout=5)
+        result = run_once(options)  # no backoff: both attempts within the one pass
+        assert (result.reminders, result.sent, result.retried, result.failed) == (2, 2, 2, 2)
+        assert smtp.mailbox.wait_for(2)
+        failed = outbox.list_outbox(admin, status="failed")
+        assert [(r.channel, r.attempts) for r in failed] == [("sms", 2), ("sms", 2)]
+        assert all("BadStatusLine" in r.last_error for r in failed)
+        assert outbox.list_outbox(admin, status="sending") == []
+    finally:
+        garbage.close()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_an_smtp_password_beyond_ascii_logs_in(db_url: str, admin: Actor) -> None:
+    """smtplib sends only ASCII: 'lösenord' failed every e-mail (and the CLI called it
+    text that is not UTF-8). It goes as UTF-8 by AUTH PLAIN."""
+    server = SmtpServer(login=("crm", "lösenord"))
+    server.start()
+    try:
+        configure(admin, server, None)
+        settings.set_value(admin, "smtp.username", "crm")
+        settings.set_value(admin, "smtp.password", "lösenord")
+        due_reminders(admin, 1)
+        result = run_once(WorkerOptions(backoff_seconds=0, timeout=5))
+        assert result.sent == 1 and server.mailbox.wait_for(1)
+        assert server.logins == [("crm", "lösenord")]
+        mail = email.message_from_string(server.mailbox.messages[0]["data"],
+                                         policy=email.policy.default)
+        assert mail["Date"] and mail["Message-ID"].endswith("@example.test>")
+    finally:
+        server.stop()
+
+
+def test_no_reminder_for_a_contact_already_over(db_url: str, admin: Actor,
+                                                smtp: SmtpServer) -> None:
+    """A booking entered after the fact (its reminder time long past) sent a reminder
+    of a contact already over at once, by every channel."""
+    configure(admin, smtp, None)
+    anna, _ = due_reminders(admin, 0)
+    serial = orders.create_order(anna, OrderInput(subject="Met yesterday",
+                                                  customer="Acme")).serial
+    past = (to_local(utcnow()) - dt.timedelta(days=1)).replace(tzinfo=None)
+    bookings.add_booking(anna, serial, past, "meeting", remind_before=60)
+    assert run_once(WorkerOptions(timeout=5)).reminders == 0
+    assert notifications.list_notifications(anna) == []
+
+
+def test_a_batch_renews_its_lease_so_no_other_worker_takes_it(db_url: str,
+                                                              admin: Actor) -> None:
+    """A batch claimed at t with a 10 s lease: renewed before each send, another
+    worker finds nothing to take at t+11 (it took the rows not yet reached, and both
+    sent them); unrenewed, the rows are taken over, and the first worker then sees
+    they are no longer its to send."""
+    make_user(admin, "anna", "view", email="anna@example.test")
+    settings.set_value(admin, "channels.email", "on")
+    for i in range(3):
+        orders.create_order(admin, OrderInput(subject=f"Job {i}", customer="Acme",
+                                              assignees=["anna"]))
+    start = utcnow()
+    mine = outbox.claim("w1", limit=20, lease_seconds=10, now=start)
+    assert len(mine) == 3
+    token = mine[0].token
+    held = outbox.renew(token, now=start + dt.timedelta(seconds=9))
+    assert held == {d.id for d in mine}
+    assert outbox.claim("w2", lease_seconds=10, now=start + dt.timedelta(seconds=11)) == []
+    taken = outbox.claim("w2", lease_seconds=10, now=start + dt.timedelta(seconds=20))
+    assert {d.id for d in taken} == held
+    assert outbox.renew(token) == set()
