@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import json
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -89,13 +90,32 @@ def _host(value: str) -> str:
 
 def _sender(value: str) -> str:
     """An e-mail From: 'crm@example.com' or 'Company <crm@example.com>'; empty: the
-    worker's default."""
+    worker's default. One address, in ASCII: servers without SMTPUTF8 refused every
+    mail from 'crm@nordvärme.se'."""
     value = value.strip()
     if value:
-        _name, address = email.utils.parseaddr(value)
+        found = email.utils.getaddresses([value])
+        if len(found) != 1:
+            raise ValidationError(f"'{value}' is not one e-mail address")
+        address = found[0][1]
         if not address or validate.email(address, "from") != address:
             raise ValidationError(f"'{value}' is not an e-mail address (e.g. crm@example.com)")
+        if not address.isascii():
+            raise ValidationError(f"'{address}' has letters beyond ASCII, which many mail "
+                                  "servers refuse: write the domain in its xn-- form")
     return value
+
+
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def _placeholders(value: str) -> None:
+    """Only {number} and {text} are filled in: '{numbr}' went out as it was."""
+    unknown = sorted({m.group(0) for m in _PLACEHOLDER.finditer(value)
+                      if m.group(1) not in ("number", "text")})
+    if unknown:
+        raise ValidationError(f"Unknown placeholder {', '.join(unknown)}: use {{number}} "
+                              "and {text}")
 
 
 SAMPLE_NUMBER, SAMPLE_TEXT = "+46701234567", 'Reminder: "call" at 10:00'
@@ -103,6 +123,10 @@ SAMPLE_NUMBER, SAMPLE_TEXT = "+46701234567", 'Reminder: "call" at 10:00'
 
 def _gateway_url(value: str) -> str:
     value = value.strip()
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValidationError(f"'{value}' holds a space or control character: write it "
+                              "as %20 (e.g. https://sms.example.com/send)")
+    _placeholders(value)
     if value:
         url = urllib.parse.urlsplit(value.replace("{number}", SAMPLE_NUMBER)
                                     .replace("{text}", "x"))
@@ -116,6 +140,7 @@ def _sms_body(value: str) -> str:
     """A body template; one that looks like JSON must be JSON once {number} and {text}
     are filled in (as the worker fills them)."""
     value = value.strip()
+    _placeholders(value)
     if value.startswith(("{", "[")):
         filled = value.replace("{number}", SAMPLE_NUMBER).replace(
             "{text}", json.dumps(SAMPLE_TEXT)[1:-1])

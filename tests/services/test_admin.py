@@ -104,7 +104,11 @@ def test_settings_are_validated_and_secrets_masked(admin: Actor) -> None:
            ("smtp.host", "a b"), ("smtp.from", "not-an-address"), ("smtp.from", "a@b"),
            ("sms.url", "not a url"), ("sms.url", "ftp://sms.example.com"),
            ("sms.body", '{"to": "{number}", "text": "{text}"'),
-           ("sms.body", '{"text": {text}}')]
+           ("sms.body", '{"text": {text}}'),
+           ("sms.url", "http://127.0.0.1:42580/se nd"), ("sms.url", "https://x.se/?t=\x07"),
+           ("sms.body", '{"to": "{numbr}", "text": "{text}"}'),
+           ("sms.url", "https://sms.example.com/send?to={nummer}"),
+           ("smtp.from", "Nordvärme <crm@nordvärme.se>"), ("smtp.from", "a@b.se, c@d.se")]
     for key, value in bad:
         refused(lambda k=key, v=value: settings.set_value(admin, k, v), ValidationError)
     assert settings.get("list_sort") == "serial" and settings.get("smtp.port") == 587
