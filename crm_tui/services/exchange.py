@@ -102,8 +102,11 @@ def _read(source: Path | TextIO) -> tuple[list[str], list[_Row]]:
     if isinstance(source, Path):
         try:
             text = source.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"Cannot read {source}: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ValidationError(f"{source} is not UTF-8 text (byte {exc.start + 1}): save "
+                                  "it as CSV UTF-8 and import it again") from None
+        except OSError as exc:
+            raise ValidationError(f"Cannot read {source}: {exc.strerror}") from None
         source = io.StringIO(text)
     reader = csv.reader(source)
     try:
@@ -189,10 +192,9 @@ def _import_row(actor: Actor, what: str, row: dict[str, str]) -> bool:
     if what == "customers":
         return _import_customer(actor, row)
     if what == "facilities":
-        owner_ref = row.get("customer_number") or row.get("customer") or ""
-        if not owner_ref:
+        owner = _owner(row)
+        if owner is None:
             raise ValidationError("a facility needs customer_number or customer")
-        owner = registers.find_customer(owner_ref)
         name = row.get("name", "")
         same = Facility.select().where(
             (Facility.customer == owner) & (Facility.name == name)
@@ -206,11 +208,28 @@ def _import_row(actor: Actor, what: str, row: dict[str, str]) -> bool:
                                   longitude=row.get("longitude") or None,
                                   on_duplicate="create")
         return True
-    owner = row.get("customer_number") or row.get("customer") or None
+    owner = _owner(row)
     return registers.create_service_object(
-        actor, row.get("name", ""), customer=owner, facility=row.get("facility") or None,
+        actor, row.get("name", ""), customer=owner.id if owner is not None else None,
+        facility=row.get("facility") or None,
         model=row.get("model", ""), serial_number=row.get("serial_number", ""),
         same=True) is not None
+
+
+def _owner(row: dict[str, str]) -> Customer | None:
+    """A row's customer: by customer_number, which the customer column (a name) must
+    then agree with (a row naming one customer by number and another by name went to
+    the number's without a word), else by the customer column; None if neither."""
+    number, name = row.get("customer_number", ""), row.get("customer", "")
+    if number:
+        owner = Customer.get_or_none(Customer.number == number)
+        if owner is None:
+            raise ValidationError(f"No customer number {number}", "customer_number")
+        if name and name.casefold() != owner.name.casefold():
+            raise ValidationError(f"Customer number {number} is '{owner.name}', not "
+                                  f"'{name}'", "customer")
+        return owner
+    return registers.find_customer(name) if name else None
 
 
 def _import_customer(actor: Actor, row: dict[str, str]) -> bool:

@@ -82,6 +82,23 @@ def test_a_file_imported_twice_adds_nothing_the_second_time(admin: Actor) -> Non
     assert everything(admin) == after_first
 
 
+def test_a_row_s_customer_number_and_name_must_agree(admin: Actor, tmp_path: Path) -> None:
+    """A number and a name of two customers went to the number's without a word; an
+    unknown number said "No customer named"; a Latin-1 file showed a codec error."""
+    registers.add_customer(admin, "Bergström Värme AB", number="1001")
+    with pytest.raises(ValidationError, match="line 2: Customer number 1001 is "
+                                              "'Bergström Värme AB', not 'Åkesson'"):
+        imported(admin, "facilities", "customer_number,customer,name\n1001,Åkesson,Depå\n")
+    with pytest.raises(ValidationError, match="line 2: No customer number 9999"):
+        imported(admin, "service-objects", "customer_number,name\n9999,Pump\n")
+    assert imported(admin, "facilities",
+                    "customer_number,customer,name\n1001,BERGSTRÖM VÄRME AB,Depå\n").added == 1
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("name\nÖberg AB\n".encode("latin-1"))
+    with pytest.raises(ValidationError, match="is not UTF-8 text .* save it as CSV UTF-8"):
+        exchange.import_csv(admin, "customers", latin)
+
+
 def test_the_header_is_checked_before_any_row(admin: Actor) -> None:
     """A typo in a column name used to drop that column's values without a word."""
     cases = {"number,name,adress\n1,A,B\n": "unknown column(s): adress",
