@@ -213,7 +213,7 @@ def _setting_text(value: object) -> str:
 def settings_set(session: Session, key: str, value: str) -> None:
     """Set a setting, e.g. list_sort serial, channels.email on (admins)."""
     parsed = settings.set_value(session.actor, key, value)
-    shown = settings.SECRET if settings.SPECS[key].secret else parsed
+    shown = settings.SECRET if settings.SPECS[key].secret else _setting_text(parsed)
     out(f"{key} = {shown}")
 
 

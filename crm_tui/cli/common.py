@@ -112,8 +112,11 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     widths = [min(w, 48) for w in widths]
 
+    def fit(value: str, width: int) -> str:
+        return value.ljust(width) if len(value) <= width else value[:width - 1] + "…"
+
     def line(values: list[str]) -> str:
-        return "  ".join(v[:w].ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(fit(v, w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     click.echo(line(headers))
     click.echo(line(["-" * w for w in widths]))

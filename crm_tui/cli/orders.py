@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from crm_tui.cli.common import Session, detail_json, order_json, out, out_json, pass_session, table
+from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Completed, OrderFilter, OrderInput
 from crm_tui.domain.text import plural
 from crm_tui.services import bookings, notes, order_list, orders, validate
@@ -209,6 +210,11 @@ def co_delete(session: Session, serial: int, yes: bool) -> None:
 
     Asks first unless --yes, also when the answer comes through a pipe; with no answer
     (no terminal, empty input) nothing is deleted."""
+    orders.get_order(session.actor, serial)  # one that is not there is not asked about
+    if not session.actor.has(Perm.DELETE):  # nor one the user may not delete (the
+        # service refuses it anyway; asking first only to refuse read wrong)
+        raise click.ClickException(f"{session.actor.username} may not delete contact "
+                                   "orders: needs the 'delete' permission")
     if not yes and not _confirmed(
             f"Delete contact order {serial} with its notes and bookings?"):
         raise click.ClickException(f"Contact order {serial} not deleted "

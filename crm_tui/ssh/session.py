@@ -177,7 +177,8 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         if quiet < idle:
             self._idle_timer = self._loop.call_later(min(idle - quiet, 30.0), self._check_idle)
             return
-        self._ending = f"no input for {idle / 60:g} minutes"
+        minutes = idle / 60
+        self._ending = f"no input for {minutes:g} minute{'' if minutes == 1 else 's'}"
         if self.child is not None:
             self.child.terminate()
 

@@ -200,6 +200,10 @@ def test_delete_asks_and_without_a_yes_keeps_the_order(cli_db: str) -> None:
             f"Error: Contact order {serials[0]} not deleted (give --yes to delete without "
             "asking)")
         run(cli_db, "co", "show", serials[0])
+    for serial, user, words in (("999999", "eva", "No contact order 999999"),
+                                (serials[0], "anna", "may not delete")):
+        refused = run(cli_db, "co", "delete", serial, stdin="y\n", user=user, ok=False)
+        assert words in refused.stderr and "[y/N]" not in refused.stderr  # not asked
     run(cli_db, "co", "delete", serials[0], stdin="y\n")
     run(cli_db, "co", "delete", serials[1], "--yes", stdin="")
     run(cli_db, "co", "show", serials[0], ok=False)
