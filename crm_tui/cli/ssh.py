@@ -28,12 +28,15 @@ HOST_KEY_NAME = "ssh_host_ed25519_key"
               metavar="MINUTES", help="End sessions without input this long (0: never)")
 @click.option("--max-auth-tries", default=6, show_default=True, type=click.IntRange(1, 100),
               help="Failed keys before a connection is dropped")
+@click.option("--key-check", default=30.0, show_default=True,
+              type=click.FloatRange(0.1, 3600), metavar="SECONDS",
+              help="How often sessions are checked for a removed key (then ended)")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 @pass_session
 def serve_ssh(session: Session, host: str, port: int, host_key: Path | None, max_sessions: int,
               max_per_user: int, idle_timeout: float, max_auth_tries: int,
-              log_level: str) -> None:
+              key_check: float, log_level: str) -> None:
     """Serve the app over SSH: each user's key opens the app as that user."""
     session.open()
     from crm_tui.ssh.server import serve  # imported late: only this command needs asyncssh
@@ -46,7 +49,7 @@ def serve_ssh(session: Session, host: str, port: int, host_key: Path | None, max
         database_url=session.cfg.database_url,
         host_key=(host_key or config.data_dir() / HOST_KEY_NAME).expanduser().resolve(),
         host=host, port=port, max_sessions=max_sessions, max_per_user=max_per_user,
-        idle_timeout=idle_timeout * 60, max_auth_tries=max_auth_tries)
+        idle_timeout=idle_timeout * 60, max_auth_tries=max_auth_tries, key_check=key_check)
 
     def announce(line: str) -> None:
         click.echo(line)

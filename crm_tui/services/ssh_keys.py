@@ -161,6 +161,18 @@ def find_user_by_key(key_blob: bytes) -> KeyOwner | None:
                         active=row.user.active)
 
 
+def still_valid(logins: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Of (username, fingerprint) pairs, the ones whose key still belongs to that user
+    (the SSH server ends the sessions of a removed key; a deactivated user's app ends
+    itself, saying so)."""
+    if not logins:
+        return set()
+    with reading():
+        rows = (SshKey.select(SshKey.fingerprint, User.username).join(User)
+                .where(SshKey.fingerprint.in_([f for _, f in logins])).tuples())
+        return {(username, fingerprint) for fingerprint, username in rows} & logins
+
+
 def record_event(event: str, username: str | None, fingerprint: str | None, address: str,
                  **detail: Any) -> None:
     """Record an SSH access event (login, denied, refused, logout) in the audit trail."""

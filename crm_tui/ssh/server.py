@@ -233,9 +233,11 @@ async def serve(options: ServeOptions, announce: Callable[[str], None] = print,
     port = acceptor.get_port()
     announce(f"Host key {options.host_key} ({host_key.get_fingerprint('sha256')})")
     announce(f"Listening on {options.host}:{port}")
+    checker = asyncio.ensure_future(_end_sessions_of_removed_keys(state, stop))
     try:
         await stop.wait()
     finally:
+        checker.cancel()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         acceptor.close()
@@ -245,14 +247,39 @@ async def serve(options: ServeOptions, announce: Callable[[str], None] = print,
 
 
 async def _shutdown(state: ServerState) -> None:
-    """Close every connection and wait (bounded) until every app process is gone."""
-    for server in list(state.connections):
-        if server.conn is not None:
-            server.conn.disconnect(asyncssh.DISC_BY_APPLICATION, "Server shutting down")
+    """End every app first, so each client is told why and gets its terminal back (cut
+    off first, they were left in the app's screen with the mouse on and no cursor);
+    then close every connection; wait (bounded) until every app process is gone."""
+    for session in list(state.open_sessions):
+        session.end("the server is shutting down")
     children = list(state.children)
     for child in children:
         child.terminate()
     if children:
         await asyncio.wait([asyncio.ensure_future(c.wait()) for c in children],
                            timeout=SHUTDOWN_GRACE)
+    for server in list(state.connections):
+        if server.conn is not None:
+            server.conn.disconnect(asyncssh.DISC_BY_APPLICATION, "Server shutting down")
     await state.flush()
+
+
+async def _end_sessions_of_removed_keys(state: ServerState, stop: asyncio.Event) -> None:
+    """Every ``key_check`` seconds, end the sessions whose key was removed: the key of
+    a lost phone, removed, left its sessions open."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), state.options.key_check)
+            return
+        except TimeoutError:
+            pass
+        sessions = list(state.open_sessions)
+        logins = {(s.login.username, s.login.fingerprint) for s in sessions}
+        try:
+            valid = await asyncio.to_thread(ssh_keys.still_valid, logins)
+        except Exception as exc:  # noqa: BLE001 - a database error ends nobody's session
+            log.error("key check failed: %s", exc)
+            continue
+        for session in sessions:
+            if (session.login.username, session.login.fingerprint) not in valid:
+                session.end("the SSH key of this session was removed")

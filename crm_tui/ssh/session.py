@@ -107,6 +107,7 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
             return
         self.child = child
         self.state.children.add(child)
+        self.state.open_sessions.add(self)
         log.info("session user=%s pid=%d term=%s size=%dx%d from=%s", self.login.username,
                  child.pid, self.term, cols, rows, self.login.address)
         self._schedule_idle_check()
@@ -194,6 +195,10 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         if self.child is None:
             self._release()
 
+    def end(self, why: str) -> None:
+        """End the app; the client is told ``why`` and gets its terminal back."""
+        self._end(why)
+
     def _end(self, why: str) -> None:
         self._ending = self._ending or why
         if self._idle_timer is not None:
@@ -207,13 +212,14 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         self._release()
         if self.child is not None:
             self.state.children.discard(self.child)
+        self.state.open_sessions.discard(self)
         why = self._ending or f"app exited with status {code}"
         log.info("session end user=%s pid=%d: %s", self.login.username,
                  self.child.pid if self.child else 0, why)
         if self.chan is None or self.chan.is_closing():
             return
-        if code != 0:
-            self.chan.write(TERMINAL_RESET)
+        if code != 0 or self._ending:  # ended from outside: the app may not have
+            self.chan.write(TERMINAL_RESET)  # restored the terminal
         if self._ending:
             self.chan.write(f"crm-tui: session closed: {self._ending}\r\n".encode())
         self.chan.exit(code if 0 <= code < 256 else 128 + abs(code) % 128)

@@ -31,6 +31,7 @@ class ServeOptions:
     login_timeout: float = 30.0
     max_startups: int = 32  # connections not yet logged in
     app_argv: tuple[str, ...] = ()  # default: this Python running `-m crm_tui`
+    key_check: float = 30.0  # seconds between checks that sessions' keys still exist
 
     def argv(self) -> list[str]:
         """The fixed command line of a session's app process."""
@@ -57,6 +58,7 @@ class ServerState:
         self.per_user: Counter[str] = Counter()
         self.connections: set[Any] = set()
         self.children: set[Any] = set()
+        self.open_sessions: set[Any] = set()  # AppSessions whose app runs
         self._records: set[asyncio.Future[None]] = set()
 
     def reserve(self, login: Login) -> str | None:

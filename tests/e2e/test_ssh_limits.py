@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import asyncssh
 
+from crm_tui.db.database import close_database
+from crm_tui.services import setup, ssh_keys, users
 from tests.e2e.conftest import TECHS, SshWorld
 from tests.e2e.helpers import F2, F3, AppClient, SshServer, processes_with_env, wait_until
 
@@ -111,9 +113,42 @@ async def test_stopping_the_server_ends_every_session(
     assert await asyncio.to_thread(server.stop) == 0
     for client in clients:
         await client.finished()
+        # told why, with the terminal given back (it was cut off inside the app's screen)
+        assert "crm-tui: session closed: the server is shutting down" in client.text()
+        assert "\x1b[?1049l" in client.output.decode("utf-8", "replace")
         await client.close()
     wait_until(lambda: not any(p in processes_with_env(ssh_world.marker) for p in pids), 10,
                "the apps to end")
+
+
+async def test_removing_a_key_ends_the_sessions_opened_with_it(
+        ssh_world: SshWorld, start_server: Callable[..., SshServer]) -> None:
+    """The key of a lost phone, removed, left its sessions open until the idle timeout;
+    the others' go on."""
+    spare = ssh_world.new_key("anna_phone")
+    setup.open_database(ssh_world.url)
+    try:
+        eva = users.get_actor("eva")
+        added = ssh_keys.add_key(eva, "anna", spare.with_suffix(".pub").read_text())
+    finally:
+        close_database()
+    server = start_server("--key-check", "0.3")
+    phone = await AppClient.open(server.port, ssh_world.keys["anna_phone"])
+    desk = await AppClient.open(server.port, ssh_world.keys["anna"])
+    for client in (phone, desk):
+        await client.wait_for("Anna Berg")
+    setup.open_database(ssh_world.url)
+    try:
+        ssh_keys.remove_key(users.get_actor("eva"), "anna", added.fingerprint)
+    finally:
+        close_database()
+    status = await phone.finished(timeout=30)
+    assert status not in (None, 0)
+    assert "crm-tui: session closed: the SSH key of this session was removed" in phone.text()
+    assert "\x1b[?1049l" in phone.output.decode("utf-8", "replace")
+    assert desk._reader is not None and not desk._reader.done()  # still open
+    for client in (phone, desk):
+        await client.close()
 
 
 def test_the_host_key_is_created_once_and_kept(ssh_world: SshWorld,
