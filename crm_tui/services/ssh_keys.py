@@ -55,6 +55,9 @@ class KeyOwner:
     active: bool
 
 
+MIN_RSA_BITS = 2048  # OpenSSH itself refuses RSA keys under 1024 bits; NIST: 2048
+
+
 def fingerprint_of(key_blob: bytes) -> str:
     """The OpenSSH SHA256 fingerprint of a public key blob (as `ssh-keygen -l` shows it)."""
     digest = base64.b64encode(hashlib.sha256(key_blob).digest()).decode().rstrip("=")
@@ -82,6 +85,11 @@ def parse_public_key(text: str) -> ParsedKey:
     except (asyncssh.KeyImportError, ValueError, UnicodeError) as exc:
         raise ValidationError(f"Not a valid SSH public key: {exc}", "key") from None
     algorithm = key.get_algorithm()
+    bits = getattr(getattr(key, "pyca_key", None), "key_size", None)
+    if algorithm == "ssh-rsa" and isinstance(bits, int) and bits < MIN_RSA_BITS:
+        raise ValidationError(f"An RSA key of {bits} bits is too weak: use {MIN_RSA_BITS} "
+                              "or more, or better an Ed25519 key (ssh-keygen -t ed25519)",
+                              "key")
     blob = key.public_data
     comment = (key.get_comment() or "").strip()[:200]
     openssh = f"{algorithm} {base64.b64encode(blob).decode()}"

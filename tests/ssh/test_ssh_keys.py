@@ -101,6 +101,15 @@ def test_two_keys_in_one_file_and_a_key_owned_twice_are_refused(admin: Actor) ->
         ssh_keys.remove_key(admin, "bob", "SHA256:nope")
 
 
+def test_weak_rsa_keys_are_refused(admin: Actor) -> None:
+    """An RSA key under 2048 bits is refused (it was accepted); 2048 bits is not."""
+    weak = asyncssh.generate_private_key("ssh-rsa", key_size=1024)
+    with pytest.raises(ValidationError, match="RSA key of 1024 bits is too weak"):
+        ssh_keys.add_key(admin, "eva", public_text(weak))
+    strong = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+    assert ssh_keys.add_key(admin, "eva", public_text(strong)).algorithm == "ssh-rsa"
+
+
 def test_rfc4716_keys_are_accepted(admin: Actor) -> None:
     """`ssh-keygen -e` output (RFC 4716) is a public key too."""
     key = new_key()
