@@ -254,4 +254,4 @@ def booking_add(session: Session, serial: int, at: str, kind: str, assignee: str
 def booking_done(session: Session, booking_id: int, undo: bool) -> None:
     """Mark a booking done."""
     info = bookings.set_done(session.actor, booking_id, not undo)
-    click.echo(f"Booking {info.id} marked {'done' if info.done else 'not done'}")
+    click.echo(f"Booking {info.id} is {'done' if info.done else 'not done'}")

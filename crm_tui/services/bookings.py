@@ -160,6 +160,8 @@ def set_done(actor: Actor, booking_id: int, done: bool = True) -> BookingInfo:
         visible_order(actor, order.serial)
         require_order_work(actor, order, "mark bookings done")
         before = bool(booking.done)
+        if before == done:  # already so: no change, no audit row saying it changed
+            return booking_info(booking, order.serial)
         booking.done = done
         booking.done_at = utcnow() if done else None
         booking.version += 1

@@ -11,7 +11,7 @@ from crm_tui.db.database import db
 from crm_tui.db.models import Outbox
 from crm_tui.domain.errors import PermissionDenied, ValidationError
 from crm_tui.domain.records import Actor, Todo
-from crm_tui.services import bookings, notifications, orders, settings, todo, users
+from crm_tui.services import audit_log, bookings, notifications, orders, settings, todo, users
 from tests.conftest import make_user
 from tests.services.helpers import new_order, refused
 
@@ -76,6 +76,10 @@ def test_todo_groups_by_the_organisations_day(admin: Actor, booked: dict[str, in
         ["yesterday late"], ["just after midnight", "tonight"], EXPECTED[2])
     bookings.set_done(admin, booked["this morning"], done=False)
     assert groups(todo.todo(admin, now=now))[1] == EXPECTED[1]
+    # Marking it so again changes nothing, and the audit says nothing changed
+    events = len(audit_log.recent(admin, entity="booking", limit=1000))
+    again = bookings.set_done(admin, booked["last year"])
+    assert again.done and len(audit_log.recent(admin, entity="booking", limit=1000)) == events
     assert [b.done for b in orders.get_order(admin, first.order_serial).bookings].count(
         True) == 1
 
