@@ -95,6 +95,13 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, PromptDialog)
         await pilot.press("home", "ctrl+k")
+        await _type(pilot, "won")  # taken: asked again, with the text and why
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PromptDialog)
+        assert app.screen.query_one("#answer", Input).value == "won"
+        assert "already exists" in str(app.screen.query_one("#prompt-error", Static).content)
+        await pilot.press("home", "ctrl+k")
         await _type(pilot, "Called")
         await pilot.press("enter")
         await settle(app, pilot)

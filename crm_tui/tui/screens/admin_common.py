@@ -63,17 +63,21 @@ class PromptDialog(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptDialog")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, value: str = "", *, placeholder: str = "") -> None:
+    def __init__(self, title: str, value: str = "", *, placeholder: str = "",
+                 error: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.placeholder = placeholder
+        self.error = error  # why the answer before was refused (asked again with it)
 
     def compose(self) -> ComposeResult:
-        """Title, the input, a hint."""
+        """Title, the input, the error (if any), a hint."""
         with Vertical():
             yield Static(plain(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder, id="answer")
+            if self.error:
+                yield Static(plain(self.error), classes="dialog-error", id="prompt-error")
             yield Static("Enter saves · Escape cancels", classes="dialog-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

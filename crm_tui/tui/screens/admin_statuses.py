@@ -143,14 +143,21 @@ class StatusesPane(AdminPane):
         if info is None:
             return
 
+        def ask(value: str, error: str = "") -> None:
+            self.app.push_screen(PromptDialog(f"Rename status '{info.name}'", value,
+                                              error=error), answered)
+
         def answered(new: str | None) -> None:
             if new is None or not new.strip() or new.strip() == info.name:
                 return
+            # refused (a name taken): asked again with what was typed and why (the
+            # dialog had closed, dropping the text, with only a toast saying why)
             call_service(self, statuses.rename_status, self.actor, info.name, new,
                          done=lambda renamed: self._renamed(info.name, renamed),
+                         failed=lambda exc: ask(new, str(exc)),
                          group="statuses-write", exclusive=False)
 
-        self.app.push_screen(PromptDialog(f"Rename status '{info.name}'", info.name), answered)
+        ask(info.name)
 
     def _renamed(self, old: str, info: StatusInfo) -> None:
         self.saved(f"Renamed '{old}' to '{info.name}'")
