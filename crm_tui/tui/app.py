@@ -79,10 +79,12 @@ class CrmApp(KeysInOrder):
         "admin": _admin,
     }
     BINDINGS = [
+        # Help first: on an 80-column terminal (a phone) the footer is cut after the
+        # screen's own keys and one or two sections, and F1 lists everything else.
+        Binding("f1,question_mark", "help", "Help", id="help"),
         *(Binding(keys, f"section('{mode}')", label, tooltip=f"Go to {title}",
                   id=f"section.{mode}")
           for mode, (title, label, keys) in SECTIONS.items()),
-        Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="quit"),
     ]
 
