@@ -323,6 +323,7 @@ def add_service_object(actor: Actor, name: str, *, customer: str | int | None = 
         obj = create_service_object(fresh(actor), name, customer=customer,
                                     facility=facility, model=model,
                                     serial_number=serial_number)
+        assert obj is not None  # only same=True gives None
         return service_object_info(obj)
 
 
