@@ -144,7 +144,7 @@ def export_csv(session: Session, what: str, file: str) -> None:
     else:
         with open(file, "w", newline="", encoding="utf-8") as handle:
             count = exchange.export_csv(session.actor, what, handle)
-    click.echo(f"Exported {count} {what}", err=file == "-")
+    click.echo(f"Exported {plural(count, *exchange.NOUNS[what])}", err=file == "-")
 
 
 @export.command("ics")

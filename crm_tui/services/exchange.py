@@ -110,7 +110,12 @@ def _read(source: Path | TextIO) -> tuple[list[str], list[_Row]]:
         source = io.StringIO(text)
     reader = csv.reader(source)
     try:
-        header = [name.strip().lower() for name in next(reader, [])]
+        header: list[str] = []
+        while not any(header):  # blank lines before the header are skipped
+            record = next(reader, None)
+            if record is None:
+                break
+            header = [name.strip().lower() for name in record]
         rows = []
         start = reader.line_num + 1
         for record in reader:
@@ -129,6 +134,8 @@ def _check_header(what: str, header: list[str]) -> None:
     if not any(header):
         raise ValidationError("The CSV file is empty: it needs a header row")
     known = IMPORT_COLUMNS[what]
+    if "" in header:
+        raise ValidationError(f"The CSV header's column {header.index('') + 1} has no name")
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         raise ValidationError(f"The CSV header names {', '.join(twice)} more than once")
@@ -161,8 +168,8 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO) -> ImportResult:
         raise ValidationError(f"Cannot import '{what}'; choose one of {', '.join(IMPORTS)}")
     header, rows = _read(source)
     _check_header(what, header)
-    errors = [(row.line, f"{row.fields} fields where the header has {len(header)}")
-              for row in rows if row.fields != len(header)]
+    errors = [(row.line, f"{plural(row.fields, 'field')} where the header has "
+               f"{len(header)}") for row in rows if row.fields != len(header)]
     added = skipped = 0
     with writing():
         actor = fresh(actor)

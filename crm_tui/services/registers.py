@@ -197,7 +197,7 @@ def resolve_customer(actor: Actor, ref: str, details: dict[str, str],
     by_number = Customer.get_or_none(Customer.number == ref)
     if by_number is not None:
         return by_number, False
-    exact = list(Customer.select().where(Customer.name == ref).limit(2))
+    exact = _named(Customer, ref, Customer.select())[:2]  # in any case: not a new one
     if len(exact) == 1:
         return exact[0], False
     if len(exact) > 1:
@@ -317,22 +317,26 @@ def find_service_object(ref: str, customer: Customer | None = None,
 
 def add_service_object(actor: Actor, name: str, *, customer: str | int | None = None,
                        facility: str | int | None = None, model: str = "",
-                       serial_number: str = "") -> ServiceObjectInfo:
-    """Add a service object at a customer and/or facility."""
+                       serial_number: str = "", on_duplicate: str = "create"
+                       ) -> ServiceObjectInfo:
+    """Add a service object at a customer and/or facility ("ask": a name like one at
+    the same place raises NearDuplicate)."""
     with writing():
         obj = create_service_object(fresh(actor), name, customer=customer,
                                     facility=facility, model=model,
-                                    serial_number=serial_number)
+                                    serial_number=serial_number, on_duplicate=on_duplicate)
         assert obj is not None  # only same=True gives None
         return service_object_info(obj)
 
 
 def create_service_object(actor: Actor, name: str, *, customer: str | int | None = None,
                           facility: str | int | None = None, model: str = "",
-                          serial_number: str = "", same: bool = False
-                          ) -> ServiceObject | None:
+                          serial_number: str = "", same: bool = False,
+                          on_duplicate: str = "create") -> ServiceObject | None:
     """add_service_object inside a unit of work; with ``same``, None instead of a copy
-    of an identical object (name, owner, facility, model, serial) already there."""
+    of an identical object (name, owner, facility, model, serial) already there. With
+    ``on_duplicate`` "ask", a name like one at the same place (facility, else the
+    customer's objects without one) raises NearDuplicate."""
     require(actor, Perm.CREATE, action="add service objects")
     name = validate.text(name, "service_object", required=True)
     owner = None
@@ -360,11 +364,17 @@ def create_service_object(actor: Actor, name: str, *, customer: str | int | None
             & (ServiceObject.facility == site) & (ServiceObject.model == obj.model)
             & (ServiceObject.serial_number == obj.serial_number)).exists():
         return None
+    if on_duplicate == "ask":
+        key = name_key(obj.name)
+        near = [o for o in ServiceObject.select().where(
+            (ServiceObject.customer == owner) & (ServiceObject.facility == site))
+            if name_key(o.name) == key][:5]
+        if near:
+            raise NearDuplicate("service object", obj.name, [
+                Candidate("service object", o.id, o.name, o.serial_number or None)
+                for o in near])
     if obj.serial_number:
-        serial = obj.serial_number  # NB-0001 and nb-0001 are one unit (LOWER: ASCII only)
-        same_serial = (fn.LOWER(ServiceObject.serial_number) == serial.lower()
-                       if serial.isascii() else ServiceObject.serial_number == serial)
-        twin = ServiceObject.get_or_none((ServiceObject.customer == owner) & same_serial)
+        twin = _serial_twin(owner, obj.serial_number)
         if twin is not None:
             raise ValidationError(f"{owner.name} already has a service object with serial "
                                   f"number {obj.serial_number}: '{twin.name}'", "serial")
@@ -374,6 +384,18 @@ def create_service_object(actor: Actor, name: str, *, customer: str | int | None
     audit(actor, "service_object.add", "service_object", obj.id, None,
           service_object_info(obj).__dict__)
     return obj
+
+
+def _serial_twin(owner: Customer, serial: str) -> ServiceObject | None:
+    """The owner's service object with ``serial`` in any case: NB-0001 and nb-0001 (or
+    SN-Å1 and sn-å1) are one unit. SQLite's LOWER() folds only ASCII: other serials
+    are compared in Python among the owner's objects that have one."""
+    mine = ServiceObject.select().where((ServiceObject.customer == owner)
+                                        & (ServiceObject.serial_number != ""))
+    if serial.isascii():
+        return mine.where(fn.LOWER(ServiceObject.serial_number) == serial.lower()).first()
+    key = serial.casefold()
+    return next((o for o in mine.iterator() if o.serial_number.casefold() == key), None)
 
 
 def customer_row(ref: str | int) -> Customer:

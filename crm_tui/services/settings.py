@@ -83,7 +83,9 @@ def _organisation(value: str) -> str:
 
 def _host(value: str) -> str:
     value = value.strip()
-    if any(c.isspace() for c in value) or "/" in value:
+    if ":" in value and value.count(":") == 1:
+        raise ValidationError(f"'{value}': give the host alone and the port in smtp.port")
+    if any(c.isspace() for c in value) or "/" in value or value.startswith("-"):
         raise ValidationError(f"'{value}' is not a host name (e.g. smtp.example.com)")
     return value
 
@@ -101,21 +103,29 @@ def _sender(value: str) -> str:
         if not address or validate.email(address, "from") != address:
             raise ValidationError(f"'{value}' is not an e-mail address (e.g. crm@example.com)")
         if not address.isascii():
+            local, _, domain = address.rpartition("@")
+            where = ("write the domain in its xn-- form" if local.isascii() else
+                     "use a sender name in ASCII before the @")
             raise ValidationError(f"'{address}' has letters beyond ASCII, which many mail "
-                                  "servers refuse: write the domain in its xn-- form")
+                                  f"servers refuse: {where}")
     return value
 
 
-_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+# A brace that opens a placeholder: one not followed by a quote (a JSON object's
+# keys are quoted), up to the next brace or quote.
+_PLACEHOLDER = re.compile(r"\{(?![\s\"{}]*[\"{}])[^{}\"]*\}?")
 
 
-def _placeholders(value: str) -> None:
-    """Only {number} and {text} are filled in: '{numbr}' went out as it was."""
-    unknown = sorted({m.group(0) for m in _PLACEHOLDER.finditer(value)
-                      if m.group(1) not in ("number", "text")})
-    if unknown:
-        raise ValidationError(f"Unknown placeholder {', '.join(unknown)}: use {{number}} "
-                              "and {text}")
+def _placeholders(value: str, *, any_brace: bool = False) -> None:
+    """Only {number} and {text}, exactly so, are filled in: '{numbr}', '{ number }' or
+    '{number!r}' went out as typed. In a URL (``any_brace``) no other brace may be."""
+    found = {m.group(0) for m in _PLACEHOLDER.finditer(value)} - {"{number}", "{text}"}
+    if any_brace and not found:
+        rest = value.replace("{number}", "").replace("{text}", "")
+        found = {c for c in rest if c in "{}"}
+    if found:
+        raise ValidationError(f"Unknown placeholder {', '.join(sorted(found))}: use "
+                              "{number} and {text}, exactly so")
 
 
 SAMPLE_NUMBER, SAMPLE_TEXT = "+46701234567", 'Reminder: "call" at 10:00'
@@ -126,10 +136,14 @@ def _gateway_url(value: str) -> str:
     if any(c.isspace() or not c.isprintable() for c in value):
         raise ValidationError(f"'{value}' holds a space or control character: write it "
                               "as %20 (e.g. https://sms.example.com/send)")
-    _placeholders(value)
+    _placeholders(value, any_brace=True)
     if value:
         url = urllib.parse.urlsplit(value.replace("{number}", SAMPLE_NUMBER)
                                     .replace("{text}", "x"))
+        try:
+            url.port  # noqa: B018 - a port out of range raises
+        except ValueError:
+            raise ValidationError(f"'{value}' has a port out of range") from None
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValidationError(f"'{value}' is not an http(s) address "
                                   "(e.g. https://sms.example.com/send)")

@@ -27,6 +27,8 @@ def shown_by_clocks(local: dt.datetime, field: str = "at") -> dt.datetime:
     """``local`` (naive, in the zone()) if the clocks show it at all; a time they skip
     when they go forward (02:30 on the last Sunday of March in Stockholm) is refused
     rather than moved an hour on."""
+    if local.tzinfo is not None:
+        return local  # an instant (with its offset) always exists
     tz = zone()
     if to_local(to_utc(local), tz).replace(tzinfo=None) != local:
         raise ValidationError(f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key}: the "

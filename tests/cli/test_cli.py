@@ -222,7 +222,7 @@ def test_near_duplicates_name_the_options_of_their_command(cli_db: str) -> None:
         refused = run(cli_db, *args, ok=False)
         assert refused.stderr.rstrip().endswith("(--create-new adds it anyway)")
         run(cli_db, *args, "--create-new")
-    refused = run(cli_db, "co", "add", "--subject", "s", "--customer", "Bergstrom Varme",
+    refused = run(cli_db, "co", "add", "--subject", "s", "--customer", "Bergström  Värme",
                   ok=False)
     assert "(--use-existing or --create-new)" in refused.stderr
 

@@ -108,7 +108,12 @@ def test_settings_are_validated_and_secrets_masked(admin: Actor) -> None:
            ("sms.url", "http://127.0.0.1:42580/se nd"), ("sms.url", "https://x.se/?t=\x07"),
            ("sms.body", '{"to": "{numbr}", "text": "{text}"}'),
            ("sms.url", "https://sms.example.com/send?to={nummer}"),
-           ("smtp.from", "Nordvärme <crm@nordvärme.se>"), ("smtp.from", "a@b.se, c@d.se")]
+           ("smtp.from", "Nordvärme <crm@nordvärme.se>"), ("smtp.from", "a@b.se, c@d.se"),
+           ("smtp.host", "localhost:2525"), ("smtp.host", "-x"),
+           ("sms.url", "https://gw.example.com/{number!r}"),
+           ("sms.url", "https://gw.example.com/{text.upper}"),
+           ("sms.url", "https://gw.example.com/{number"), ("sms.url", "https://x.se:99999/"),
+           ("sms.body", '{"a": "{ number }"}'), ("sms.body", '{"to": "{number:>9}"}')]
     for key, value in bad:
         refused(lambda k=key, v=value: settings.set_value(admin, k, v), ValidationError)
     assert settings.get("list_sort") == "serial" and settings.get("smtp.port") == 587

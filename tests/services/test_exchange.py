@@ -105,8 +105,10 @@ def test_the_header_is_checked_before_any_row(admin: Actor) -> None:
              "name,name\nA,B\n": "names name more than once",
              "number,city\n1,Lund\n": "lacks the column: name",
              '{"number": 1}\n': "unknown column(s)",
+             "name,\nA,\n": "column 2 has no name",
              "": "empty",
-             'name\n"unclosed\n': None}
+             'name\n"unclosed\n': None,
+             "\n\nname\nAfter blank lines\n": None}
     for text, words in cases.items():
         if words is None:  # a quote never closed: a field up to the end of the file
             assert imported(admin, "customers", text).added == 1

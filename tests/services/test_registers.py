@@ -156,6 +156,12 @@ def test_a_serial_number_is_one_object_per_customer(admin: Actor) -> None:
     registers.add_service_object(admin, "Pump", customer="B", serial_number="SN-1")
     registers.add_service_object(admin, "Hose", customer="A")
     registers.add_service_object(admin, "Hose", customer="A")  # no serial: may repeat
+    registers.add_service_object(admin, "Fläkt", customer="A", serial_number="SN-Å1")
+    with pytest.raises(ValidationError, match="serial number sn-å1"):  # beyond ASCII too
+        registers.add_service_object(admin, "Fläkt 2", customer="A", serial_number="sn-å1")
+    with pytest.raises(NearDuplicate):  # asked (the app's "+" asks): a name like one there
+        registers.add_service_object(admin, "HOSE", customer="A", on_duplicate="ask")
+    registers.add_service_object(admin, "Valve", customer="A", on_duplicate="ask")
 
 
 def test_renaming_a_customer_like_another_asks_as_adding_does(admin: Actor) -> None:
@@ -172,6 +178,15 @@ def test_renaming_a_customer_like_another_asks_as_adding_does(admin: Actor) -> N
     assert renamed.name == "Nyström Energiteknik AB"
     registers.edit_customer(admin, other.id, city="Luleå")  # the name unchanged: no ask
     registers.edit_customer(admin, other.id, name="Nyström Energiteknik AB ")  # the same
+
+
+def test_an_order_s_customer_named_in_another_case_is_that_customer(admin: Actor) -> None:
+    """'bergström värme ab' for Bergström Värme AB was taken for a new customer (and
+    asked about as a near-duplicate of itself)."""
+    berg = registers.add_customer(admin, "Bergström Värme AB")
+    serial = orders.create_order(admin, OrderInput(subject="s", customer="Acme")).serial
+    moved = orders.edit_order(admin, serial, OrderInput(customer="bergström värme ab"))
+    assert moved.row.customer_id == berg.id
 
 
 def test_statuses_are_named_ignoring_case_in_any_script(admin: Actor) -> None:

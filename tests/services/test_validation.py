@@ -188,6 +188,8 @@ def test_bad_input_to_add_booking_is_refused_and_changes_nothing(admin: Actor,
     assert orders.get_order(carol, serial).bookings == (booked,)
     autumn = bookings.add_booking(carol, serial, "2026-10-25 02:30", "phone")  # shown twice
     assert autumn.at.isoformat() == "2026-10-25T02:30:00+02:00"
+    offset = bookings.add_booking(carol, serial, "2026-12-01 10:00+05:00", "phone")
+    assert offset.at.isoformat() == "2026-12-01T06:00:00+01:00"  # an instant: it exists
 
 
 def test_markup_and_terminal_escapes_are_stored_exactly(admin: Actor) -> None:

@@ -247,6 +247,12 @@ async def test_leaving_with_unsaved_changes_asks(eva: Actor, make_app) -> None:
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen is form and form.query_one("#subject", Input).value == "Changed"
+        await pilot.press("f9")  # reload: asks too (it dropped the edits)
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is form and form.query_one("#subject", Input).value == "Changed"
         await pilot.press("escape")
         await settle(app, pilot)
         await pilot.press("y")
@@ -355,6 +361,14 @@ async def test_a_viewer_is_told_up_front_what_they_may_not_do(eva: Actor,
             assert app.screen is card, keys
             assert any(words in t for t in toasts(app)), (keys, toasts(app))
         assert all(field.disabled for field in card.query("#details Input"))
+        # An order: nothing to type a note into, no ^o ^b ^t to be refused on pressing
+        serial = orders.create_order(eva, OrderInput(subject="Quote",
+                                                     customer_id=customer.id)).serial
+        form = await open_form(app, pilot, serial)
+        assert form.fields.disabled and form.notes.editor.disabled
+        offered = {b.binding.action for b in form.active_bindings.values()
+                   if form.check_action(b.binding.action, ()) is not False}
+        assert not {"add_note", "booking", "complete"} & offered
 
 
 async def test_changes_elsewhere_show_up(eva: Actor, make_app) -> None:

@@ -71,7 +71,7 @@ class OrderFormScreen(CrmScreen):
         Binding("ctrl+t", "complete", "Complete", show=True),
         Binding("ctrl+t", "reopen", "Reopen", show=True),
         Binding("f8", "delete", "Delete", show=True),
-        Binding("f9", "reload", "Reload", show=False),
+        Binding("f9", "reload_asking", "Reload", show=False),
     ]
 
     def __init__(self, serial: int | None, *, prefill: OrderInput | None = None) -> None:
@@ -144,6 +144,16 @@ class OrderFormScreen(CrmScreen):
 
     # Loading ----------------------------------------------------------------
 
+    def action_reload_asking(self) -> None:
+        """F9: load the order again; asks first if edited fields would be dropped (a
+        typed note stays either way)."""
+        if not self.changes():
+            self.action_reload()
+            return
+        self.app.push_screen(ConfirmDialog("Reload the order and drop your changes to its "
+                                           "fields?", title="Unsaved changes", yes="Reload"),
+                             lambda yes: self.action_reload() if yes else None)
+
     def action_reload(self) -> None:
         """Load the order again from the database (unsaved field edits are dropped)."""
         call_service(self, fetch_form_data, self.crm.actor, self.serial, self.prefill,
@@ -192,11 +202,15 @@ class OrderFormScreen(CrmScreen):
         """Show a saved order; it becomes the base of the next save."""
         bindings_change = not focus_follows and (
             self.detail is None or self.detail.row.completed != detail.row.completed)
+        working = self.may_work
         self.detail, self.serial, self.prefill = detail, detail.serial, None
         values = values_of(detail)
         self.fields.show(values)
         self.notes.serial = detail.serial
         self.notes.show_notes(detail.notes)
+        # one who may only read: no note editor to type into in vain (nor ^o, ^b)
+        self.notes.editor.disabled = not self.may_work
+        bindings_change = bindings_change or working != self.may_work
         self._show_title()
         self.fields.show_bookings(detail.bookings, saved=True)
         self.loaded_values = values
@@ -348,9 +362,24 @@ class OrderFormScreen(CrmScreen):
 
     # Other actions ----------------------------------------------------------
 
+    @property
+    def may_work(self) -> bool:
+        """Whether the actor may add notes and bookings here: 'edit', or one of the
+        order's assignees (or of its bookings'); a new order is the creator's."""
+        actor, detail = self.crm.actor, self.detail
+        if actor.has(Perm.EDIT) or detail is None:
+            return True
+        return actor.username in detail.row.assignees or any(
+            b.assignee == actor.username for b in detail.bookings)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Complete or Reopen as fits; Delete only with the permission; needs a saved order."""
+        """Complete or Reopen as fits; Delete only with the permission; needs a saved order.
+        Actions the actor may not take are not offered (they were refused on taking)."""
         if action in ("complete", "reopen", "booking", "delete") and self.detail is None:
+            return False
+        if action in ("add_note", "booking") and not self.may_work:
+            return False
+        if action in ("complete", "reopen") and not self.crm.actor.has(Perm.EDIT):
             return False
         completed = bool(self.detail and self.detail.row.completed)
         if action == "complete":

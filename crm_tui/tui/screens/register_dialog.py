@@ -81,9 +81,10 @@ class RegisterDialog(ModalScreen[Any]):
         error.display = bool(message)
 
     @on(Input.Changed)
-    def _edited(self) -> None:
-        """Another name: a near-duplicate is asked about again."""
-        self.on_duplicate = "ask"
+    def _edited(self, event: Input.Changed) -> None:
+        """Another name (not another address): a near-duplicate is asked about again."""
+        if event.input.id == f"r-{self.FIELDS[0][0]}":
+            self.on_duplicate = "ask"
 
     def job(self) -> Callable[[], Any]:
         """The service call that adds, with the fields' values read now (on the UI
@@ -163,4 +164,5 @@ class AddServiceObjectDialog(RegisterDialog):
         return partial(registers.add_service_object, self.actor,
                        self.value("service_object"), customer=self.customer_id,
                        facility=chosen if isinstance(chosen, int) else None,
-                       model=self.value("model"), serial_number=self.value("serial"))
+                       model=self.value("model"), serial_number=self.value("serial"),
+                       on_duplicate=self.on_duplicate)
