@@ -283,7 +283,7 @@ class CrmApp(KeysInOrder):
 
     def open_customer(self, customer_id: int) -> AwaitMount:
         """Open a customer card."""
-        from crm_tui.tui.screens.cards import CustomerCardScreen
+        from crm_tui.tui.screens.customer_card import CustomerCardScreen
 
         return self.push_screen(CustomerCardScreen(customer_id))
 

@@ -12,11 +12,8 @@ from textual.widgets import DataTable, Input, Static, TabbedContent
 from crm_tui.domain.records import Actor, OrderInput, SearchHit
 from crm_tui.services import order_list, orders, registers
 from crm_tui.tui.app import CrmApp
-from crm_tui.tui.screens.cards import (
-    CustomerCardScreen,
-    FacilityCardScreen,
-    ServiceObjectCardScreen,
-)
+from crm_tui.tui.screens.cards import FacilityCardScreen, ServiceObjectCardScreen
+from crm_tui.tui.screens.customer_card import CustomerCardScreen
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog

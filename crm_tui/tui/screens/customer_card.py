@@ -1,0 +1,201 @@
+"""The customer card: details (editable in place), facilities, service objects, orders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widget import AwaitMount, Widget
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
+
+from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
+from crm_tui.domain.permissions import Perm
+from crm_tui.domain.records import CustomerCard, CustomerInfo, OrderInput
+from crm_tui.domain.text import printable
+from crm_tui.services import order_list, registers
+from crm_tui.tui.screens.cards import CARD_CSS, CardScreen, join
+from crm_tui.tui.screens.dialogs import ConfirmDialog
+from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog
+from crm_tui.tui.widgets.picker import plain
+from crm_tui.tui.work import call_service
+
+CUSTOMER_FIELDS = (("name", "Name"), ("number", "Number"), ("address", "Address"),
+                   ("city", "City"), ("phone", "Phone"), ("email", "E-mail"))
+
+class CustomerCardScreen(CardScreen):
+    """A customer: details (editable), facilities, service objects and all its orders."""
+
+    SECTION = "Customer"
+    ORDER_PARTY = "facility"
+    DEFAULT_CSS = CARD_CSS.format(name="CustomerCardScreen")
+    BINDINGS = [
+        Binding("f", "tab('facilities')", "Facilities", show=False),
+        Binding("s", "tab('objects')", "Service objects", show=False),
+        Binding("e", "edit", "Edit details", show=True),
+        Binding("ctrl+s", "save_details", "Save details", show=True),
+        Binding("plus", "add_register", "Add facility/object", show=False,
+                tooltip="On the Facilities or Service objects tab: add one"),
+    ]
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.customer: CustomerInfo | None = None
+        self.facilities: list[tuple[str, int]] = []  # for a new service object
+        self._like_other: str | None = None  # a name the user was told is like another's
+
+    def compose_tabs(self) -> Iterable[Widget]:
+        """Orders, facilities, service objects, details."""
+        yield from super().compose_tabs()
+        with TabPane("Facilities", id="facilities"):
+            yield self.table("facilities-table")
+        with TabPane("Service objects", id="objects"):
+            yield self.table("objects-table")
+        with TabPane("Details", id="details"), Vertical():
+            for key, label in CUSTOMER_FIELDS:
+                with Horizontal(classes="field-row"):
+                    yield Label(label)
+                    yield Input(id=f"c-{key}", compact=True)
+            yield Static(id="details-error")
+            yield Static(Text("ctrl+s saves the details", style="dim"), classes="card-empty")
+
+    def setup_tables(self) -> None:
+        """Facility and service-object columns."""
+        facilities = self.query_one("#facilities-table", DataTable)
+        facilities.add_columns("Facility", "Address", "City")
+        objects = self.query_one("#objects-table", DataTable)
+        objects.add_columns("Service object", "Model", "Serial no.", "Facility")
+
+    def fetch(self, order_limit: int) -> CustomerCard:
+        """The customer card from the services."""
+        return order_list.customer_card(self.crm.actor, self.customer_id, order_limit)
+
+    def owner(self) -> dict[str, int]:
+        """The customer's orders."""
+        return {"customer_id": self.customer_id}
+
+    def show(self, data: CustomerCard) -> None:
+        """Details, facilities, service objects and orders.
+
+        A reload (someone changed something) keeps the details being edited: a field
+        the user changed keeps what they typed, the others show the stored values, and
+        a field someone else changed meanwhile is named, since saving writes over it."""
+        c = data.customer
+        previous, edited = self.customer, self.changes()
+        self.customer = c
+        title = plain(c.name, style="bold")
+        title.append(f"  ·  customer {c.number}", style="dim")
+        self.set_title(title, plain(join(c.address, c.city, c.phone, c.email)))
+        pending = {key for key, value in edited.items() if value != printable(getattr(c, key))}
+        may_edit = self.crm.actor.has(Perm.EDIT)
+        for key, _label in CUSTOMER_FIELDS:
+            field = self.query_one(f"#c-{key}", Input)
+            field.disabled = not may_edit  # read-only: typing was refused on save
+            if key not in pending:
+                field.value = printable(getattr(c, key))
+        clashes = [label for key, label in CUSTOMER_FIELDS if key in pending
+                   and previous is not None and getattr(previous, key) != getattr(c, key)]
+        if clashes:
+            self.query_one("#details-error", Static).update(plain(
+                f"Changed by someone else meanwhile: {', '.join(clashes)} (theirs shows "
+                "at the top). ctrl+s saves what you typed over it."))
+        elif not pending:
+            self.query_one("#details-error", Static).update("")
+        self.facilities = [(f.name, f.id) for f in data.facilities]
+        count = self.fill("facilities-table", ((str(f.id), (
+            plain(f.name), plain(f.address), plain(f.city))) for f in data.facilities))
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("facilities").label = f"Facilities {count}"
+        count = self.fill("objects-table", ((str(s.id), (
+            plain(s.name), plain(s.model), plain(s.serial_number), plain(s.facility_name)))
+            for s in data.service_objects))
+        tabs.get_tab("objects").label = f"Service objects {count}"
+        self.show_orders(data.orders, data.next_cursor, data.counts)
+
+    def openers(self) -> dict[str, Callable[[int], AwaitMount]]:
+        """Orders open the form, facilities and objects their cards."""
+        return super().openers() | {"facilities-table": self.crm.open_facility,
+                                    "objects-table": self.crm.open_service_object}
+
+    def prefill(self) -> OrderInput | None:
+        """The customer."""
+        return OrderInput(customer_id=self.customer_id)
+
+    def action_add_register(self) -> AwaitMount | None:
+        """On the Facilities tab add a facility, on Service objects a service object."""
+        if self.customer is None:
+            return None
+        tab = self.query_one(TabbedContent).active
+        if tab in ("facilities", "objects") and not self.may(Perm.CREATE, "add to the "
+                                                             "registers"):
+            return None
+        if tab == "facilities":
+            return self.app.push_screen(AddFacilityDialog(
+                self.crm.actor, self.customer_id, self.customer.name), self.added)
+        if tab == "objects":
+            return self.app.push_screen(AddServiceObjectDialog(
+                self.crm.actor, self.customer_id, self.customer.name, self.facilities),
+                self.added)
+        self.notify("On the Facilities (f) or Service objects (s) tab, + adds one there")
+        return None
+
+    def action_edit(self) -> None:
+        """Edit the details in place."""
+        self.query_one(TabbedContent).active = "details"
+        if not self.may(Perm.EDIT, "edit customers"):
+            return
+        self.query_one("#c-name", Input).focus()
+
+    def changes(self) -> dict[str, str]:
+        """Details edited but not saved."""
+        if self.customer is None:
+            return {}
+        return {key: self.query_one(f"#c-{key}", Input).value.strip()
+                for key, _label in CUSTOMER_FIELDS
+                if self.query_one(f"#c-{key}", Input).value.strip()
+                != printable(getattr(self.customer, key))}
+
+    def unsaved(self) -> bool:
+        """Edited details not saved."""
+        return bool(self.changes())
+
+    def action_back(self) -> None:
+        """Back; asks first if edited details are unsaved."""
+        if not self.changes():
+            super().action_back()
+            return
+        self.app.push_screen(ConfirmDialog("Leave without saving the customer's details?",
+                                           title="Unsaved changes", yes="Leave"),
+                             lambda yes: super(CustomerCardScreen, self).action_back()
+                             if yes else None)
+
+    def action_save_details(self) -> None:
+        """Save the edited details (refused if someone changed them meanwhile)."""
+        changes = self.changes()
+        if self.customer is None or not changes:
+            self.notify("No changes to the details to save")
+            return
+        agreed = changes.get("name") is not None and changes.get("name") == self._like_other
+        call_service(self, registers.edit_customer, self.crm.actor, self.customer_id,
+                     base_version=self.customer.version,
+                     on_duplicate="create" if agreed else "ask", **changes,
+                     done=self._saved, failed=self._save_failed, group="save")
+
+    def _saved(self, customer: CustomerInfo) -> None:
+        self.notify(plain(f"Saved {customer.name}").plain, markup=False)
+        self.action_reload()
+
+    def _save_failed(self, exc: CrmError) -> None:
+        if isinstance(exc, NearDuplicate):
+            # as adding a customer asks: once; saving the same name again saves it
+            self._like_other = exc.name
+            first = exc.candidates[0]
+            exc = ValidationError(f"Another customer is named like this: '{first.name}' "
+                                  f"({first.number}). ctrl+s again saves it anyway.", "name")
+        self.query_one("#details-error", Static).update(plain(str(exc)))
+        if isinstance(exc, ValidationError) and exc.field:
+            for widget in self.query(f"#c-{exc.field}"):
+                widget.focus()
+        self.notify(plain(str(exc)).plain, title="Not saved", severity="error", markup=False)
