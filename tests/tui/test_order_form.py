@@ -366,6 +366,8 @@ async def test_a_viewer_is_told_up_front_what_they_may_not_do(eva: Actor,
                                                      customer_id=customer.id)).serial
         form = await open_form(app, pilot, serial)
         assert form.fields.disabled and form.notes.editor.disabled
+        assert "added by the order's assignees" in str(
+            form.notes.query_one(".notes-hint", Static).content)
         offered = {b.binding.action for b in form.active_bindings.values()
                    if form.check_action(b.binding.action, ()) is not False}
         assert not {"add_note", "booking", "complete"} & offered

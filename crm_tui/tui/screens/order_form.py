@@ -209,7 +209,7 @@ class OrderFormScreen(CrmScreen):
         self.notes.serial = detail.serial
         self.notes.show_notes(detail.notes)
         # one who may only read: no note editor to type into in vain (nor ^o, ^b)
-        self.notes.editor.disabled = not self.may_work
+        self.notes.allow_new(self.may_work)
         bindings_change = bindings_change or working != self.may_work
         self._show_title()
         self.fields.show_bookings(detail.bookings, saved=True)

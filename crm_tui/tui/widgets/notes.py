@@ -65,6 +65,13 @@ class NotesPanel(Vertical):
         yield Static(Text("New note above · ctrl+o adds it · ctrl+s saves all"),
                      classes="notes-hint")
 
+    def allow_new(self, allowed: bool) -> None:
+        """Offer the editor for a new note, or say who adds notes instead."""
+        self.editor.disabled = not allowed
+        self.query_one(".notes-hint", Static).update(Text(
+            "New note above · ctrl+o adds it · ctrl+s saves all" if allowed else
+            "Notes are added by the order's assignees and those who may edit it"))
+
     @property
     def editor(self) -> TextArea:
         """The editor for a new note."""
