@@ -149,11 +149,7 @@ def _check_header(what: str, header: list[str]) -> None:
         raise ValidationError("The CSV file lacks the column: customer_number or customer")
 
 
-IMPORT_COLUMNS = {
-    "customers": COLUMNS["customers"],
-    "facilities": COLUMNS["facilities"],
-    "service-objects": COLUMNS["service-objects"],
-}
+IMPORT_COLUMNS = {what: COLUMNS[what] for what in IMPORTS}  # an import reads its export
 
 
 def import_csv(actor: Actor, what: str, source: Path | TextIO) -> ImportResult:

@@ -24,6 +24,7 @@ from crm_tui.tui.work import call_service
 CUSTOMER_FIELDS = (("name", "Name"), ("number", "Number"), ("address", "Address"),
                    ("city", "City"), ("phone", "Phone"), ("email", "E-mail"))
 
+
 class CustomerCardScreen(CardScreen):
     """A customer: details (editable), facilities, service objects and all its orders."""
 
