@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -41,16 +41,26 @@ class ConflictError(CrmError):
     """An edit was based on an old version; ``fields`` changed since."""
 
     def __init__(self, serial: int, base_version: int, current_version: int,
-                 fields: Sequence[str]) -> None:
+                 fields: Sequence[str], now: Mapping[str, str] | None = None) -> None:
         self.serial = serial
         self.base_version = base_version
         self.current_version = current_version
         self.fields = list(fields)
-        names = ", ".join(self.fields) if self.fields else "unknown fields"
+        self.now = dict(now or {})  # field -> its value now, as shown (for the changed ones)
+        names = ", ".join(f"{f} (now {_quoted(self.now[f])})" if f in self.now else f
+                          for f in self.fields) or "unknown fields"
         super().__init__(
             f"Contact order {serial} was changed by someone else since version "
             f"{base_version} (now {current_version}); changed: {names}"
         )
+
+
+def _quoted(value: str, limit: int = 40) -> str:
+    """A value for a one-line message: quoted, cut at ``limit`` characters."""
+    one_line = " ".join(value.split())
+    if not one_line:
+        return "empty"
+    return repr(one_line if len(one_line) <= limit else one_line[:limit - 1] + "…")
 
 
 @dataclass(frozen=True)

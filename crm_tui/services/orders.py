@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +26,7 @@ from crm_tui.db.models import (
 )
 from crm_tui.domain.errors import ConflictError, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
-from crm_tui.domain.records import Actor, NoteInfo, OrderDetail, OrderInput
+from crm_tui.domain.records import Actor, NoteInfo, OrderDetail, OrderInput, OrderRow
 from crm_tui.domain.text import search_blob
 from crm_tui.services import registers, statuses, validate
 from crm_tui.services.base import audit, fresh, get_user_row, reading, require, writing
@@ -277,8 +278,23 @@ def _bump(actor: Actor, order: ContactOrder, before: dict[str, Any], action: str
 
 def _check_version(order: ContactOrder, base_version: int | None) -> None:
     if base_version is not None and base_version != order.version:
-        raise ConflictError(order.serial, base_version, order.version,
-                            changed_since(order.serial, base_version))
+        fields = changed_since(order.serial, base_version)
+        raise ConflictError(order.serial, base_version, order.version, fields,
+                            shown_values(row_of(order.id), fields))
+
+
+def shown_values(row: OrderRow, fields: Sequence[str]) -> dict[str, str]:
+    """The order's ``fields`` as the list and form show them (for a conflict: what the
+    other side saved)."""
+    values: dict[str, Any] = {
+        "subject": row.subject, "customer": row.customer, "facility": row.facility,
+        "service_object": row.service_object, "contact_name": row.contact.name,
+        "contact_phone": row.contact.phone, "contact_email": row.contact.email,
+        "status": row.status, "scheduled": row.scheduled.isoformat() if row.scheduled else "",
+        "hours": str(row.hours), "assignees": ", ".join(row.assignees),
+        "completed": "yes" if row.completed else "no",
+    }
+    return {f: str(values[f] or "") for f in fields if f in values}
 
 
 def edit_order(actor: Actor, serial: int, data: OrderInput,

@@ -56,6 +56,7 @@ def test_second_edit_from_the_same_base_version_conflicts(admin: Actor, carol: A
                           base_version=base)
     error = info.value
     assert error.fields == ["subject"]
+    assert error.now == {"subject": "Carol's subject"}  # what the other side saved
     assert (error.serial, error.base_version, error.current_version) == (serial, base, base + 1)
     message = assert_one_line(error)
     assert "subject" in message and str(serial) in message
@@ -70,6 +71,9 @@ def test_second_edit_from_the_same_base_version_conflicts(admin: Actor, carol: A
     with pytest.raises(ConflictError) as info:
         orders.edit_order(admin, serial, OrderInput(hours="3"), base_version=base)
     assert info.value.fields == ["subject", "status", "scheduled", "assignees"]
+    assert info.value.now == {"subject": "Carol's subject", "status": "Won",
+                              "scheduled": "2026-04-01", "assignees": "carol"}
+    assert "status (now 'Won')" in str(info.value)
     with pytest.raises(ConflictError) as info:
         orders.edit_order(admin, serial, OrderInput(hours="3"), base_version=base + 2)
     assert info.value.fields == ["assignees"]

@@ -6,9 +6,15 @@ import gc
 import time
 from collections.abc import Callable
 
+from textual.app import App
+from textual.widgets import Button
+
+from crm_tui.domain.errors import ConflictError
 from crm_tui.domain.records import Actor
 from crm_tui.services import users
+from crm_tui.services.orders import TRACKED
 from crm_tui.tui.app import GC_QUIET_S, CrmApp
+from crm_tui.tui.screens.dialogs import ConflictDialog
 from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.registers import RegisterScreen
@@ -88,3 +94,30 @@ async def test_full_garbage_collections_wait_for_a_pause(
         app._full_gc_when_quiet()
         assert gc.get_count()[2] == 0
     assert gc.get_threshold() == usual and gc.get_freeze_count() == 0
+
+
+async def test_conflict_dialog_fits_a_phone_with_every_field_changed() -> None:
+    """Twelve changed fields with long values still leave the choices on an 80x24 screen:
+    a line a field with what they saved, cut to fit; user text shown literally."""
+    now = {name: f"{name} value " * 8 for name in TRACKED}
+    now["subject"] = "[red]x[/] \x1b[31m" + " long" * 30
+    error = ConflictError(12345, 3, 9, list(TRACKED), now)
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(ConflictDialog(error, ["subject", "hours"]))
+
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConflictDialog)
+        for button in dialog.query(Button):
+            assert button.region.bottom <= 24 and button.region.height > 0, button.id
+        text = dialog.text
+        assert "  Subject: [red]x[/] \\x1b[31m long" in text
+        assert "  and 7 more: Contact phone, Contact e-mail, Status" in text
+        assert "Changed by both: Subject, Hours" in text
+        await pilot.press("a")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConflictDialog)

@@ -15,6 +15,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui.domain.errors import Candidate, ConflictError, NearDuplicate
+from crm_tui.domain.text import printable
 from crm_tui.tui.widgets.picker import plain
 
 FIELD_LABELS = {
@@ -138,12 +139,15 @@ class NearDuplicateDialog(ModalScreen[DuplicateChoice]):
 
 
 ConflictChoice = Literal["reload", "reapply"] | None
+SAVED_LINES = 6  # fields shown with their new value; more are named on one line (80x24)
 
 
 class ConflictDialog(ModalScreen[ConflictChoice]):
     """Someone saved the order first: show what changed; reload or re-apply mine."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConflictDialog")
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConflictDialog") + """
+    ConflictDialog #conflict-theirs { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
     BINDINGS = [
         Binding("r", "choose('reload')", "Reload"),
         Binding("a", "choose('reapply')", "Re-apply mine"),
@@ -156,30 +160,48 @@ class ConflictDialog(ModalScreen[ConflictChoice]):
         self.mine = list(mine)
 
     def compose(self) -> ComposeResult:
-        """What they changed, what I changed, and the choices."""
+        """What they changed (with what they saved), what I changed, and the choices."""
         error = self.error
         theirs = error.fields
         both = [f for f in self.mine if f in theirs]
-        body = Text()
-        body.append(f"Contact order {error.serial} was changed by someone else "
-                    f"(version {error.base_version} → {error.current_version}).\n\n")
-        body.append("Changed by them: ", style="bold")
-        body.append(field_names(theirs) + "\n", style="yellow")
-        body.append("Your changes:    ", style="bold")
-        body.append(field_names(self.mine) + "\n")
+        intro = Text(f"Contact order {error.serial} was changed by someone else "
+                     f"(version {error.base_version} → {error.current_version}).\n")
+        saved = Text()  # a line a field, cut to fit (CSS)
+        saved.append("Changed by them: ", style="bold")
+        if any(f in error.now for f in theirs):
+            shown = theirs if len(theirs) <= SAVED_LINES else theirs[:SAVED_LINES - 1]
+            for name in shown:
+                saved.append(f"\n  {FIELD_LABELS.get(name, name)}: ", style="bold")
+                value = printable(" ".join(error.now.get(name, "").split())) or "(empty)"
+                saved.append(value, style="yellow")
+            if rest := theirs[len(shown):]:
+                saved.append(f"\n  and {len(rest)} more: {field_names(rest)}", style="yellow")
+        else:
+            saved.append(field_names(theirs), style="yellow")
+        mine = Text()
+        mine.append("Your changes:    ", style="bold")
+        mine.append(field_names(self.mine))
         if both:
-            body.append("Changed by both: ", style="bold")
-            body.append(field_names(both) + "\n", style="bold red")
-        body.append("\nReload shows their version and drops your changes. Re-apply saves "
-                    "your changed fields on top of their version; their other changes stay. "
-                    "Notes are never lost either way.")
+            mine.append("\nChanged by both: ", style="bold")
+            mine.append(field_names(both), style="bold red")
+        mine.append("\nReload shows their version and drops your changes. Re-apply saves "
+                    "your changed fields on top of theirs. Notes are kept either way.")
         with Vertical():
             yield Static(Text("The order changed while you edited it"), classes="dialog-title")
-            yield Static(body, id="conflict-body")
+            yield Static(intro, id="conflict-intro")
+            yield Static(saved, id="conflict-theirs")
+            yield Static(mine, id="conflict-mine")
             with Horizontal():
                 yield Button(Text("Keep editing"), id="cancel")
                 yield Button(Text("Reload (r)"), id="reload", variant="warning")
                 yield Button(Text("Re-apply mine (a)"), id="reapply", variant="primary")
+
+    @property
+    def text(self) -> str:
+        """The dialog's words, as plain text."""
+        return "\n".join(static.content.plain for static in self.query("#conflict-intro, "
+                          "#conflict-theirs, #conflict-mine").results(Static)
+                          if isinstance(static.content, Text))
 
     def on_mount(self) -> None:
         """Focus re-apply: the choice that loses nothing."""
