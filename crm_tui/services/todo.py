@@ -8,7 +8,7 @@ from crm_tui.db.database import db
 from crm_tui.domain.errors import PermissionDenied
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, BookingInfo, Todo, TodoItem
-from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
+from crm_tui.services.base import fresh, reading, require_some_view, user_id_named
 from crm_tui.services.timezone import local_now, stored_to_local, to_utc, zone
 
 
@@ -20,11 +20,9 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
         require_some_view(actor)
         user_id, owner = actor.id, actor.username  # fresh() has just read the actor
         if username and username != actor.username:
-            user = get_user_row(username)
+            user_id, owner = user_id_named(username)
             if not actor.has(Perm.VIEW):
-                raise PermissionDenied(
-                    f"{actor.username} may not see the to-do of {user.username}")
-            user_id, owner = user.id, user.username
+                raise PermissionDenied(f"{actor.username} may not see the to-do of {owner}")
         local = now.astimezone(zone()) if now and now.tzinfo else (now or local_now())
         start_of_day = to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
         tomorrow = to_utc((local + dt.timedelta(days=1)).replace(
