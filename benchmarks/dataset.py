@@ -18,7 +18,7 @@ from typing import Any
 from benchmarks import names
 from crm_tui.domain.text import name_key, search_blob
 from crm_tui.services import demo_data as demo
-from crm_tui.services.registers import _customer_blob, _facility_blob
+from crm_tui.services.registers import customer_blob, facility_blob
 
 Row = tuple[Any, ...]
 
@@ -186,7 +186,7 @@ def customers(rng: random.Random, count: int, created_from: dt.datetime,
                "address": names.street_address(rng), "city": place.name, "phone": phone,
                "email": email, "search_text": "", "created_at": created_from + step * i,
                "version": 1}
-        row["search_text"] = _customer_blob(SimpleNamespace(**row))  # type: ignore[arg-type]
+        row["search_text"] = customer_blob(SimpleNamespace(**row))  # type: ignore[arg-type]
         rows.append(tuple(row[c] for c in CUSTOMER_COLS))
         regs.names.append(name)
         regs.company.append(company)
@@ -224,7 +224,7 @@ def facilities(rng: random.Random, count: int, customer_rows: list[Row],
                    "latitude": round(place.lat + rng.uniform(-0.03, 0.03), 5),
                    "longitude": round(place.lon + rng.uniform(-0.05, 0.05), 5),
                    "search_text": "", "created_at": cust[9]}
-            row["search_text"] = _facility_blob(SimpleNamespace(**row),  # type: ignore[arg-type]
+            row["search_text"] = facility_blob(SimpleNamespace(**row),  # type: ignore[arg-type]
                                                 regs.names[c])
             rows.append(tuple(row[col] for col in FACILITY_COLS))
             regs.fac_names.append(name)

@@ -28,7 +28,7 @@ from crm_tui.domain.text import name_key, search_blob
 from crm_tui.services import orders, registers, users
 from crm_tui.services.base import reading
 from crm_tui.services.orders import _refresh_search
-from crm_tui.services.registers import _customer_blob, _facility_blob
+from crm_tui.services.registers import customer_blob, facility_blob
 
 SCALE = 0.002
 TODAY = dt.date(2026, 3, 2)
@@ -57,10 +57,10 @@ def test_registers_keep_the_services_invariants(summary: Summary) -> None:
     with reading():
         for c in Customer.select():
             assert c.name_key == name_key(c.name)
-            assert c.search_text == _customer_blob(c)
+            assert c.search_text == customer_blob(c)
         for f in Facility.select(Facility, Customer).join(Customer):
             assert f.name_key == name_key(f.name)
-            assert f.search_text == _facility_blob(f, f.customer.name)
+            assert f.search_text == facility_blob(f, f.customer.name)
         query = (ServiceObject.select(ServiceObject, Customer, Facility)
                  .join(Customer, on=ServiceObject.customer == Customer.id).switch(ServiceObject)
                  .join(Facility, on=ServiceObject.facility == Facility.id))

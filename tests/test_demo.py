@@ -130,11 +130,11 @@ def test_register_rows_keep_service_invariants(seeded: demo.DemoSummary) -> None
         assert [c.number for c in rows] == [str(1001 + i) for i in range(CUSTOMERS)]
         for c in rows:
             assert c.name_key == name_key(c.name)
-            assert c.search_text == registers._customer_blob(c)
+            assert c.search_text == registers.customer_blob(c)
             assert c.city and c.address and c.phone and c.email
         for f in Facility.select():
             assert f.name_key == name_key(f.name)
-            assert f.search_text == registers._facility_blob(f, f.customer.name)
+            assert f.search_text == registers.facility_blob(f, f.customer.name)
             assert 55.0 < f.latitude < 69.1 and 10.9 < f.longitude < 24.2  # Sweden
         serials = set()
         for s in ServiceObject.select():

@@ -55,6 +55,16 @@ class ConflictError(CrmError):
         )
 
 
+class ChangedMeanwhile(ValidationError):
+    """A register entry changed since the editor read it; ``now`` has the fields that
+    differ, with their values now."""
+
+    def __init__(self, what: str, now: Mapping[str, str]) -> None:
+        self.now = dict(now)
+        changed = ", ".join(f"{name} (now {_quoted(value)})" for name, value in now.items())
+        super().__init__(f"{what} was changed by someone else meanwhile: {changed}")
+
+
 def _quoted(value: str, limit: int = 40) -> str:
     """A value for a one-line message: quoted, cut at ``limit`` characters."""
     one_line = " ".join(value.split())

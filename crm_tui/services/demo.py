@@ -31,7 +31,7 @@ from crm_tui.domain.text import name_key, search_blob
 from crm_tui.services import demo_data as data
 from crm_tui.services.base import reading, writing
 from crm_tui.services.orders import _refresh_search
-from crm_tui.services.registers import _customer_blob, _facility_blob
+from crm_tui.services.registers import customer_blob, facility_blob
 
 PAST_DAYS = 548
 FUTURE_DAYS = 274
@@ -287,7 +287,7 @@ def _store_registers(custs: list[data.CustomerPlan], clock: _Clock) -> None:
     rows = []
     for cust in custs:
         row = dict(cust.fields, created_at=created_at)
-        row["search_text"] = _customer_blob(Customer(**row))
+        row["search_text"] = customer_blob(Customer(**row))
         rows.append(row)
     _bulk(Customer, rows)
     ids = dict(Customer.select(Customer.number, Customer.id).tuples())
@@ -300,7 +300,7 @@ def _store_registers(custs: list[data.CustomerPlan], clock: _Clock) -> None:
     rows = []
     for site in sites:
         row = dict(site.fields, customer=site.cust.id, created_at=created_at)
-        row["search_text"] = _facility_blob(Facility(**row), site.cust.name)
+        row["search_text"] = facility_blob(Facility(**row), site.cust.name)
         rows.append(row)
     _bulk(Facility, rows)
     site_ids = {(c, n): i for c, n, i in Facility.select(

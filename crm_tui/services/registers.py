@@ -62,11 +62,11 @@ def _next_customer_number() -> str:
             return number
 
 
-def _customer_blob(c: Customer) -> str:
+def customer_blob(c: Customer) -> str:
     return search_blob(c.name, c.number, c.city, c.address, c.phone, c.email)
 
 
-def _check_duplicates(kind: str, name: str, query: object, on_duplicate: str) -> object | None:
+def check_duplicates(kind: str, name: str, query: object, on_duplicate: str) -> object | None:
     """Near-duplicates of ``name`` in ``query``: raise (ask), return one (use-existing)."""
     if on_duplicate not in DUPLICATE_CHOICES:
         raise ValidationError(f"on_duplicate must be one of {', '.join(DUPLICATE_CHOICES)}")
@@ -95,12 +95,12 @@ def create_customer(actor: Actor, name: str, *, number: str | None = None,
               "phone": validate.phone(phone), "email": validate.email(email)}
     if number and Customer.select().where(Customer.number == number).exists():
         raise ValidationError(f"Customer number {number} is already taken", "number")
-    existing = _check_duplicates("customer", name, Customer.select(), on_duplicate)
+    existing = check_duplicates("customer", name, Customer.select(), on_duplicate)
     if existing is not None:
         return existing, False  # type: ignore[return-value]
     customer = Customer(name=name, name_key=name_key(name),
                         number=number or _next_customer_number(), **fields)
-    customer.search_text = _customer_blob(customer)
+    customer.search_text = customer_blob(customer)
     customer.save()
     audit(actor, "customer.add", "customer", customer.id, None, customer_info(customer).__dict__)
     return customer, True
@@ -117,50 +117,7 @@ def add_customer(actor: Actor, name: str, *, number: str | None = None, address:
         return customer_info(customer)
 
 
-def edit_customer(actor: Actor, customer_id: int, *, base_version: int | None = None,
-                  on_duplicate: str = "ask", **changes: str) -> CustomerInfo:
-    """Edit a customer's details (name, number, address, city, phone, email). A new
-    name like another customer's raises NearDuplicate, as adding one does, unless
-    ``on_duplicate`` is "create"."""
-    allowed = {"name", "number", "address", "city", "phone", "email"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
-    with writing():
-        actor = fresh(actor)
-        require(actor, Perm.EDIT, action="edit customers")
-        customer = _customer_row(customer_id, lock=True)
-        if base_version is not None and base_version != customer.version:
-            raise ValidationError(
-                f"Customer {customer.number} was changed by someone else; reload and retry")
-        before = customer_info(customer).__dict__
-        for key, value in changes.items():
-            if key == "email":
-                value = validate.email(value)
-            elif key == "phone":
-                value = validate.phone(value)
-            else:
-                value = validate.text(value, key, required=key in ("name", "number"),
-                                      max_len=300)
-            setattr(customer, key, value)
-        if "number" in changes and Customer.select().where(
-                (Customer.number == customer.number) & (Customer.id != customer.id)).exists():
-            raise ValidationError(f"Customer number {customer.number} is already taken",
-                                  "number")
-        if customer.name != before["name"]:
-            _check_duplicates("customer", customer.name,
-                              Customer.select().where(Customer.id != customer.id),
-                              "ask" if on_duplicate == "ask" else "create")
-        customer.name_key = name_key(customer.name)
-        customer.search_text = _customer_blob(customer)
-        customer.version += 1
-        customer.save()
-        after = customer_info(customer).__dict__
-        audit(actor, "customer.edit", "customer", customer.id, before, after, customer.version)
-        return customer_info(customer)
-
-
-def _customer_row(customer_id: int, *, lock: bool = False) -> Customer:
+def customer_by_id(customer_id: int, *, lock: bool = False) -> Customer:
     """The customer row; with ``lock`` (edits) held until the transaction ends, so
     concurrent edits on PostgreSQL serialise and the version check holds."""
     query = Customer.select().where(Customer.id == customer_id)
@@ -206,7 +163,7 @@ def resolve_customer(actor: Actor, ref: str, details: dict[str, str],
     return create_customer(actor, ref, on_duplicate=on_duplicate, **details)
 
 
-def _facility_blob(f: Facility, customer_name: str) -> str:
+def facility_blob(f: Facility, customer_name: str) -> str:
     return search_blob(f.name, f.address, f.city, customer_name)
 
 
@@ -216,7 +173,7 @@ def create_facility(actor: Actor, customer: Customer, name: str, *, address: str
                      on_duplicate: str = "ask") -> tuple[Facility, bool]:
     require(actor, Perm.CREATE, action="add facilities")
     name = validate.text(name, "facility", required=True)
-    existing = _check_duplicates(
+    existing = check_duplicates(
         "facility", name, Facility.select().where(Facility.customer == customer), on_duplicate)
     if existing is not None:
         return existing, False  # type: ignore[return-value]
@@ -229,7 +186,7 @@ def create_facility(actor: Actor, customer: Customer, name: str, *, address: str
                         address=validate.text(address, "address", max_len=300),
                         city=validate.text(city, "city", max_len=120),
                         latitude=lat, longitude=lon)
-    facility.search_text = _facility_blob(facility, customer.name)
+    facility.search_text = facility_blob(facility, customer.name)
     facility.save()
     audit(actor, "facility.add", "facility", facility.id, None,
           facility_info(facility, customer.name).__dict__)
@@ -365,25 +322,39 @@ def create_service_object(actor: Actor, name: str, *, customer: str | int | None
             & (ServiceObject.serial_number == obj.serial_number)).exists():
         return None
     if on_duplicate == "ask":
-        key = name_key(obj.name)
-        near = [o for o in ServiceObject.select().where(
-            (ServiceObject.customer == owner) & (ServiceObject.facility == site))
-            if name_key(o.name) == key][:5]
-        if near:
-            raise NearDuplicate("service object", obj.name, [
-                Candidate("service object", o.id, o.name, o.serial_number or None)
-                for o in near])
+        refuse_near_object(obj, owner, site)
     if obj.serial_number:
-        twin = _serial_twin(owner, obj.serial_number)
-        if twin is not None:
-            raise ValidationError(f"{owner.name} already has a service object with serial "
-                                  f"number {obj.serial_number}: '{twin.name}'", "serial")
-    obj.search_text = search_blob(obj.name, obj.model, obj.serial_number, owner.name,
-                                  site.name if site else None)
+        refuse_serial_twin(obj, owner)
+    obj.search_text = object_blob(obj, owner.name, site.name if site else None)
     obj.save()
     audit(actor, "service_object.add", "service_object", obj.id, None,
           service_object_info(obj).__dict__)
     return obj
+
+
+def object_blob(obj: ServiceObject, owner_name: str, site_name: str | None) -> str:
+    """A service object's search text: its own fields, its customer's and facility's names."""
+    return search_blob(obj.name, obj.model, obj.serial_number, owner_name, site_name)
+
+
+def refuse_near_object(obj: ServiceObject, owner: Customer, site: Facility | None) -> None:
+    """NearDuplicate if another object at the same place (facility, else the customer's
+    objects without one) has a name like ``obj``'s."""
+    key = name_key(obj.name)
+    near = [o for o in ServiceObject.select().where(
+        (ServiceObject.customer == owner) & (ServiceObject.facility == site)
+        & (ServiceObject.id != (obj.id or 0))) if name_key(o.name) == key][:5]
+    if near:
+        raise NearDuplicate("service object", obj.name, [
+            Candidate("service object", o.id, o.name, o.serial_number or None) for o in near])
+
+
+def refuse_serial_twin(obj: ServiceObject, owner: Customer) -> None:
+    """A ValidationError if another of the owner's objects has ``obj``'s serial number."""
+    twin = _serial_twin(owner, obj.serial_number)
+    if twin is not None and twin.id != obj.id:
+        raise ValidationError(f"{owner.name} already has a service object with serial "
+                              f"number {obj.serial_number}: '{twin.name}'", "serial")
 
 
 def _serial_twin(owner: Customer, serial: str) -> ServiceObject | None:
@@ -400,7 +371,7 @@ def _serial_twin(owner: Customer, serial: str) -> ServiceObject | None:
 
 def customer_row(ref: str | int) -> Customer:
     """A customer by id (an int), else by number or name (see find_customer)."""
-    return _customer_row(ref) if isinstance(ref, int) else find_customer(ref)
+    return customer_by_id(ref) if isinstance(ref, int) else find_customer(ref)
 
 
 def search(actor: Actor, text: str, register: str = "all", limit: int = 50) -> list[SearchHit]:
@@ -503,7 +474,7 @@ def get_customer(actor: Actor, customer_id: int) -> CustomerInfo:
     """One customer's details."""
     with reading():
         fresh(actor)
-        return customer_info(_customer_row(customer_id))
+        return customer_info(customer_by_id(customer_id))
 
 
 def get_facility(actor: Actor, facility_id: int) -> FacilityInfo:

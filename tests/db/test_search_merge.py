@@ -9,7 +9,7 @@ import pytest
 from crm_tui.db import search
 from crm_tui.db.database import is_sqlite
 from crm_tui.domain.records import Actor
-from crm_tui.services import registers
+from crm_tui.services import register_edits, registers
 from tests.cli.test_cli import run
 
 QUERIES = ("berg", "lindström", "lindstrom", "gatan 5", "0705", "ab", "xyzzy", "gamla")
@@ -29,7 +29,7 @@ def test_maintain_merges_the_search_index_and_searches_find_the_same(
         registers.add_customer(admin, f"Lindström Berg {n} AB", city="Göteborg",
                                address=f"Gatan {n}", phone=f"070-5{n:02d} 11 22")
     old = registers.add_customer(admin, "Gamla Namnet AB")
-    registers.edit_customer(admin, old.id, name="Nya Namnet AB")
+    register_edits.edit_customer(admin, old.id, name="Nya Namnet AB")
     before = answers(admin)
     assert before["lindstrom"] == before["lindström"] and len(before["berg"]) == 12
     assert before["gamla"] == [] and before["gatan 5"] == ["Lindström Berg 5 AB"]

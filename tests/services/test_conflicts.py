@@ -11,7 +11,7 @@ import pytest
 
 from crm_tui.domain.errors import ConflictError, CrmError
 from crm_tui.domain.records import Actor, OrderInput
-from crm_tui.services import bookings, notes, order_list, orders, registers
+from crm_tui.services import bookings, notes, order_list, orders, register_edits, registers
 from tests.conftest import make_user
 from tests.services.helpers import INCLUDE, assert_one_line, new_order, refused
 
@@ -114,8 +114,8 @@ def test_notes_and_bookings_do_not_conflict_with_edits(admin: Actor, carol: Acto
 def test_customer_edit_from_an_old_version_is_refused(admin: Actor, carol: Actor) -> None:
     """Register edits check the version too."""
     acme = registers.add_customer(admin, "Acme", city="Lund")
-    registers.edit_customer(carol, acme.id, city="Malmö", base_version=acme.version)
-    refused(lambda: registers.edit_customer(admin, acme.id, city="Ystad",
+    register_edits.edit_customer(carol, acme.id, city="Malmö", base_version=acme.version)
+    refused(lambda: register_edits.edit_customer(admin, acme.id, city="Ystad",
                                             base_version=acme.version), CrmError,
             match=("changed",))
     assert registers.get_customer(admin, acme.id).city == "Malmö"
@@ -248,9 +248,9 @@ def test_concurrent_customer_edits_from_the_same_version_let_exactly_one_win(
     customer = registers.add_customer(admin, "Kund AB", city="Lund")
     results = overlapping(db_url, "SELECT id FROM customer WHERE id = %s FOR UPDATE",
                           (customer.id,), [
-        lambda: registers.edit_customer(carol, customer.id, base_version=customer.version,
+        lambda: register_edits.edit_customer(carol, customer.id, base_version=customer.version,
                                         city="Malmö"),
-        lambda: registers.edit_customer(admin, customer.id, base_version=customer.version,
+        lambda: register_edits.edit_customer(admin, customer.id, base_version=customer.version,
                                         phone="040-12 34 56"),
     ])
     winners = [r for r in results if not isinstance(r, Exception)]

@@ -6,7 +6,7 @@ import pytest
 
 from crm_tui.domain.errors import NearDuplicate, NotFound, ValidationError
 from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput
-from crm_tui.services import order_list, orders, registers, statuses
+from crm_tui.services import order_list, orders, register_edits, registers, statuses
 from tests.services.helpers import new_order, refused, serials
 
 
@@ -94,7 +94,7 @@ def test_search_index_follows_edits_and_deletes(admin: Actor) -> None:
     assert serials(order_list.list_orders(admin, OrderFilter(text="alpha pump"))) == []
     assert serials(order_list.list_orders(admin, OrderFilter(text="bravo boil"))) == [serial]
 
-    registers.edit_customer(admin, acme.id, name="Zenith Elevators", city="Kalmar")
+    register_edits.edit_customer(admin, acme.id, name="Zenith Elevators", city="Kalmar")
     assert titles(admin, "acme lifts", "customers") == []
     assert titles(admin, "zenith", "customers") == ["Zenith Elevators"]
     assert titles(admin, "kalmar", "customers") == ["Zenith Elevators"]
@@ -171,13 +171,13 @@ def test_renaming_a_customer_like_another_asks_as_adding_does(admin: Actor) -> N
     other = registers.add_customer(admin, "Nystrom Energiteknik", number="1221",
                                    on_duplicate="create")
     with pytest.raises(NearDuplicate):
-        registers.edit_customer(admin, other.id, name="Nyström Energiteknik AB")
+        register_edits.edit_customer(admin, other.id, name="Nyström Energiteknik AB")
     assert registers.get_customer(admin, other.id).name == "Nystrom Energiteknik"
-    renamed = registers.edit_customer(admin, other.id, name="Nyström Energiteknik AB",
+    renamed = register_edits.edit_customer(admin, other.id, name="Nyström Energiteknik AB",
                                       on_duplicate="create")
     assert renamed.name == "Nyström Energiteknik AB"
-    registers.edit_customer(admin, other.id, city="Luleå")  # the name unchanged: no ask
-    registers.edit_customer(admin, other.id, name="Nyström Energiteknik AB ")  # the same
+    register_edits.edit_customer(admin, other.id, city="Luleå")  # the name unchanged: no ask
+    register_edits.edit_customer(admin, other.id, name="Nyström Energiteknik AB ")  # the same
 
 
 def test_an_order_s_customer_named_in_another_case_is_that_customer(admin: Actor) -> None:

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from crm_tui.domain.records import Actor, OrderInput, SearchHit
-from crm_tui.services import order_list, orders, registers
+from crm_tui.services import order_list, orders, register_edits, registers
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.cards import FacilityCardScreen, ServiceObjectCardScreen
 from crm_tui.tui.screens.customer_card import CustomerCardScreen
@@ -313,14 +313,14 @@ async def test_a_reload_keeps_the_details_being_edited(eva: Actor, make_app) -> 
         card = await open_card(app, pilot, ids["berg"])
         await pilot.press("e")
         card.query_one("#c-name", Input).value = "Bergström Värme & Kyla AB"
-        registers.edit_customer(bob, ids["berg"], city="Piteå")
+        register_edits.edit_customer(bob, ids["berg"], city="Piteå")
         card.refresh_data()  # as the change watcher does
         await wait_for(pilot, lambda: card.customer is not None
                        and card.customer.city == "Piteå", "the reload")
         assert card.query_one("#c-name", Input).value == "Bergström Värme & Kyla AB"
         assert card.query_one("#c-city", Input).value == "Piteå"
         assert str(card.query_one("#details-error", Static).content) == ""
-        registers.edit_customer(bob, ids["berg"], name="Bergström AB")
+        register_edits.edit_customer(bob, ids["berg"], name="Bergström AB")
         card.refresh_data()
         await wait_for(pilot, lambda: card.customer is not None
                        and card.customer.name == "Bergström AB", "the second reload")

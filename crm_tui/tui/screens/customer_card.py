@@ -14,7 +14,7 @@ from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import CustomerCard, CustomerInfo, OrderInput
 from crm_tui.domain.text import printable
-from crm_tui.services import order_list, registers
+from crm_tui.services import order_list, register_edits
 from crm_tui.tui.screens.cards import CARD_CSS, CardScreen, join
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog
@@ -179,7 +179,7 @@ class CustomerCardScreen(CardScreen):
             self.notify("No changes to the details to save")
             return
         agreed = changes.get("name") is not None and changes.get("name") == self._like_other
-        call_service(self, registers.edit_customer, self.crm.actor, self.customer_id,
+        call_service(self, register_edits.edit_customer, self.crm.actor, self.customer_id,
                      base_version=self.customer.version,
                      on_duplicate="create" if agreed else "ask", **changes,
                      done=self._saved, failed=self._save_failed, group="save")

@@ -1,0 +1,218 @@
+"""Editing the registers: a customer's, a facility's or a service object's details.
+
+The search text of everything that shows a changed name is kept in step: a facility's
+includes its customer's name, a service object's its customer's and facility's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from peewee import Model
+
+from crm_tui.db.database import is_sqlite
+from crm_tui.db.models import Customer, Facility, ServiceObject
+from crm_tui.domain.errors import ChangedMeanwhile, NotFound, ValidationError
+from crm_tui.domain.permissions import Perm
+from crm_tui.domain.records import Actor, CustomerInfo, FacilityInfo, ServiceObjectInfo
+from crm_tui.domain.text import name_key
+from crm_tui.services import validate
+from crm_tui.services.base import audit, fresh, require, writing
+from crm_tui.services.registers import (
+    check_duplicates,
+    customer_blob,
+    customer_by_id,
+    customer_info,
+    facility_blob,
+    facility_info,
+    object_blob,
+    refuse_near_object,
+    refuse_serial_twin,
+    service_object_info,
+)
+
+FACILITY_FIELDS = ("name", "address", "city", "latitude", "longitude")
+OBJECT_FIELDS = ("name", "model", "serial_number")
+EDIT_CHOICES = ("ask", "create")
+
+
+def _known(kind: str, changes: Mapping[str, Any], allowed: Sequence[str],
+           on_duplicate: str) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Unknown {kind} fields: {', '.join(sorted(unknown))}")
+    if on_duplicate not in EDIT_CHOICES:
+        raise ValidationError(f"on_duplicate must be one of {', '.join(EDIT_CHOICES)}")
+
+
+def _row(model: type[Model], row_id: int, kind: str) -> Any:
+    """The row, locked until the transaction ends on PostgreSQL (concurrent edits
+    serialise, so the check against what the editor read holds)."""
+    query = model.select().where(model.id == row_id)  # type: ignore[attr-defined]
+    if not is_sqlite():
+        query = query.for_update()
+    row = query.first()
+    if row is None:
+        raise NotFound(f"No {kind} with id {row_id}")
+    return row
+
+
+def _shown(value: Any) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _unchanged_since(what: str, read: Any, now: Any, fields: Sequence[str]) -> None:
+    """ChangedMeanwhile if ``now`` differs from what the editor ``read`` (None: not
+    checked) in any of ``fields``."""
+    if read is None:
+        return
+    differ = {f: _shown(getattr(now, f)) for f in fields if getattr(read, f) != getattr(now, f)}
+    if differ:
+        raise ChangedMeanwhile(what, differ)
+
+
+def _audit_change(actor: Actor, entity: str, entity_id: int, before: Any, after: Any) -> bool:
+    """Audit the fields that changed; False if none did."""
+    old, new = before.__dict__, after.__dict__
+    changed = [k for k in new if old.get(k) != new[k]]
+    if changed:
+        audit(actor, f"{entity}.edit", entity, entity_id, {k: old[k] for k in changed},
+              {k: new[k] for k in changed})
+    return bool(changed)
+
+
+def _each(query: Any, blob: Callable[[Any], str]) -> None:
+    """Store ``blob(row)`` as the search text of each row of ``query`` that needs it."""
+    model = query.model
+    for row in query:
+        text = blob(row)
+        if text != row.search_text:
+            model.update(search_text=text).where(model.id == row.id).execute()
+
+
+def _reindex_customer_parts(customer: Customer) -> None:
+    """A renamed customer: its facilities' and service objects' search texts."""
+    sites = {f.id: f.name for f in Facility.select(Facility.id, Facility.name)
+             .where(Facility.customer == customer)}
+    _each(Facility.select().where(Facility.customer == customer),
+          lambda f: facility_blob(f, customer.name))
+    _each(ServiceObject.select().where(ServiceObject.customer == customer),
+          lambda o: object_blob(o, customer.name, sites.get(o.facility_id)))
+
+
+def edit_customer(actor: Actor, customer_id: int, *, base_version: int | None = None,
+                  on_duplicate: str = "ask", **changes: str) -> CustomerInfo:
+    """Edit a customer's details (name, number, address, city, phone, email). A new
+    name like another customer's raises NearDuplicate, as adding one does, unless
+    ``on_duplicate`` is "create"."""
+    _known("customer", changes, ("name", "number", "address", "city", "phone", "email"),
+           on_duplicate)
+    with writing():
+        actor = fresh(actor)
+        require(actor, Perm.EDIT, action="edit customers")
+        customer = customer_by_id(customer_id, lock=True)
+        if base_version is not None and base_version != customer.version:
+            raise ValidationError(
+                f"Customer {customer.number} was changed by someone else; reload and retry")
+        before = customer_info(customer)
+        for key, value in changes.items():
+            if key == "email":
+                value = validate.email(value)
+            elif key == "phone":
+                value = validate.phone(value)
+            else:
+                value = validate.text(value, key, required=key in ("name", "number"),
+                                      max_len=300)
+            setattr(customer, key, value)
+        if "number" in changes and Customer.select().where(
+                (Customer.number == customer.number) & (Customer.id != customer.id)).exists():
+            raise ValidationError(f"Customer number {customer.number} is already taken",
+                                  "number")
+        renamed = customer.name != before.name
+        if renamed:
+            check_duplicates("customer", customer.name,
+                             Customer.select().where(Customer.id != customer.id), on_duplicate)
+        customer.name_key = name_key(customer.name)
+        customer.search_text = customer_blob(customer)
+        customer.version += 1
+        customer.save()
+        if renamed:
+            _reindex_customer_parts(customer)
+        after = customer_info(customer)
+        audit(actor, "customer.edit", "customer", customer.id, before.__dict__,
+              after.__dict__, customer.version)
+        return after
+
+
+def edit_facility(actor: Actor, facility_id: int, *, read: FacilityInfo | None = None,
+                  on_duplicate: str = "ask", **changes: str | float | None) -> FacilityInfo:
+    """Edit a facility (name, address, city, latitude, longitude; "" clears a
+    coordinate). ``read``, the facility as the editor showed it, makes a change by
+    someone else since then raise ChangedMeanwhile. A new name like another of the
+    customer's facilities raises NearDuplicate unless ``on_duplicate`` is "create"."""
+    _known("facility", changes, FACILITY_FIELDS, on_duplicate)
+    with writing():
+        actor = fresh(actor)
+        require(actor, Perm.EDIT, action="edit facilities")
+        facility = _row(Facility, facility_id, "facility")
+        owner = Customer.get_by_id(facility.customer_id)
+        before = facility_info(facility, owner.name)
+        _unchanged_since(f"Facility '{before.name}'", read, before, FACILITY_FIELDS)
+        for key, value in changes.items():
+            if key == "name":
+                facility.name = validate.text(value, "facility", required=True)
+            elif key in ("address", "city"):
+                setattr(facility, key, validate.text(value, key, max_len=300 if key ==
+                                                     "address" else 120))
+            else:
+                setattr(facility, key, validate.coordinate(
+                    value, key, 90 if key == "latitude" else 180))
+        if (facility.latitude is None) != (facility.longitude is None):
+            raise ValidationError("Give both latitude and longitude, or neither",
+                                  "latitude" if facility.latitude is None else "longitude")
+        renamed = facility.name != before.name
+        if renamed:
+            check_duplicates("facility", facility.name, Facility.select().where(
+                (Facility.customer == owner) & (Facility.id != facility.id)), on_duplicate)
+        facility.name_key = name_key(facility.name)
+        facility.search_text = facility_blob(facility, owner.name)
+        facility.save()
+        if renamed:
+            _each(ServiceObject.select().where(ServiceObject.facility == facility),
+                  lambda o: object_blob(o, owner.name, facility.name))
+        after = facility_info(facility, owner.name)
+        _audit_change(actor, "facility", facility.id, before, after)
+        return after
+
+
+def edit_service_object(actor: Actor, object_id: int, *, read: ServiceObjectInfo | None = None,
+                        on_duplicate: str = "ask", **changes: str) -> ServiceObjectInfo:
+    """Edit a service object (name, model, serial_number). ``read`` as for
+    edit_facility; a new name like another's at the same place raises NearDuplicate
+    unless ``on_duplicate`` is "create"; a serial number is one unit per customer."""
+    _known("service object", changes, OBJECT_FIELDS, on_duplicate)
+    with writing():
+        actor = fresh(actor)
+        require(actor, Perm.EDIT, action="edit service objects")
+        obj = _row(ServiceObject, object_id, "service object")
+        before = service_object_info(obj)
+        _unchanged_since(f"Service object '{before.name}'", read, before, OBJECT_FIELDS)
+        for key, value in changes.items():
+            if key == "name":
+                obj.name = validate.text(value, "service_object", required=True)
+            elif key == "model":
+                obj.model = validate.text(value, "model")
+            else:
+                obj.serial_number = validate.text(value, "serial", max_len=120)
+        site = Facility.get_by_id(obj.facility_id) if obj.facility_id else None
+        owner = Customer.get_by_id(obj.customer_id or site.customer_id)
+        if obj.name != before.name and on_duplicate == "ask":
+            refuse_near_object(obj, owner, site)
+        if obj.serial_number and obj.serial_number != before.serial_number:
+            refuse_serial_twin(obj, owner)
+        obj.search_text = object_blob(obj, owner.name, site.name if site else None)
+        obj.save()
+        after = service_object_info(obj)
+        _audit_change(actor, "service_object", obj.id, before, after)
+        return after
