@@ -1,4 +1,4 @@
-"""`crm-tui customer|facility|service-object add`, `search`, `export`, `import`, `todo`."""
+"""`crm-tui customer|facility|service-object add|edit`, `search`, `export`, `import`, `todo`."""
 
 from __future__ import annotations
 
@@ -13,76 +13,154 @@ from crm_tui.cli.common import Session, out, out_json, pass_session, table
 from crm_tui.domain.errors import NearDuplicate
 from crm_tui.domain.records import TodoItem
 from crm_tui.domain.text import plural, printable
-from crm_tui.services import exchange, registers, todo
+from crm_tui.services import exchange, register_edits, registers, todo
 
 
 @contextmanager
-def _create_new_hint() -> Iterator[None]:
+def _create_new_hint(verb: str = "adds") -> Iterator[None]:
     """A near-duplicate name refused, with this command's way past it (it named
     co add's --use-existing, which these commands do not have)."""
     try:
         yield
     except NearDuplicate as exc:
-        raise click.ClickException(f"{printable(str(exc))} (--create-new adds it anyway)"
+        raise click.ClickException(f"{printable(str(exc))} (--create-new {verb} it anyway)"
                                    ) from None
 
 
+def _changes(options: str, **values: str | None) -> dict[str, str]:
+    """The ``options`` given to an edit, as the service's fields; a usage error if none
+    was."""
+    changes = {key: value for key, value in values.items() if value is not None}
+    if not changes:
+        raise click.UsageError(f"Nothing to change: give one or more of {options}")
+    return changes
+
+
+def _add_only(action: str, **values: str | None) -> None:
+    """Options that only edit takes."""
+    for option, value in values.items():
+        if action == "add" and value is not None:
+            raise click.UsageError(f"--{option} is for edit; add takes the name as its "
+                                   "argument")
+
+
+CREATE_NEW = "Add (or rename) even if a similar name exists"
+
+
 @click.command("customer", context_settings={"ignore_unknown_options": False})
-@click.argument("action", type=click.Choice(["add"]))
-@click.argument("name")
-@click.option("--number", help="Customer number (default: the next free one)")
-@click.option("--address", default="")
-@click.option("--city", default="")
-@click.option("--phone", default="")
-@click.option("--email", default="")
-@click.option("--create-new", is_flag=True, help="Create even if a similar name exists")
+@click.argument("action", type=click.Choice(["add", "edit"]))
+@click.argument("name", metavar="NAME|CUSTOMER")
+@click.option("--name", "new_name", help="edit: the new name")
+@click.option("--number", help="Customer number (add: default the next free one)")
+@click.option("--address")
+@click.option("--city")
+@click.option("--phone")
+@click.option("--email")
+@click.option("--create-new", is_flag=True, help=CREATE_NEW)
 @pass_session
-def customer(session: Session, action: str, name: str, number: str | None, address: str,
-             city: str, phone: str, email: str, create_new: bool) -> None:
-    """Add a customer to the register."""
+def customer(session: Session, action: str, name: str, new_name: str | None,
+             number: str | None, address: str | None, city: str | None, phone: str | None,
+             email: str | None, create_new: bool) -> None:
+    """Add a customer to the register (add NAME), or change one's details (edit
+    CUSTOMER, by number or name; only the options given change)."""
+    on_duplicate = "create" if create_new else "ask"
+    _add_only(action, name=new_name)
+    if action == "edit":
+        changes = _changes("--name, --number, --address, --city, --phone, --email",
+                           name=new_name, number=number, address=address, city=city,
+                           phone=phone, email=email)
+        with _create_new_hint("saves"):
+            info = register_edits.edit_customer(session.actor, name,
+                                                on_duplicate=on_duplicate, **changes)
+        out(f"Customer {info.number}: {info.name} (saved)")
+        return
     with _create_new_hint():
-        info = registers.add_customer(session.actor, name, number=number, address=address,
-                                      city=city, phone=phone, email=email,
-                                      on_duplicate="create" if create_new else "ask")
+        info = registers.add_customer(session.actor, name, number=number,
+                                      address=address or "", city=city or "",
+                                      phone=phone or "", email=email or "",
+                                      on_duplicate=on_duplicate)
     out(f"Customer {info.number}: {info.name}")
 
 
 @click.command("facility")
-@click.argument("action", type=click.Choice(["add"]))
-@click.argument("name")
-@click.option("--customer", "owner", required=True, help="Customer name or number")
-@click.option("--address", default="")
-@click.option("--city", default="")
-@click.option("--lat", default=None, help="Latitude")
-@click.option("--lon", default=None, help="Longitude")
-@click.option("--create-new", is_flag=True, help="Create even if a similar name exists")
+@click.argument("action", type=click.Choice(["add", "edit"]))
+@click.argument("name", metavar="NAME|ID")
+@click.option("--customer", "owner", help="add: the customer's name or number")
+@click.option("--name", "new_name", help="edit: the new name")
+@click.option("--address")
+@click.option("--city")
+@click.option("--lat", default=None, help="Latitude (edit: \"\" clears it)")
+@click.option("--lon", default=None, help="Longitude (edit: \"\" clears it)")
+@click.option("--create-new", is_flag=True, help=CREATE_NEW)
 @pass_session
-def facility(session: Session, action: str, name: str, owner: str, address: str, city: str,
-             lat: str | None, lon: str | None, create_new: bool) -> None:
-    """Add a facility to a customer."""
+def facility(session: Session, action: str, name: str, owner: str | None,
+             new_name: str | None, address: str | None, city: str | None, lat: str | None,
+             lon: str | None, create_new: bool) -> None:
+    """Add a facility to a customer (add NAME --customer C), or change one's details
+    (edit ID, the id that `search` shows; only the options given change)."""
     if (lat is None) != (lon is None):
         raise click.UsageError("--lat and --lon go together")
+    on_duplicate = "create" if create_new else "ask"
+    _add_only(action, name=new_name)
+    if action == "edit":
+        if owner is not None:
+            raise click.UsageError("--customer is for add: a facility stays with its customer")
+        changes = _changes("--name, --address, --city, --lat and --lon", name=new_name,
+                           address=address, city=city, latitude=lat, longitude=lon)
+        with _create_new_hint("saves"):
+            info = register_edits.edit_facility(session.actor, _id(name, "facility"),
+                                                on_duplicate=on_duplicate, **changes)
+        out(f"Facility {info.id}: {info.name} ({info.customer_name}) (saved)")
+        return
+    if owner is None:
+        raise click.UsageError("Missing option '--customer': whose facility it is")
     with _create_new_hint():
-        info = registers.add_facility(session.actor, name, owner, address=address,
-                                      city=city, latitude=lat, longitude=lon,
-                                      on_duplicate="create" if create_new else "ask")
+        info = registers.add_facility(session.actor, name, owner, address=address or "",
+                                      city=city or "", latitude=lat, longitude=lon,
+                                      on_duplicate=on_duplicate)
     out(f"Facility {info.id}: {info.name} ({info.customer_name})")
 
 
 @click.command("service-object")
-@click.argument("action", type=click.Choice(["add"]))
-@click.argument("name")
-@click.option("--customer", "owner", help="Customer name or number")
-@click.option("--facility", "site", help="Facility name")
-@click.option("--model", default="")
-@click.option("--serial", "serial_number", default="")
+@click.argument("action", type=click.Choice(["add", "edit"]))
+@click.argument("name", metavar="NAME|ID")
+@click.option("--customer", "owner", help="add: the customer's name or number")
+@click.option("--facility", "site", help="add: the facility's name")
+@click.option("--name", "new_name", help="edit: the new name")
+@click.option("--model")
+@click.option("--serial", "serial_number")
+@click.option("--create-new", is_flag=True,
+              help="edit: rename even if one at the same place has a similar name")
 @pass_session
 def service_object(session: Session, action: str, name: str, owner: str | None,
-                   site: str | None, model: str, serial_number: str) -> None:
-    """Add a service object at a customer and/or facility."""
+                   site: str | None, new_name: str | None, model: str | None,
+                   serial_number: str | None, create_new: bool) -> None:
+    """Add a service object at a customer and/or facility (add NAME), or change one's
+    details (edit ID, the id that `search` shows; only the options given change)."""
+    _add_only(action, name=new_name)
+    if action == "edit":
+        if owner is not None or site is not None:
+            raise click.UsageError("--customer and --facility are for add")
+        changes = _changes("--name, --model, --serial", name=new_name, model=model,
+                           serial_number=serial_number)
+        with _create_new_hint("saves"):
+            info = register_edits.edit_service_object(
+                session.actor, _id(name, "service object"),
+                on_duplicate="create" if create_new else "ask", **changes)
+        out(f"Service object {info.id}: {info.name} ({info.customer_name}) (saved)")
+        return
     info = registers.add_service_object(session.actor, name, customer=owner, facility=site,
-                                        model=model, serial_number=serial_number)
+                                        model=model or "", serial_number=serial_number or "")
     out(f"Service object {info.id}: {info.name} ({info.customer_name})")
+
+
+def _id(text: str, kind: str) -> int:
+    """A register id given on the command line."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"give the {kind}'s id (a number, as `search` shows it), "
+                                 f"not '{printable(text)}'", param_hint="ID") from None
 
 
 @click.command("search")

@@ -24,6 +24,7 @@ from crm_tui.services.registers import (
     customer_blob,
     customer_by_id,
     customer_info,
+    customer_row,
     facility_blob,
     facility_info,
     object_blob,
@@ -101,16 +102,18 @@ def _reindex_customer_parts(customer: Customer) -> None:
           lambda o: object_blob(o, customer.name, sites.get(o.facility_id)))
 
 
-def edit_customer(actor: Actor, customer_id: int, *, base_version: int | None = None,
+def edit_customer(actor: Actor, customer_id: int | str, *, base_version: int | None = None,
                   on_duplicate: str = "ask", **changes: str) -> CustomerInfo:
-    """Edit a customer's details (name, number, address, city, phone, email). A new
-    name like another customer's raises NearDuplicate, as adding one does, unless
-    ``on_duplicate`` is "create"."""
+    """Edit a customer's details (name, number, address, city, phone, email); the
+    customer by id, or (a str) by number or name. A new name like another customer's
+    raises NearDuplicate, as adding one does, unless ``on_duplicate`` is "create"."""
     _known("customer", changes, ("name", "number", "address", "city", "phone", "email"),
            on_duplicate)
     with writing():
         actor = fresh(actor)
         require(actor, Perm.EDIT, action="edit customers")
+        if isinstance(customer_id, str):
+            customer_id = customer_row(customer_id).id
         customer = customer_by_id(customer_id, lock=True)
         if base_version is not None and base_version != customer.version:
             raise ValidationError(

@@ -227,6 +227,50 @@ def test_near_duplicates_name_the_options_of_their_command(cli_db: str) -> None:
     assert "(--use-existing or --create-new)" in refused.stderr
 
 
+def test_register_edits(cli_db: str) -> None:
+    """customer/facility/service-object edit change only the options given; the search
+    finds the new names, also through what shows them (a facility its customer's)."""
+    run(cli_db, "customer", "add", "Bergström Värme AB", "--number", "C-1", "--city", "Umeå")
+    facility = run(cli_db, "facility", "add", "Plant", "--customer", "C-1",
+                   "--city", "Umeå").stdout.split(":")[0].split()[-1]
+    heat_pump = run(cli_db, "service-object", "add", "Heat pump", "--customer", "C-1",
+                    "--serial", "SN-1").stdout.split(":")[0].split()[-1]
+    assert run(cli_db, "customer", "edit", "C-1", "--name", "Zeta AB").stdout == (
+        "Customer C-1: Zeta AB (saved)\n")
+    assert run(cli_db, "facility", "edit", facility, "--name", "North plant", "--lat", "63.8",
+               "--lon", "20.3").stdout == f"Facility {facility}: North plant (Zeta AB) (saved)\n"
+    run(cli_db, "service-object", "edit", heat_pump, "--model", "F2120")
+    hits = json.loads(run(cli_db, "search", "zeta", "--json").stdout)
+    assert [(h["register"], h["title"]) for h in hits] == [
+        ("customers", "Zeta AB"), ("facilities", "North plant"),
+        ("service-objects", "Heat pump")]
+    [hit] = json.loads(run(cli_db, "search", "f2120", "--json").stdout)
+    assert "SN-1" in hit["subtitle"]  # the serial number kept
+    [hit] = json.loads(run(cli_db, "search", "umea", "--register", "customers",
+                           "--json").stdout)
+    assert hit["title"] == "Zeta AB"  # the city kept
+    # Bad edits: one line each, nothing changed.
+    for args, words in (
+            (["facility", "edit", facility], "Nothing to change"),
+            (["facility", "edit", "Plant", "--city", "X"], "the facility's id"),
+            (["facility", "edit", facility, "--lat", "1"], "--lat and --lon go together"),
+            (["facility", "edit", facility, "--customer", "C-1", "--city", "X"], "add"),
+            (["facility", "edit", "999999", "--city", "X"], "No facility with id 999999"),
+            (["service-object", "edit", heat_pump, "--serial", ""], None),
+            (["customer", "edit", "Nobody", "--city", "X"], "No customer named 'Nobody'"),
+            (["customer", "add", "X", "--name", "Y"], "--name is for edit")):
+        if words is None:
+            run(cli_db, *args)  # clearing the serial number is an edit like any other
+            continue
+        assert words in run(cli_db, *args, ok=False).stderr
+    run(cli_db, "customer", "add", "Bergström Värme AB")
+    refused = run(cli_db, "customer", "edit", "C-1", "--name", "Bergstrom varme ab", ok=False)
+    assert refused.stderr.rstrip().endswith("(--create-new saves it anyway)")
+    run(cli_db, "customer", "edit", "C-1", "--name", "Bergstrom varme ab", "--create-new")
+    refused = run(cli_db, "facility", "edit", facility, "--city", "X", user="bob", ok=False)
+    assert "edit facilities" in refused.stderr
+
+
 def test_conflict_with_expect_version(cli_db: str) -> None:
     serial = run(cli_db, "co", "add", "--subject", "One", "--customer", "A").stdout.strip()
     run(cli_db, "co", "edit", serial, "--subject", "Two", "--expect-version", "1")
