@@ -60,7 +60,7 @@ def _row(model: type[Model], row_id: int, kind: str) -> Any:
 
 
 def _shown(value: Any) -> str:
-    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    return "" if value is None else str(value)
 
 
 def _unchanged_since(what: str, read: Any, now: Any, fields: Sequence[str]) -> None:

@@ -16,7 +16,12 @@ from crm_tui.tui.screens.cards import FacilityCardScreen, ServiceObjectCardScree
 from crm_tui.tui.screens.customer_card import CustomerCardScreen
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
-from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog
+from crm_tui.tui.screens.register_dialog import (
+    AddFacilityDialog,
+    AddServiceObjectDialog,
+    EditFacilityDialog,
+    EditServiceObjectDialog,
+)
 from crm_tui.tui.screens.registers import MoreRow, RegisterScreen, allot
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, OrderTable
 from crm_tui.tui.widgets.picker import MATCH_STYLE, Picker
@@ -401,6 +406,78 @@ async def test_cards_add_facilities_and_service_objects(eva: Actor, make_app) ->
         await pilot.press("plus", "escape")  # cancel: nothing added
         await settle(app, pilot)
         assert app.screen is facility_card
+
+
+async def test_cards_edit_facilities_and_service_objects(eva: Actor, make_app) -> None:
+    """e on a facility or service-object card edits its details in a dialog: only what
+    was changed is saved, errors stay in the dialog, and a change by someone else since
+    it opened is named before Save (again) writes over it."""
+    ids = world(eva)
+    make_user(eva, "vera", "view")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_facility(ids["plant"])
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, FacilityCardScreen)
+        await pilot.press("e")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, EditFacilityDialog)
+        assert dialog.query_one("#r-address", Input).value == "Storgatan 1"
+        dialog.query_one("#r-city", Input).value = "Skellefteå"
+        dialog.query_one("#r-latitude", Input).value = "64.75"
+        await pilot.press("ctrl+s")  # one coordinate alone: refused, in the dialog
+        await settle(app, pilot)
+        assert app.screen is dialog
+        assert "both latitude and longitude" in str(
+            dialog.query_one("#register-error", Static).content)
+        dialog.query_one("#r-longitude", Input).value = "20.951234"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is card
+        saved = registers.get_facility(eva, ids["plant"])
+        assert (saved.name, saved.address, saved.city, saved.latitude, saved.longitude) == (
+            "Bergström main plant", "Storgatan 1", "Skellefteå", 64.75, 20.951234)
+        assert "Skellefteå" in str(card.query_one("#card-info", Static).content)
+        await pilot.press("e")  # shown again in full, not rounded
+        await settle(app, pilot)
+        assert app.screen.query_one("#r-longitude", Input).value == "20.951234"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        # The service object: someone renames it while the dialog is open.
+        app.open_service_object(ids["pump"])
+        await settle(app, pilot)
+        object_card = app.screen
+        assert isinstance(object_card, ServiceObjectCardScreen)
+        await pilot.press("e")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, EditServiceObjectDialog)
+        register_edits.edit_service_object(eva, ids["pump"], name="Heat pump (attic)")
+        dialog.query_one("#r-model", Input).value = "F2040"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        error = str(dialog.query_one("#register-error", Static).content)
+        assert "name (now 'Heat pump (attic)')" in error and "Save again" in error
+        await pilot.press("ctrl+s")  # again: the model is saved, their name kept
+        await settle(app, pilot)
+        assert app.screen is object_card
+        unit = registers.get_service_object(eva, ids["pump"])
+        assert (unit.name, unit.model, unit.serial_number) == ("Heat pump (attic)", "F2040",
+                                                               "SN-1")
+        assert "F2040" in str(object_card.query_one("#card-info", Static).content)
+    # Without the edit permission, e says so at once.
+    app = make_app("vera")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_service_object(ids["pump"])
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ServiceObjectCardScreen)
+        assert any("may not edit service objects" in str(n.message)
+                   for n in app._notifications)
 
 
 async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:

@@ -25,7 +25,11 @@ from crm_tui.domain.records import (
 )
 from crm_tui.services import order_list, registers
 from crm_tui.tui.screens.base import CrmScreen
-from crm_tui.tui.screens.register_dialog import AddServiceObjectDialog
+from crm_tui.tui.screens.register_dialog import (
+    AddServiceObjectDialog,
+    EditFacilityDialog,
+    EditServiceObjectDialog,
+)
 from crm_tui.tui.widgets.order_table import OrderTable
 from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
@@ -143,6 +147,12 @@ class CardScreen(CrmScreen):
         """A facility or service object added from the card: say so, show it."""
         if info is not None:
             self.notify(plain(f"Added {info.name}").plain, markup=False)
+            self.action_reload()
+
+    def saved(self, info: FacilityInfo | ServiceObjectInfo | None) -> None:
+        """The card's facility or service object edited: say so, show it."""
+        if info is not None:
+            self.notify(plain(f"Saved {info.name}").plain, markup=False)
             self.action_reload()
 
     def fetch_orders(self, order_limit: int) -> tuple[OrderPage, OrderCounts]:
@@ -307,6 +317,8 @@ class FacilityCardScreen(CardScreen):
         Binding("c", "customer", "Customer", show=True),
         Binding("plus", "add_object", "Add service object", show=True,
                 tooltip="A new service object at this facility"),
+        Binding("e", "edit", "Edit", show=True, tooltip="The facility's name, address, "
+                "city and coordinates"),
     ]
 
     def __init__(self, facility_id: int) -> None:
@@ -347,6 +359,13 @@ class FacilityCardScreen(CardScreen):
         return self.app.push_screen(AddServiceObjectDialog(
             self.crm.actor, f.customer_id, f"{f.name}, {f.customer_name}",
             [(f.name, f.id)], facility_id=f.id), self.added)
+
+    def action_edit(self) -> AwaitMount | None:
+        """Edit the facility's details."""
+        if self.facility is None or not self.may(Perm.EDIT, "edit facilities"):
+            return None
+        return self.app.push_screen(EditFacilityDialog(self.crm.actor, self.facility),
+                                    self.saved)
 
     def show(self, data: tuple[FacilityInfo, list[ServiceObjectInfo],
                                tuple[OrderPage, OrderCounts]]) -> None:
@@ -392,6 +411,8 @@ class ServiceObjectCardScreen(CardScreen):
     BINDINGS = [
         Binding("c", "customer", "Customer", show=True),
         Binding("f", "facility", "Facility", show=True),
+        Binding("e", "edit", "Edit", show=True, tooltip="The object's name, model and "
+                "serial number"),
     ]
 
     def __init__(self, object_id: int) -> None:
@@ -408,6 +429,13 @@ class ServiceObjectCardScreen(CardScreen):
     def owner(self) -> dict[str, int]:
         """The service object's orders."""
         return {"service_object_id": self.object_id}
+
+    def action_edit(self) -> AwaitMount | None:
+        """Edit the object's details."""
+        if self.obj is None or not self.may(Perm.EDIT, "edit service objects"):
+            return None
+        return self.app.push_screen(EditServiceObjectDialog(self.crm.actor, self.obj),
+                                    self.saved)
 
     def show(self, data: tuple[ServiceObjectInfo, tuple[OrderPage, OrderCounts]]) -> None:
         """Fill the card."""

@@ -1,4 +1,5 @@
-"""Dialogs that add to the registers from a card: a facility, a service object."""
+"""Dialogs that add to the registers from a card (a facility, a service object) or edit
+a facility's or service object's details."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
+from crm_tui.domain.errors import ChangedMeanwhile, CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.records import Actor, FacilityInfo, ServiceObjectInfo
 from crm_tui.domain.text import printable
-from crm_tui.services import registers
+from crm_tui.services import register_edits, registers
 from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
 from crm_tui.tui.work import call_service
 
@@ -36,6 +37,7 @@ class RegisterDialog(ModalScreen[Any]):
         Binding("escape", "cancel", "Cancel"),
     ]
     TITLE_TEXT = ""
+    ACTION = "Add"  # the button, and the verb of the hints
     FIELDS: Sequence[tuple[str, str, str]] = ()  # (key, label, placeholder)
 
     def __init__(self, actor: Actor, owner: str) -> None:
@@ -43,6 +45,7 @@ class RegisterDialog(ModalScreen[Any]):
         self.actor = actor
         self.owner = owner  # who it is added to, for the title
         self.on_duplicate = "ask"
+        self.read: Any = None  # an edit: the entry as shown (a change since is named)
 
     def compose(self) -> ComposeResult:
         """Title, the fields, an error line, buttons and a hint."""
@@ -57,9 +60,10 @@ class RegisterDialog(ModalScreen[Any]):
             yield from self.compose_extra()
             yield Static("", id="register-error", classes="error-text")
             with Horizontal(classes="buttons"):
-                yield Button("Add", id="add", variant="primary", compact=True)
+                yield Button(self.ACTION, id="add", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-            yield Static(Text("Enter/ctrl+s add · esc cancel"), classes="hint")
+            yield Static(Text(f"Enter/ctrl+s {self.ACTION.lower()} · esc cancel"),
+                         classes="hint")
 
     def compose_extra(self) -> ComposeResult:
         """Rows after the text fields."""
@@ -68,7 +72,13 @@ class RegisterDialog(ModalScreen[Any]):
     def on_mount(self) -> None:
         """Start in the first field (at once: keys typed already go there)."""
         self.query_one("#register-error").display = False
+        for key, value in self.initial().items():
+            self.query_one(f"#r-{key}", Input).value = printable(value)
         self.set_focus(self.query_one(f"#r-{self.FIELDS[0][0]}", Input))
+
+    def initial(self) -> dict[str, str]:
+        """What the fields start with."""
+        return {}
 
     def value(self, key: str) -> str:
         """A field's text."""
@@ -100,15 +110,32 @@ class RegisterDialog(ModalScreen[Any]):
                      group="register")
 
     def _failed(self, exc: CrmError) -> None:
+        verb = self.ACTION.lower()
         if isinstance(exc, NearDuplicate):
             self.on_duplicate = "create"
             self.show_error(f"{exc.kind.capitalize()} '{exc.name}' looks like existing "
-                            f"'{exc.candidates[0].name}'. Add again to add it anyway.")
+                            f"'{exc.candidates[0].name}'. {self.ACTION} again to {verb} it "
+                            "anyway.")
+            return
+        if isinstance(exc, ChangedMeanwhile):
+            self.changed_meanwhile()
+            self.show_error(f"{exc} {self.ACTION} again to write yours over it, or esc.")
             return
         self.show_error(str(exc))
         field = exc.field if isinstance(exc, ValidationError) else None
         for widget in self.query(f"#r-{field}") if field else ():
             widget.focus()
+
+    def changed(self, fields: dict[str, str]) -> dict[str, str]:
+        """The fields whose text differs from what they started with, by the service's
+        names (``fields`` maps a dialog key to its service name where they differ)."""
+        start = self.initial()
+        return {fields.get(key, key): self.value(key) for key in start
+                if self.value(key) != printable(start[key])}
+
+    def changed_meanwhile(self) -> None:
+        """Someone changed what is being edited: the next save writes over it."""
+        self.read = None
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -166,3 +193,57 @@ class AddServiceObjectDialog(RegisterDialog):
                        facility=chosen if isinstance(chosen, int) else None,
                        model=self.value("model"), serial_number=self.value("serial"),
                        on_duplicate=self.on_duplicate)
+
+
+class EditFacilityDialog(RegisterDialog):
+    """A facility's details: name, address, city and coordinates."""
+
+    TITLE_TEXT = "Edit the facility"
+    ACTION = "Save"
+    FIELDS = (("facility", "Name", ""), ("address", "Address", ""), ("city", "City", ""),
+              ("latitude", "Latitude", "e.g. 59.33258 (or empty)"),
+              ("longitude", "Longitude", "e.g. 18.0649 (or empty)"))
+
+    def __init__(self, actor: Actor, facility: FacilityInfo) -> None:
+        super().__init__(actor, facility.customer_name)
+        self.facility = facility
+        self.read = facility
+
+    def initial(self) -> dict[str, str]:
+        """The facility as it is."""
+        f = self.facility
+        return {"facility": f.name, "address": f.address, "city": f.city,
+                "latitude": "" if f.latitude is None else str(f.latitude),
+                "longitude": "" if f.longitude is None else str(f.longitude)}
+
+    def job(self) -> Callable[[], FacilityInfo]:
+        """register_edits.edit_facility with the fields that changed."""
+        return partial(register_edits.edit_facility, self.actor, self.facility.id,
+                       read=self.read, on_duplicate=self.on_duplicate,
+                       **self.changed({"facility": "name"}))
+
+
+class EditServiceObjectDialog(RegisterDialog):
+    """A service object's details: name, model, serial number."""
+
+    TITLE_TEXT = "Edit the service object"
+    ACTION = "Save"
+    FIELDS = (("service_object", "Name", ""), ("model", "Model", ""),
+              ("serial", "Serial no.", ""))
+
+    def __init__(self, actor: Actor, obj: ServiceObjectInfo) -> None:
+        super().__init__(actor, ", ".join(p for p in (obj.facility_name, obj.customer_name)
+                                          if p))
+        self.obj = obj
+        self.read = obj
+
+    def initial(self) -> dict[str, str]:
+        """The object as it is."""
+        return {"service_object": self.obj.name, "model": self.obj.model,
+                "serial": self.obj.serial_number}
+
+    def job(self) -> Callable[[], ServiceObjectInfo]:
+        """register_edits.edit_service_object with the fields that changed."""
+        return partial(register_edits.edit_service_object, self.actor, self.obj.id,
+                       read=self.read, on_duplicate=self.on_duplicate,
+                       **self.changed({"service_object": "name", "serial": "serial_number"}))
