@@ -10,6 +10,7 @@ import click
 from crm_tui.cli.common import Session, out, out_json, pass_session, stored_local, table
 from crm_tui.domain.permissions import ALL_PERMS
 from crm_tui.services import audit_log, settings, ssh_keys, statuses, users
+from crm_tui.services.base import AUDITED
 
 
 @click.group("user")
@@ -218,7 +219,7 @@ def settings_set(session: Session, key: str, value: str) -> None:
 
 
 @click.command("audit")
-@click.option("--entity", help="order, customer, user, status, setting, booking...")
+@click.option("--entity", type=click.Choice(AUDITED))
 @click.option("--id", "entity_id", help="The entity's id or serial")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--json", "as_json", is_flag=True)

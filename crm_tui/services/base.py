@@ -105,10 +105,17 @@ def get_user_row(username: str) -> User:
     return user
 
 
+AUDITED = ("booking", "customer", "facility", "order", "outbox", "service_object",
+           "setting", "ssh", "status", "user")
+"""What the audit trail records events of."""
+
+
 def audit(actor: Actor | None, action: str, entity: str, entity_id: Any,
           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
           version: int | None = None) -> None:
     """Record one audit event inside the current transaction."""
+    if entity not in AUDITED:
+        raise ValueError(f"not an audited entity: {entity!r}")  # a bug, not user input
     AuditEvent.create(
         actor=actor.username if actor else "",
         action=action,

@@ -297,6 +297,10 @@ def test_admin_commands(cli_db: str) -> None:
     negative = run(cli_db, "settings", "set", "smtp.port", "-1", ok=False)
     assert "Port must be between 1 and 65535" in negative.stderr  # not "No such option"
     run(cli_db, "settings", "set", "no.such", "1", ok=False)
+    statuses = json.loads(run(cli_db, "audit", "--entity", "status", "--json").stdout)
+    assert {e["action"] for e in statuses} == {"status.add", "status.rename", "status.move"}
+    unknown = run(cli_db, "audit", "--entity", "statuses", ok=False)  # not an empty table
+    assert "'statuses' is not one of 'booking'" in unknown.stderr
     run(cli_db, "settings", "set", "timezone", "Asia/Kolkata")  # +05:30 all year
     [event] = json.loads(run(cli_db, "audit", "--limit", "1", "--json").stdout)
     assert event["at"].endswith("+05:30")  # local, as everywhere else (it was UTC)
