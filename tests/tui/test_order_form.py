@@ -341,6 +341,23 @@ async def test_an_assignee_without_edit_reads_the_fields_and_adds_notes(
         assert saved.row.subject == "Quote"
 
 
+async def test_a_new_order_saved_without_edit_turns_read_only(eva: Actor, make_app) -> None:
+    """One who may create but not edit saves a new order: its fields are read only from
+    then on (they took typing, and the next ctrl+s was refused)."""
+    make_user(eva, "tom", "view-assigned", "create", "assign-self")
+    registers.add_customer(eva, "Bergström Värme AB")
+    app = make_app("tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        assert not form.fields.disabled
+        type_into(form, subject="Second heat pump", customer="Bergström Värme AB")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert form.serial is not None and form.fields.disabled
+        assert "Read only" in str(form.query_one("#form-title", Static).content)
+        assert orders.get_order(eva, form.serial).row.subject == "Second heat pump"
+
+
 async def test_a_viewer_is_told_up_front_what_they_may_not_do(eva: Actor,
                                                                make_app) -> None:
     """No form that is refused only on saving: a new order, the customer's details and

@@ -204,6 +204,8 @@ class OrderFormScreen(CrmScreen):
             self.detail is None or self.detail.row.completed != detail.row.completed)
         working = self.may_work
         self.detail, self.serial, self.prefill = detail, detail.serial, None
+        # a new order saved by one who may create but not edit: read only from now on
+        self.fields.disabled = not self.may_change
         values = values_of(detail)
         self.fields.show(values)
         self.notes.serial = detail.serial
