@@ -267,6 +267,43 @@ async def test_add_order_from_search_prefills_everything(eva: Actor, make_app) -
                                                                 Static).content.plain
 
 
+async def test_add_order_on_a_customer_card_takes_what_is_highlighted(eva: Actor,
+                                                                      make_app) -> None:
+    """a on a customer card: the only facility; on the Facilities tab the highlighted
+    facility; on Service objects the highlighted object and its facility."""
+    ids = world(eva)
+    second = registers.add_facility(eva, "Depå", ids["berg"])
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+
+        async def added(*keys: str) -> list[int | None]:
+            app.open_customer(ids["berg"])
+            await settle(app, pilot)
+            await pilot.press(*keys, "a")
+            await settle(app, pilot)
+            form = app.screen
+            assert isinstance(form, OrderFormScreen), keys
+            chosen = [form.picker(n).chosen_id for n in ("customer", "facility",
+                                                          "service_object")]
+            app.pop_screen()
+            app.pop_screen()
+            await settle(app, pilot)
+            return chosen
+
+        assert await added() == [ids["berg"], None, None]  # two facilities: none chosen
+        assert await added("f", "down") == [ids["berg"], second.id, None]
+        assert await added("f") == [ids["berg"], ids["plant"], None]
+        assert await added("s") == [ids["berg"], ids["plant"], ids["pump"]]
+        with_one = registers.add_customer(eva, "Sjöberg Rör AB")
+        only = registers.add_facility(eva, "Lagret", with_one.id)
+        app.open_customer(with_one.id)
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert app.screen.picker("facility").chosen_id == only.id
+
+
 async def test_customer_card_details_are_editable(eva: Actor, make_app) -> None:
     """e edits the details in place; ctrl+s saves them through the service."""
     ids = world(eva)

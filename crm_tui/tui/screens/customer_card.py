@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabP
 
 from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.permissions import Perm
-from crm_tui.domain.records import CustomerCard, CustomerInfo, OrderInput
+from crm_tui.domain.records import CustomerCard, CustomerInfo, OrderInput, ServiceObjectInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import order_list, register_edits
 from crm_tui.tui.screens.cards import CARD_CSS, CardScreen, join
@@ -45,6 +45,7 @@ class CustomerCardScreen(CardScreen):
         self.customer_id = customer_id
         self.customer: CustomerInfo | None = None
         self.facilities: list[tuple[str, int]] = []  # for a new service object
+        self.objects: dict[int, ServiceObjectInfo] = {}  # for a new order's prefill
         self._like_other: str | None = None  # a name the user was told is like another's
 
     def compose_tabs(self) -> Iterable[Widget]:
@@ -105,6 +106,7 @@ class CustomerCardScreen(CardScreen):
         elif not pending:
             self.query_one("#details-error", Static).update("")
         self.facilities = [(f.name, f.id) for f in data.facilities]
+        self.objects = {s.id: s for s in data.service_objects}
         count = self.fill("facilities-table", ((str(f.id), (
             plain(f.name), plain(f.address), plain(f.city))) for f in data.facilities))
         tabs = self.query_one(TabbedContent)
@@ -121,8 +123,28 @@ class CustomerCardScreen(CardScreen):
                                     "objects-table": self.crm.open_service_object}
 
     def prefill(self) -> OrderInput | None:
-        """The customer."""
-        return OrderInput(customer_id=self.customer_id)
+        """The customer; on the Facilities tab the highlighted facility, on Service
+        objects the highlighted object (and its facility); else its only facility."""
+        tab = self.query_one(TabbedContent).active
+        table_id = {"facilities": "facilities-table", "objects": "objects-table"}.get(tab)
+        chosen = self.highlighted(table_id) if table_id else None
+        if chosen is not None and tab == "objects":
+            obj = self.objects.get(chosen)
+            if obj is not None:
+                return OrderInput(customer_id=self.customer_id, facility_id=obj.facility_id,
+                                  service_object_id=obj.id)
+        if chosen is not None and tab == "facilities":
+            return OrderInput(customer_id=self.customer_id, facility_id=chosen)
+        only = self.facilities[0][1] if len(self.facilities) == 1 else None
+        return OrderInput(customer_id=self.customer_id, facility_id=only)
+
+    def highlighted(self, table_id: str) -> int | None:
+        """The id of the highlighted row of a register table (None if it is empty)."""
+        table = self.query_one(f"#{table_id}", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key else None
 
     def action_add_register(self) -> AwaitMount | None:
         """On the Facilities tab add a facility, on Service objects a service object."""
