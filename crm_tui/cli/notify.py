@@ -32,7 +32,9 @@ def worker(session: Session, once: bool, interval: float, lease: float, max_atte
     from crm_tui.worker.run import WorkerOptions, run_forever, run_once
 
     session.open()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # the host's local time with its offset: unambiguous whatever the host's zone
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S%z")
     # A send ends (or times out) well within the lease, which is renewed before each
     # one: a send longer than the lease let another worker send the row too.
     options = WorkerOptions(interval=interval, lease_seconds=lease, max_attempts=max_attempts,
