@@ -304,6 +304,32 @@ async def test_add_order_on_a_customer_card_takes_what_is_highlighted(eva: Actor
         assert app.screen.picker("facility").chosen_id == only.id
 
 
+async def test_an_empty_card_says_whose_orders_it_lacks(eva: Actor, make_app) -> None:
+    """A technician who sees only their orders is not told a customer has none."""
+    ids = world(eva)
+    make_user(eva, "tom", "view-assigned")
+    for user, words in (("tom", "No contact orders assigned to you yet."),
+                        ("eva", None)):
+        app = make_app(user)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            app.open_customer(ids["berg"])
+            await settle(app, pilot)
+            empty = str(app.screen.query_one("#orders-empty", Static).content)
+            if words is None:
+                assert "open" in empty and "completed" in empty  # eva sees its orders
+            else:
+                assert empty == words  # and no "press a": tom may not add
+    fresh = registers.add_customer(eva, "Sjöberg Rör AB")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_customer(fresh.id)
+        await settle(app, pilot)
+        assert str(app.screen.query_one("#orders-empty", Static).content) == (
+            "No contact orders yet. Press a (or ctrl+n) to add one.")
+
+
 async def test_customer_card_details_are_editable(eva: Actor, make_app) -> None:
     """e edits the details in place; ctrl+s saves them through the service."""
     ids = world(eva)

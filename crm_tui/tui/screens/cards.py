@@ -209,7 +209,11 @@ class CardScreen(CrmScreen):
         self.query_one(TabbedContent).get_tab("orders").label = f"Orders {counts.total}"
         empty = self.query_one("#orders-empty", Static)
         if not self.orders:
-            empty.update(Text("No contact orders yet. Press a (or ctrl+n) to add one."))
+            actor = self.crm.actor
+            # one who sees only their own orders is not told there are none at all
+            mine = " assigned to you" if not actor.has(Perm.VIEW) else ""
+            add = (" Press a (or ctrl+n) to add one." if actor.has(Perm.CREATE) else "")
+            empty.update(Text(f"No contact orders{mine} yet.{add}"))
             return
         line = f"{counts.open} open, {counts.completed} completed (dark blue)."
         if self._orders_after is not None:
