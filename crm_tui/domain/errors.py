@@ -55,6 +55,14 @@ class ConflictError(CrmError):
         )
 
 
+class AlreadyExists(CrmError):
+    """Saving would replace something of the same name; ``name`` is that name."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 class ChangedMeanwhile(ValidationError):
     """A register entry changed since the editor read it; ``now`` has the fields that
     differ, with their values now."""

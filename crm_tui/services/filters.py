@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from crm_tui.db.models import SavedFilter, utcnow
-from crm_tui.domain.errors import NotFound
+from crm_tui.domain.errors import AlreadyExists, NotFound
 from crm_tui.domain.records import Actor, Completed, OrderFilter, SavedFilterInfo
 from crm_tui.services import validate
 from crm_tui.services.base import fresh, reading, writing
@@ -67,13 +67,17 @@ def get_default(actor: Actor) -> OrderFilter | None:
         return from_json(row.criteria) if row else None
 
 
-def save_favorite(actor: Actor, name: str, criteria: OrderFilter) -> SavedFilterInfo:
-    """Save (or overwrite) a named favourite filter."""
+def save_favorite(actor: Actor, name: str, criteria: OrderFilter, *,
+                  replace: bool = True) -> SavedFilterInfo:
+    """Save a named favourite filter; one of the same name is overwritten, or with
+    ``replace`` False raises AlreadyExists."""
     name = validate.text(name, "name", required=True, max_len=120)
     with writing():
         actor = fresh(actor)
         row = SavedFilter.get_or_none((SavedFilter.user == actor.id)
                                       & (SavedFilter.name == name))
+        if row is not None and row.is_favorite and not replace:
+            raise AlreadyExists(f"You have a favourite named '{name}' already", name)
         if row is None:
             row = SavedFilter(user=actor.id, name=name)
         row.criteria, row.is_favorite, row.updated_at = to_json(criteria), True, utcnow()

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm_tui.domain.errors import CrmError, NotFound, ValidationError
+from crm_tui.domain.errors import AlreadyExists, CrmError, NotFound, ValidationError
 from crm_tui.domain.records import Actor, Completed, ListSort, OrderCounts, OrderFilter
 from crm_tui.services import bookings, filters, order_list, orders, registers, settings
 from crm_tui.services.timezone import local_now
@@ -303,6 +303,9 @@ def test_saved_filters_default_and_favourites_round_trip(lw: ListWorld) -> None:
     refused(lambda: filters.delete_favorite(bob, "Archive"), NotFound, match=("Archive",))
     refused(lambda: filters.delete_favorite(carol, "Pumps"), NotFound)
     refused(lambda: filters.save_favorite(bob, "  ", OrderFilter()), ValidationError)
+    refused(lambda: filters.save_favorite(bob, "Pumps", OrderFilter(), replace=False),
+            AlreadyExists, match=("favourite named 'Pumps' already",))
+    assert filters.save_favorite(carol, "Pumps", OrderFilter(), replace=False).name == "Pumps"
 
 
 def test_relative_window_is_saved_relative_and_resolved_each_day(admin: Actor) -> None:

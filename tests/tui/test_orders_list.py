@@ -162,6 +162,38 @@ async def test_journey5_filter_save_default_and_favourite(
         assert screen.criteria == expected
         assert set(screen.table.serials) == wanted
 
+        # The same name again asks before it replaces the favourite; No keeps it.
+        await pilot.press("x", "b")
+        await settle(tomorrow, pilot)
+        await type_into(pilot, "My spring leads")
+        await pilot.press("enter")
+        await settle(tomorrow, pilot)
+        assert isinstance(tomorrow.screen, ConfirmDialog)
+        assert "Replace your favourite “My spring leads”" in tomorrow.screen.message
+        await pilot.press("n")
+        await settle(tomorrow, pilot)
+        assert [f.criteria for f in filters.favorites(anna)] == [expected]
+        await pilot.press("b")
+        await settle(tomorrow, pilot)
+        await type_into(pilot, "My spring leads")
+        await pilot.press("enter")
+        await settle(tomorrow, pilot)
+        await pilot.press("y")
+        await settle(tomorrow, pilot)
+        assert tomorrow.screen is screen
+        assert [f.criteria for f in filters.favorites(anna)] == [OrderFilter()]
+        # Delete asks too.
+        await pilot.press("o", "delete")
+        await settle(tomorrow, pilot)
+        assert isinstance(tomorrow.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await settle(tomorrow, pilot)
+        assert isinstance(tomorrow.screen, FavouritesDialog)
+        assert len(filters.favorites(anna)) == 1
+        await pilot.press("delete", "y")
+        await settle(tomorrow, pilot)
+        assert filters.favorites(anna) == []
+
 
 async def test_pages_load_as_the_cursor_nears_the_end(
         eva: Actor, make_app: Callable[..., CrmApp], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ from crm_tui.domain.records import Completed, OrderFilter, SavedFilterInfo, Stat
 from crm_tui.domain.text import printable
 from crm_tui.services import filters, validate
 from crm_tui.services.statuses import list_statuses
+from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.work import call_service
 
 _RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*d?$")
@@ -371,12 +372,17 @@ class FavouritesDialog(ModalScreen[FavouriteChoice | None]):
         self.dismiss("save")
 
     def action_delete(self) -> None:
-        """Forget the highlighted favourite."""
+        """Forget the highlighted favourite, once confirmed."""
         current = self._current()
         if current is None:
             return
+        self.app.push_screen(ConfirmDialog(f"Delete your favourite “{printable(current.name)}”?",
+                                           title="Delete favourite", yes="Delete"),
+                             lambda yes: self._delete(current) if yes else None)
+
+    def _delete(self, favourite: SavedFilterInfo) -> None:
         actor = self.app.actor  # type: ignore[attr-defined]
-        call_service(self, filters.delete_favorite, actor, current.name,
+        call_service(self, filters.delete_favorite, actor, favourite.name,
                      done=lambda _: self._load(), failed=self._failed, group="favourites")
 
     def action_cancel(self) -> None:

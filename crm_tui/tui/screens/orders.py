@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Static
 
-from crm_tui.domain.errors import CrmError
+from crm_tui.domain.errors import AlreadyExists, CrmError
 from crm_tui.domain.records import (
     Actor,
     Cursor,
@@ -27,6 +27,7 @@ from crm_tui.domain.records import (
 from crm_tui.domain.text import printable
 from crm_tui.services import filters, order_list
 from crm_tui.tui.screens.base import CrmScreen
+from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.filter_dialog import (
     FavouriteChoice,
     FavouritesDialog,
@@ -35,6 +36,7 @@ from crm_tui.tui.screens.filter_dialog import (
     describe,
 )
 from crm_tui.tui.widgets.order_table import OrderTable
+from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
 
 PAGE = 100
@@ -320,13 +322,25 @@ class OrderListScreen(CrmScreen):
         return self.app.push_screen(NameDialog("Save the current filter as a favourite"),
                                     self._favourite_named)
 
-    def _favourite_named(self, name: str | None) -> None:
+    def _favourite_named(self, name: str | None, *, replace: bool = False) -> None:
         if not name:
             return
-        call_service(self, filters.save_favorite, self.crm.actor, name, self.criteria,
+        criteria = self.criteria  # as it was when named (the list may move on meanwhile)
+        call_service(self, filters.save_favorite, self.crm.actor, name, criteria,
+                     replace=replace,
                      done=lambda info: self.notify(f"Favourite “{printable(info.name)}” saved",
                                                    markup=False),
-                     group="save-filter")
+                     failed=self._favourite_failed, group="save-filter")
+
+    def _favourite_failed(self, exc: CrmError) -> None:
+        if isinstance(exc, AlreadyExists):
+            self._skip_resume = True
+            self.app.push_screen(
+                ConfirmDialog(f"Replace your favourite “{printable(exc.name)}” with the "
+                              "current filter?", title="Favourite exists", yes="Replace"),
+                lambda yes: self._favourite_named(exc.name, replace=True) if yes else None)
+            return
+        self.notify(plain(str(exc)).plain, title="Not saved", severity="error", markup=False)
 
     def action_favourites(self) -> AwaitMount:
         """Pick one of my favourite filters."""
