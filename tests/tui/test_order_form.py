@@ -466,3 +466,24 @@ async def test_keys_typed_while_the_order_loads_never_reach_its_fields(
         assert form.changes() == []
         assert form.notes.editor.text == "xyz", form.notes.editor.text
         assert app.focused is form.notes.editor
+
+
+async def test_assignees_take_space_at_once_and_show_ticks_without_colour(
+        eva: Actor, make_app) -> None:
+    """The assignee list highlights its first row as it takes the focus (Space did
+    nothing until an arrow key), and a ticked box shows X, an unticked one is empty
+    (both showed X, told apart by colour alone)."""
+    make_user(eva, "anna", "view")
+    app = make_app("eva")
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(app, pilot)
+        box = form.query_one("#assignees", SelectionList)
+        assert box.option_count == 2 and box.highlighted is None
+        box.focus()
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.pause()
+        first = box.get_option_at_index(0).value
+        assert box.selected == [first]
+        marks = [box.render_line(row).text[:3] for row in range(2)]
+        assert marks == ["▐X▌", "▐ ▌"]

@@ -30,6 +30,7 @@ from crm_tui.tui.order_form_model import (
     objects_matching,
 )
 from crm_tui.tui.widgets.picker import Picker, PickItem, plain
+from crm_tui.tui.widgets.tick_list import TickList
 from crm_tui.tui.work import call_service
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class OrderFields(VerticalScroll, can_focus=False):
             elif name == "status":
                 yield Select([], prompt="(no status)", id="status", compact=True)
             elif name == "assignees":
-                yield SelectionList[str](id="assignees", compact=True)
+                yield TickList(id="assignees", compact=True)
             else:
                 yield Input(placeholder=PLACEHOLDERS.get(name, ""), id=name, compact=True)
         yield Static(classes="field-error", id=f"{name}-error")

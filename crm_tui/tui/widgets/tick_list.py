@@ -1,0 +1,37 @@
+"""A SelectionList whose boxes say whether they are ticked, and that has a highlighted
+row as soon as it has the focus."""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from textual import events
+from textual.strip import Strip
+from textual.widgets import SelectionList
+from textual.widgets.option_list import OptionDoesNotExist
+
+TICKED, UNTICKED = "X", " "
+
+
+class TickList(SelectionList[str]):
+    """The stock list draws the same "X" in every box, ticked or not, told apart by
+    colour alone (lost on a monochrome phone terminal); and it takes the focus with
+    no row highlighted, so Space and Enter did nothing until an arrow key."""
+
+    def render_line(self, y: int) -> Strip:
+        """The stock line, with the box's mark saying whether it is ticked."""
+        strip = super().render_line(y)
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if len(segments) < 4:  # not a line with a box
+            return strip
+        mark = TICKED if selection.value in self.selected else UNTICKED
+        segments[1] = Segment(mark, segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+    def on_focus(self, event: events.Focus) -> None:
+        """Highlight the first row if none is."""
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
