@@ -12,7 +12,7 @@ from crm_tui.services import notes, orders, registers, statuses
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from tests.conftest import make_user
-from tests.tui.conftest import burst, settle
+from tests.tui.conftest import FIXED_NOW, burst, settle
 from tests.tui.test_journeys import open_form, type_into
 from tests.tui.test_registers import wait_for
 
@@ -487,3 +487,19 @@ async def test_assignees_take_space_at_once_and_show_ticks_without_colour(
         assert box.selected == [first]
         marks = [box.render_line(row).text[:3] for row in range(2)]
         assert marks == ["▐X▌", "▐ ▌"]
+
+
+async def test_scheduled_takes_today_and_days_from_today(eva: Actor, make_app) -> None:
+    """'+30' (or 'today', 'tomorrow') in Scheduled becomes the date it means, as the
+    filter's dates do; it was refused as not a date."""
+    registers.add_customer(eva, "Bergström Värme AB")
+    app = make_app("eva", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(app, pilot)
+        type_into(form, subject="Spring check", customer="Bergström Värme AB",
+                  scheduled="+30")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert form.serial is not None
+        assert form.query_one("#scheduled", Input).value == "2026-12-28"
+        assert str(orders.get_order(eva, form.serial).row.scheduled) == "2026-12-28"

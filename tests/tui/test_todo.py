@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import bookings, orders
 from crm_tui.tui.app import CrmApp
+from crm_tui.tui.dates import absolute_day, absolute_when
 from crm_tui.tui.screens.booking_dialog import BookingDialog, parse_lead
 from crm_tui.tui.screens.todo import TodoScreen
 from tests.conftest import make_user
@@ -130,6 +131,58 @@ async def test_booking_dialog_shows_the_services_refusal(
         await settle(app, pilot)
         assert app.screen is screen
         assert len(orders.get_order(anna, serial).bookings) == 1
+
+
+async def test_booking_dialog_takes_relative_days_and_asks_about_the_past(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """'tomorrow 9:00' and '+7 14.30' are dates like any other; a time in the past (1999
+    for 2026) is named once, and Book again books it."""
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    serial = add_order(eva, "Nordin AB", "Follow-up")
+    bookings.add_booking(anna, serial, FIXED_NOW + dt.timedelta(hours=2), "phone")
+    app = make_app("anna", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_todo(app, pilot)
+        booked = []
+        for when, at in (("tomorrow 9:00", "2026-11-29 09:00"),
+                         ("+7 14.30", "2026-12-05 14:30")):
+            await pilot.press("b")
+            await settle(app, pilot)
+            dialog = app.screen
+            assert isinstance(dialog, BookingDialog)
+            dialog.query_one("#at", Input).value = when
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert app.screen is screen, when
+            booked.append(at)
+        await pilot.press("b")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#at", Input).value = "1999-01-01 10:00"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        assert "1999-01-01 10:00 is in the past. Book again" in str(
+            dialog.query_one("#booking-error", Static).content)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+        booked.append("1999-01-01 10:00")
+        times = sorted(f"{b.at:%Y-%m-%d %H:%M}" for b in orders.get_order(anna, serial).bookings)
+        assert times == sorted([f"{FIXED_NOW + dt.timedelta(hours=2):%Y-%m-%d %H:%M}",
+                                *booked])
+
+
+def test_days_as_people_type_them() -> None:
+    today = dt.date(2026, 11, 28)
+    assert [absolute_day(v, today) for v in ("today", "Tomorrow", "+30", "-1", "+2d",
+                                             "2026-12-01", "soon")] == [
+        "2026-11-28", "2026-11-29", "2026-12-28", "2026-11-27", "2026-11-30", "2026-12-01",
+        "soon"]
+    assert [absolute_when(v, today) for v in ("tomorrow 9:00", "+1 9.05", "today 24:00",
+                                              "2026-12-01 10:00", "tomorrow")] == [
+        "2026-11-29 09:00", "2026-11-29 09:05", "today 24:00", "2026-12-01 10:00",
+        "tomorrow"]
 
 
 def test_reminder_lead_times() -> None:

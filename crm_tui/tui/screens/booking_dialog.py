@@ -17,6 +17,7 @@ from crm_tui.domain.errors import CrmError, ValidationError
 from crm_tui.domain.records import BookingInfo, BookingKind
 from crm_tui.domain.text import printable
 from crm_tui.services import bookings, validate
+from crm_tui.tui.dates import absolute_when
 from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
 from crm_tui.tui.work import call_service
 
@@ -26,14 +27,16 @@ KIND_LABELS = {BookingKind.PHONE: "Phone call", BookingKind.MEETING: "Meeting",
                BookingKind.DIGITAL: "Digital meeting", BookingKind.EMAIL: "E-mail"}
 
 
-def parse_when(value: str) -> dt.datetime:
-    """A local date and time 'YYYY-MM-DD HH:MM'."""
+def parse_when(value: str, today: dt.date) -> dt.datetime:
+    """A local date and time: 'YYYY-MM-DD HH:MM', or a day relative to ``today`` and a
+    time ('tomorrow 9:00', '+7 14:30')."""
     if not value.strip():
         raise ValidationError("When: give a date and time, e.g. 2026-03-15 10:00", "at")
     try:
-        return validate.datetime_local(value)
+        return validate.datetime_local(absolute_when(value, today))
     except ValidationError as exc:
-        raise ValidationError(f"When: {exc}", "at") from None
+        raise ValidationError(f"When: {exc} (or e.g. 'tomorrow 9:00', '+7 14:30')",
+                              "at") from None
 
 
 def parse_lead(value: str) -> int | None:
@@ -60,11 +63,16 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
     def __init__(self, serial: int) -> None:
         super().__init__()
         self.serial = serial
+        self._past_agreed: dt.datetime | None = None  # a time in the past, booked anyway
 
-    def _default_when(self) -> str:
+    def _now(self) -> dt.datetime:
+        """The local time now, naive (as the fields are)."""
         now_fn = getattr(self.app, "now", None)
         now = now_fn() if callable(now_fn) else dt.datetime.now()
-        return f"{(now + dt.timedelta(days=1)):%Y-%m-%d} 09:00"
+        return now.replace(tzinfo=None)
+
+    def _default_when(self) -> str:
+        return f"{(self._now() + dt.timedelta(days=1)):%Y-%m-%d} 09:00"
 
     def compose(self) -> ComposeResult:
         """When, kind, reminder and assignee, an error line, buttons and a hint."""
@@ -72,7 +80,8 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
             yield Static(Text(f"Next booking for order {self.serial}"), classes="title")
             with Horizontal(classes="row"):
                 yield Label("When")
-                yield Input(self._default_when(), placeholder="YYYY-MM-DD HH:MM", id="at",
+                yield Input(self._default_when(), placeholder="YYYY-MM-DD HH:MM, tomorrow 9:00",
+                            id="at",
                             compact=True)
             with Horizontal(classes="row"):
                 yield Label("Kind")
@@ -81,7 +90,7 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
                              compact=True)
             with Horizontal(classes="row"):
                 yield Label("Reminder")
-                yield Input(placeholder="before: minutes, 2h, 1d (empty: none)",
+                yield Input(placeholder="before: 15 (minutes), 2h, 1d, 1w (empty: none)",
                             id="reminder", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Assignee")
@@ -104,7 +113,7 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
         error.display = bool(message)
 
     def _values(self) -> tuple[dt.datetime, str, int | None, str | None]:
-        at = parse_when(self.query_one("#at", Input).value)
+        at = parse_when(self.query_one("#at", Input).value, self._now().date())
         lead = parse_lead(self.query_one("#reminder", Input).value)
         kind = self.query_one("#kind", Select).value
         assignee = self.query_one("#assignee", Input).value.strip() or None
@@ -136,6 +145,13 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
             at, kind, lead, assignee = self._values()
         except ValidationError as exc:
             self._show_error(str(exc))
+            return
+        if at < self._now() and self._past_agreed != at:
+            # a next contact in the past is most likely a typo (1999 for 2026)
+            self._past_agreed = at
+            self._show_error(f"{at:%Y-%m-%d %H:%M} is in the past. Book again to book it "
+                             "anyway, or change When.")
+            self.query_one("#at", Input).focus()
             return
         self._show_error("")
         actor = self.app.actor  # type: ignore[attr-defined]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -21,10 +20,10 @@ from crm_tui.domain.records import Completed, OrderFilter, SavedFilterInfo, Stat
 from crm_tui.domain.text import printable
 from crm_tui.services import filters, validate
 from crm_tui.services.statuses import list_statuses
+from crm_tui.tui.dates import day_offset
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.work import call_service
 
-_RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*d?$")
 COMPLETED_LABELS = {Completed.EXCLUDE: "Open orders only",
                     Completed.INCLUDE: "Open and completed",
                     Completed.ONLY: "Completed only"}
@@ -46,15 +45,8 @@ DIALOG_CSS = """
 
 
 def parse_offset(value: str) -> int | None:
-    """Days from today for 'today', '+N' or '-N'; None for anything else."""
-    raw = value.strip().lower()
-    if raw == "today":
-        return 0
-    match = _RELATIVE.match(raw)
-    if match:
-        days = int(match.group(2))
-        return days if match.group(1) == "+" else -days
-    return None
+    """Days from today for 'today', 'tomorrow', '+N' or '-N'; None for anything else."""
+    return day_offset(value)
 
 
 def show_day(day: dt.date | None, offset: int | None) -> str:

@@ -18,6 +18,7 @@ from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, BookingInfo, OrderInput, StatusInfo, UserInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import registers
+from crm_tui.tui.dates import absolute_day
 from crm_tui.tui.order_form_model import (
     LABELS,
     LINKS,
@@ -185,10 +186,16 @@ class OrderFields(VerticalScroll, can_focus=False):
             label.remove_class("-shown")
 
     def check_field(self, name: str) -> bool:
-        """Validate one field now and show its message."""
+        """Validate one field now and show its message ('today' or '+7' in Scheduled
+        becomes the date it means)."""
         validator = VALIDATORS.get(name)
         if validator is None:
             return True
+        if name == "scheduled":
+            field = self.query_one("#scheduled", Input)
+            day = absolute_day(field.value, cast("CrmApp", self.app).now().date())
+            if day != field.value:
+                field.value = day
         try:
             validator(self.query_one(f"#{name}", Input).value)
         except ValidationError as exc:
