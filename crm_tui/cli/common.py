@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -122,3 +127,35 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
     click.echo(line(["-" * w for w in widths]))
     for row in cells:
         click.echo(line(row))
+
+
+@contextlib.contextmanager
+def replacing(file: str, mode: str = "w") -> Iterator[IO[Any]]:
+    """Write ``file`` through a temporary file beside it that replaces it only when the
+    block ends without an error: a refused or failed export leaves what was there (it
+    truncated the file first, and a refusal left it empty)."""
+    target = Path(file)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                             dir=target.parent)
+    except OSError as exc:  # named by the file asked for, not the temporary one
+        raise type(exc)(exc.errno, exc.strerror, file) from None
+    try:
+        text = {"newline": "", "encoding": "utf-8"} if "b" not in mode else {}
+        with os.fdopen(handle, mode, **text) as stream:
+            yield stream
+        if target.exists():  # keep the file's permissions
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

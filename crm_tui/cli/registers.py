@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from crm_tui.cli.common import Session, out, out_json, pass_session, table
+from crm_tui.cli.common import Session, out, out_json, pass_session, replacing, table
 from crm_tui.domain.errors import NearDuplicate
 from crm_tui.domain.records import TodoItem
 from crm_tui.domain.text import plural, printable
@@ -220,7 +220,7 @@ def export_csv(session: Session, what: str, file: str) -> None:
     if file == "-":
         count = exchange.export_csv(session.actor, what, sys.stdout)
     else:
-        with open(file, "w", newline="", encoding="utf-8") as handle:
+        with replacing(file) as handle:
             count = exchange.export_csv(session.actor, what, handle)
     click.echo(f"Exported {plural(count, *exchange.NOUNS[what])}", err=file == "-")
 
@@ -238,7 +238,8 @@ def export_ics(session: Session, username: str | None, file: str) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        Path(file).write_bytes(data)
+        with replacing(file, "wb") as handle:
+            handle.write(data)
         click.echo(f"Wrote {data.count(b'BEGIN:VEVENT')} events to {file}")
 
 

@@ -367,6 +367,19 @@ def test_bad_bytes_and_unwritable_files_are_one_line_errors(cli_db: str,
                                   f"{tmp_path / 'no' / 'x.csv'}\n")
     ics = run(cli_db, "export", "ics", str(tmp_path / "no" / "x.ics"), ok=False, real=True)
     assert ics.stderr.startswith("Error: No such file or directory")
+    # A refused export leaves the file it would have written as it was (it emptied it).
+    kept = tmp_path / "orders.csv"
+    run(cli_db, "export", "csv", "orders", str(kept))
+    made = kept.read_bytes()
+    assert made.count(b"\n") == 2  # the header and the order
+    run(cli_db, "user", "add", "nils")  # no permissions
+    for user in ("nils", "nobody"):
+        refused = run(cli_db, "export", "csv", "orders", str(kept), user=user, ok=False)
+        assert "nils may not" in refused.stderr or "No user named 'nobody'" in refused.stderr
+        assert kept.read_bytes() == made
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
+    run(cli_db, "export", "ics", str(tmp_path / "no.ics"), user="nils", ok=False)
+    assert not (tmp_path / "no.ics").exists()
 
 
 def test_demo_then_list_prints_every_order_sorted_completed_last(tmp_path: Path) -> None:
