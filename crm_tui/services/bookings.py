@@ -76,7 +76,7 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
     kind = _kind(kind)
     duration = _minutes(minutes, "duration", 30, 60 * 24 * 30)
     remind = _minutes(remind_before, "reminder", None, MAX_REMIND_MINUTES)
-    note = validate.text(note, "note", max_len=2000)
+    note = validate.text(note, "note", max_len=2000, lines=True)
     with writing():
         actor = fresh(actor)
         order = visible_order(actor, serial)
@@ -134,7 +134,7 @@ def edit_booking(actor: Actor, booking_id: int, *, at: dt.datetime | str | None 
         if minutes is not None:
             booking.duration_minutes = _minutes(minutes, "duration", 30, 60 * 24 * 30)
         if note is not None:
-            booking.note = validate.text(note, "note", max_len=2000)
+            booking.note = validate.text(note, "note", max_len=2000, lines=True)
         new_user = None
         if assignee is not None and assignee != booking.assignee.username:
             new_user = _assignee(actor, assignee)

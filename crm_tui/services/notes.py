@@ -23,7 +23,7 @@ def require_order_work(actor: Actor, order: ContactOrder, action: str) -> None:
 def add_note(actor: Actor, serial: int, text: str) -> NoteInfo:
     """Append a note to an order."""
     body = validate.text(text.replace("\r\n", "\n"), "note", required=True,
-                         max_len=validate.MAX_NOTE)
+                         max_len=validate.MAX_NOTE, lines=True)
     with writing():
         actor = fresh(actor)
         order = visible_order(actor, serial)

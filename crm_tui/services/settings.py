@@ -78,7 +78,7 @@ def _timezone(value: str) -> str:
 def _organisation(value: str) -> str:
     if not value.strip():
         raise ValidationError("The organisation's name must not be empty")
-    return value.strip()
+    return validate.text(value, "organisation", max_len=200)
 
 
 def _host(value: str) -> str:

@@ -15,16 +15,23 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()\-. /]{3,50}$")
 
 
+_LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 def text(value: str | None, field: str, *, required: bool = False,
-         max_len: int = MAX_NAME) -> str:
-    """Strip and bound a text field."""
+         max_len: int = MAX_NAME, lines: bool = False) -> str:
+    """Strip and bound a text field: one line unless ``lines`` (a note). A name with a
+    line break showed as its first line only; other control characters are kept as
+    given and shown escaped (\\x1b) wherever they are printed."""
     value = (value or "").strip()
+    label = field.replace("_", " ").capitalize()
     if required and not value:
-        raise ValidationError(f"{field.replace('_', ' ').capitalize()} must not be empty", field)
+        raise ValidationError(f"{label} must not be empty", field)
     if len(value) > max_len:
         raise ValidationError(
-            f"{field.replace('_', ' ').capitalize()} is {len(value)} characters long; "
-            f"at most {max_len} are allowed", field)
+            f"{label} is {len(value)} characters long; at most {max_len} are allowed", field)
+    if not lines and _LINE_BREAK.search(value):
+        raise ValidationError(f"{label} contains a line break: write it on one line", field)
     return value
 
 

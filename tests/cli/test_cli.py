@@ -164,11 +164,17 @@ def test_markup_and_escapes_stored_as_is_and_printed_harmlessly(cli_db: str) -> 
         text = run(cli_db, *args).stdout
         assert "\x1b" not in text and "\x07" not in text
         assert "[bold red]x[/]" in text and "\\x1b]0;pwned\\x07" in text
-    # A line break in a name keeps each table row on one line.
-    run(cli_db, "co", "add", "--subject", "Two\nlines", "--customer", "Tab\there")
+    # A line break in a name is refused (it showed as its first line only); a tab
+    # keeps each table row on one line.
+    for args in (["co", "add", "--subject", "Two\nlines", "--customer", "A"],
+                 ["customer", "add", "Zebra\nNewline AB"],
+                 ["co", "add", "--subject", "s", "--customer", "Two\r\nlines"]):
+        refused = run(cli_db, *args, ok=False)
+        assert "contains a line break: write it on one line" in refused.stderr
+    run(cli_db, "co", "add", "--subject", "Tab\tsubject", "--customer", "Tab\there")
     listed = run(cli_db, "co", "list").stdout.splitlines()
     assert len(listed) == 2 + 2 + 1  # header, rule, two orders, the totals
-    assert any("Two lines" in line and "Tab here" in line for line in listed)
+    assert any("Tab subject" in line and "Tab here" in line for line in listed)
 
 
 def test_permissions_from_the_cli(cli_db: str) -> None:

@@ -239,3 +239,23 @@ def test_hours_read_back_the_same_on_both_databases(admin: Actor) -> None:
     other = new_order(admin, "Hours", hours="2.5")
     assert [str(orders.get_order(admin, s).row.hours) for s in (serial, other)] == [
         "2.00", "2.50"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: registers.add_customer(a, "Zebra\nNewline AB"),
+    lambda a: registers.add_facility(a, "Depå\r\nNorr", "Acme"),
+    lambda a: orders.create_order(a, OrderInput(subject="Two\nlines", customer="Acme")),
+    lambda a: orders.create_order(a, OrderInput(subject="s", customer="Acme",
+                                                contact_name="Sven\u2028Ek")),
+    lambda a: settings.set_value(a, "organisation", "Nordvärme\nAB"),
+], ids=["customer", "facility", "subject", "contact", "organisation"])
+def test_names_are_one_line(admin: Actor, call: Callable[[Actor], Any]) -> None:
+    """A name with a line break showed as its first line only: refused, saying why.
+    Notes keep their lines."""
+    registers.add_customer(admin, "Acme")
+    refused(lambda: call(admin), ValidationError, match=("contains a line break",))
+
+
+def test_notes_keep_their_lines(admin: Actor) -> None:
+    serial = orders.create_order(admin, OrderInput(subject="s", customer="Acme")).serial
+    assert notes.add_note(admin, serial, "One\r\ntwo\n\tthree").text == "One\ntwo\n\tthree"

@@ -11,7 +11,7 @@ from textual.widgets import Button
 
 from crm_tui.domain.errors import ConflictError
 from crm_tui.domain.records import Actor
-from crm_tui.services import users
+from crm_tui.services import settings, users
 from crm_tui.services.orders import TRACKED
 from crm_tui.tui.app import GC_QUIET_S, CrmApp
 from crm_tui.tui.screens.dialogs import ConflictDialog
@@ -19,6 +19,7 @@ from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.registers import RegisterScreen
 from crm_tui.tui.screens.todo import TodoScreen
+from crm_tui.tui.widgets.header import AppHeader
 from tests.conftest import make_user
 from tests.tui.conftest import settle
 
@@ -121,3 +122,14 @@ async def test_conflict_dialog_fits_a_phone_with_every_field_changed() -> None:
         await pilot.press("a")
         await pilot.pause()
         assert not isinstance(app.screen, ConflictDialog)
+
+
+async def test_the_header_shows_control_characters_escaped(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """An escape in the organisation's name ate the characters after it in the header."""
+    settings.set_value(eva, "organisation", "Nord\x1b[2Jvärme [b]AB[/b]")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        header = app.screen.query_one(AppHeader).render()
+        assert header.plain.startswith("Nord\\x1b[2Jvärme [b]AB[/b]  ›  ")

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from crm_tui.domain.text import printable
+
 
 class AppHeader(Static):
     """One line: organisation · section | user · unread count."""
@@ -40,13 +42,15 @@ class AppHeader(Static):
         self.unread = value
 
     def render(self) -> Text:
-        """User text is appended as plain Text, never parsed as markup."""
+        """User text is appended as plain Text, never parsed as markup, and with its
+        control characters shown escaped (an escape in the organisation's name ate the
+        characters after it)."""
         text = Text()
-        text.append(self.organisation, style="bold")
+        text.append(printable(self.organisation), style="bold")
         if self.section:
             text.append(f"  ›  {self.section}")
         right = Text()
-        right.append(self.user_label)
+        right.append(printable(self.user_label))
         right.append(f"  ✉ {self.unread}" if self.unread else "  ✉ 0",
                      style="bold reverse" if self.unread else "")
         width = self.size.width - 2
