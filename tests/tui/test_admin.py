@@ -17,6 +17,7 @@ from crm_tui.tui.screens.admin import AdminScreen
 from crm_tui.tui.screens.admin_common import AddUserDialog, ConfirmDialog, PromptDialog
 from crm_tui.tui.screens.admin_settings import ChannelsPane, ListModePane
 from crm_tui.tui.screens.admin_statuses import StatusesPane
+from crm_tui.tui.screens.dialogs import ConfirmDialog as LeaveDialog
 from crm_tui.tui.widgets.perm_matrix import COLUMNS, NO, YES, PermMatrix
 from tests.tui.conftest import settle
 
@@ -254,6 +255,32 @@ async def test_bad_value_shows_service_message_and_changes_nothing(
         assert not error.display
 
 
+async def test_leaving_typed_settings_unsaved_asks_first(eva: Actor,
+                                                         make_app: MakeApp) -> None:
+    """A setting typed but not saved looked saved after F2 and F6 (the field kept the
+    text, the database the old value); leaving now asks, and No stays."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_admin(app, pilot)
+        await pilot.press("f8")
+        await settle(app, pilot)
+        organisation = screen.query_one("#set-organisation", Input)
+        organisation.focus()
+        await pilot.press("end", *" Nord")
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LeaveDialog)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is screen and organisation.value.endswith(" Nord")
+        await pilot.press("enter")  # saved: leaving asks nothing
+        await settle(app, pilot)
+        assert settings.get("organisation").endswith(" Nord")
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, (LeaveDialog, AdminScreen))
+
+
 async def test_secrets_stay_masked(eva: Actor, make_app: MakeApp) -> None:
     """A stored password is never shown back, and saving other fields keeps it."""
     settings.set_value(eva, "smtp.password", "hunter2")
@@ -396,3 +423,12 @@ async def test_alt_and_a_digit_from_a_terminal_opens_that_tab(
             await pilot.press(*keys)
             await settle(app, pilot)
             assert tabs.active == tab, keys
+        # In a text field too (it typed "£" there, and the tab stayed).
+        await pilot.press("f8")
+        await settle(app, pilot)
+        host = screen.query_one("#set-smtp-host", Input)
+        host.focus()
+        await _type(pilot, "mail")
+        await pilot.press(from_terminal("\x1b1"))
+        await settle(app, pilot)
+        assert (tabs.active, host.value) == ("tab-statuses", "mail")

@@ -16,18 +16,13 @@ from crm_tui.domain.records import Actor, AuditInfo, StatusInfo, UserInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import settings, statuses, users
 from crm_tui.tui.screens.admin_audit import AuditPane, recent_events
+from crm_tui.tui.screens.admin_common import ALT_DIGITS
 from crm_tui.tui.screens.admin_outbox import OutboxPane
-from crm_tui.tui.screens.admin_settings import ChannelsPane, ListModePane
+from crm_tui.tui.screens.admin_settings import ChannelsPane, ListModePane, SettingsPane
 from crm_tui.tui.screens.admin_statuses import StatusesPane
 from crm_tui.tui.screens.admin_users import UsersPane
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.work import call_service
-
-# What Textual makes of alt+1 ... alt+6 from most terminals: they send ESC and the digit,
-# which Textual reads as the characters macOS types with Option and the digit. Bound
-# too, so that alt+digit reaches a tab wherever the terminal does not report alt+digit.
-ALT_DIGITS = ("inverted_exclamation_mark", "trade_mark_sign", "pound_sign", "cent_sign",
-              "infinity", "section_sign")
 
 TABS: tuple[tuple[str, str], ...] = (
     ("tab-statuses", "Statuses"), ("tab-list", "List mode"), ("tab-channels", "Channels"),
@@ -97,6 +92,10 @@ class AdminScreen(CrmScreen):
         """Re-read everything (the app calls this when someone changed the database)."""
         call_service(self, load_admin_data, self.crm.actor, done=self._loaded,
                      failed=self._refused, group="admin-load")
+
+    def unsaved(self) -> bool:
+        """Settings typed but not saved (Enter or ctrl+s saves them)."""
+        return any(pane.dirty() for pane in self.query(SettingsPane))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys only once the services have let us in."""
