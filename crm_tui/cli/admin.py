@@ -173,6 +173,14 @@ def status_deactivate(session: Session, name: str) -> None:
     out(f"Status '{name}' deactivated")
 
 
+@status.command("delete")
+@click.argument("name")
+@pass_session
+def status_delete(session: Session, name: str) -> None:
+    """Delete a status no order uses (one in use can be deactivated instead)."""
+    out(f"Status '{statuses.delete_status(session.actor, name)}' deleted")
+
+
 @status.command("activate")
 @click.argument("name")
 @pass_session

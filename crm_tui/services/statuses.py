@@ -116,8 +116,9 @@ def set_status_active(actor: Actor, name: str, active: bool) -> StatusInfo:
     return StatusInfo(status.id, status.name, status.position, status.active)
 
 
-def delete_status(actor: Actor, name: str) -> None:
-    """Delete a status that no order uses; a used one must be deactivated instead."""
+def delete_status(actor: Actor, name: str) -> str:
+    """Delete a status that no order uses (a used one must be deactivated instead);
+    returns its name as it was stored."""
     with writing():
         actor = fresh(actor)
         require_admin(actor, "edit statuses")
@@ -130,6 +131,7 @@ def delete_status(actor: Actor, name: str) -> None:
         status.delete_instance()
         _renumber(list(Status.select().order_by(Status.position, Status.id)))
         audit(actor, "status.delete", "status", status.id, {"name": status.name}, None)
+        return status.name
 
 
 def resolve(name: str | None, *, allow_inactive_id: int | None = None) -> Status | None:

@@ -303,8 +303,16 @@ def test_admin_commands(cli_db: str) -> None:
     negative = run(cli_db, "settings", "set", "smtp.port", "-1", ok=False)
     assert "Port must be between 1 and 65535" in negative.stderr  # not "No such option"
     run(cli_db, "settings", "set", "no.such", "1", ok=False)
+    run(cli_db, "status", "add", "Spare")
+    assert run(cli_db, "status", "delete", "SPARE").stdout == "Status 'Spare' deleted\n"
+    serial = run(cli_db, "co", "add", "--subject", "s", "--customer", "A", "--status",
+                 "Called").stdout.strip()
+    used = run(cli_db, "status", "delete", "Called", ok=False)
+    assert "used by 1 order; deactivate it instead" in used.stderr
+    assert json.loads(run(cli_db, "co", "show", serial, "--json").stdout)["status"] == "Called"
     statuses = json.loads(run(cli_db, "audit", "--entity", "status", "--json").stdout)
-    assert {e["action"] for e in statuses} == {"status.add", "status.rename", "status.move"}
+    assert {e["action"] for e in statuses} == {"status.add", "status.rename", "status.move",
+                                               "status.delete"}
     unknown = run(cli_db, "audit", "--entity", "statuses", ok=False)  # not an empty table
     assert "'statuses' is not one of 'booking'" in unknown.stderr
     run(cli_db, "settings", "set", "timezone", "Asia/Kolkata")  # +05:30 all year
