@@ -73,9 +73,30 @@ def export_csv(actor: Actor, what: str, out: TextIO) -> int:
     writer.writeheader()
     count = 0
     for row in _rows(actor, what):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
         count += 1
     return count
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""How a cell starts that a spreadsheet runs as a formula (CSV injection)."""
+
+
+def _cell(value: Any) -> Any:
+    """A value as a CSV cell. Text a spreadsheet would run as a formula (a customer
+    named =HYPERLINK(...), a phone number +46 ...) gets a leading apostrophe, which
+    spreadsheets show as text and the import takes off again; numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _uncell(text: str) -> str:
+    """A cell as the export wrote it, without the apostrophe that kept it from being
+    run as a formula."""
+    return text[1:] if text.startswith("'") and text[1:2] in FORMULA_START else text
 
 
 @dataclass(frozen=True)
@@ -120,9 +141,8 @@ def _read(source: Path | TextIO) -> tuple[list[str], list[_Row]]:
         start = reader.line_num + 1
         for record in reader:
             if any(field.strip() for field in record):  # blank lines are skipped
-                rows.append(_Row(start, {k: v.strip() for k, v in zip(header, record,
-                                                                          strict=False)},
-                                 len(record)))
+                rows.append(_Row(start, {k: _uncell(v.strip()) for k, v in zip(
+                    header, record, strict=False)}, len(record)))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ValidationError(f"The CSV file cannot be read near line {reader.line_num}: "

