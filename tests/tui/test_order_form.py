@@ -304,14 +304,25 @@ async def test_changing_section_or_quitting_with_unsaved_work_asks(eva: Actor,
 
 
 async def test_refusals_show_the_service_message(eva: Actor, make_app) -> None:
-    """A user without 'edit' sees why the save was refused; nothing changes."""
+    """A user without 'edit' sees why the save was refused; nothing changes. One who
+    may only read is not offered ctrl+s at all."""
     make_user(eva, "vera", "view")
+    make_user(eva, "walt", "view", "create")
     customer = registers.add_customer(eva, "Bergström Värme AB")
-    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id,
+                                                assignees=["walt"]))
     app = make_app("vera")
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(app, pilot, order.serial)
         assert "delete" not in [b.binding.action for b in form.active_bindings.values()]
+        assert form.check_action("save", ()) is False
+        type_into(form, subject="Not mine to change")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert orders.get_order(eva, order.serial).row.subject == "Quote"
+    app = make_app("walt")  # an assignee: ctrl+s saves notes; the fields are refused
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
         type_into(form, subject="Not mine to change")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -387,7 +398,7 @@ async def test_a_viewer_is_told_up_front_what_they_may_not_do(eva: Actor,
             form.notes.query_one(".notes-hint", Static).content)
         offered = {b.binding.action for b in form.active_bindings.values()
                    if form.check_action(b.binding.action, ()) is not False}
-        assert not {"add_note", "booking", "complete"} & offered
+        assert not {"add_note", "booking", "complete", "save"} & offered
 
 
 async def test_changes_elsewhere_show_up(eva: Actor, make_app) -> None:

@@ -202,6 +202,8 @@ async def test_empty_todo_and_user_text(eva: Actor, make_app: Callable[..., CrmA
         state = screen.query_one("#todo-state", Static)
         assert state.display and "Nothing to do — no open bookings." in str(state.content)
         assert not screen.table.display
+        offered = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+        assert not {"done", "letter('book')"} & offered  # nothing to mark or book from
 
         markup = orders.create_order(eva, OrderInput(
             subject="[b]loud[/b]", customer="[bold red]x[/]", on_duplicate="create")).serial
@@ -213,6 +215,8 @@ async def test_empty_todo_and_user_text(eva: Actor, make_app: Callable[..., CrmA
         await pilot.press("r")
         await settle(app, pilot)
         assert not state.display
+        offered = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+        assert {"done", "letter('book')"} <= offered
         assert screen.table.row_text(f"b:{b1.id}")[3:5] == ["[b]loud[/b]", "[bold red]x[/]"]
         assert screen.table.row_text(f"b:{b2.id}")[3:5] == [
             "Evil \\x1b]0;pwned\\x07", "Pwn \\x1b]0;pwned\\x07 AB"]

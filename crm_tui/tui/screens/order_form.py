@@ -381,6 +381,9 @@ class OrderFormScreen(CrmScreen):
             return False
         if action in ("add_note", "booking") and not self.may_work:
             return False
+        if action == "save" and self.detail is not None and not (self.may_change
+                                                                 or self.may_work):
+            return False  # one who may only read has nothing to save
         if action in ("complete", "reopen") and not self.crm.actor.has(Perm.EDIT):
             return False
         completed = bool(self.detail and self.detail.row.completed)

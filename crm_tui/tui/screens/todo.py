@@ -148,6 +148,13 @@ class TodoScreen(CrmScreen):
         state.display, self.table.display = empty, not empty
         if empty:
             state.update(Text(EMPTY))
+        self.refresh_bindings()  # Done and Next booking only with a booking to act on
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Done and Next booking are offered only when there is a booking."""
+        if action == "done" or (action == "letter" and parameters == ("book",)):
+            return bool(self.items)
+        return True
 
     @on(DataTable.RowHighlighted, "TodoTable")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
