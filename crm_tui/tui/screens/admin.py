@@ -60,8 +60,9 @@ class AdminScreen(CrmScreen):
     BINDINGS = [
         Binding("f8", "switch_tab(1)", "Next tab", tooltip="Next settings tab (f7: previous)"),
         Binding("f7", "switch_tab(-1)", "Previous tab", show=False),
+        # priority: before a text field types the character (see PaneInput)
         *(Binding(f"alt+{number},{ALT_DIGITS[number - 1]}", f"show_tab('{tab_id}')",
-                  f"{title} tab", show=False)
+                  f"{title} tab", show=False, priority=True)
           for number, (tab_id, title) in enumerate(TABS, start=1)),
     ]
 
