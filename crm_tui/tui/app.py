@@ -253,11 +253,18 @@ class CrmApp(KeysInOrder):
 
         if isinstance(self.screen, ConfirmDialog):
             return  # a question is already open: answer it first
-        if not any(isinstance(s, CrmScreen) and s.unsaved() for s in self.screen_stack):
+        holding = [s for s in self.screen_stack if isinstance(s, CrmScreen) and s.unsaved()]
+        if not holding:
             go()
             return
-        self.push_screen(ConfirmDialog(question, title="Unsaved changes", yes=yes),
-                         lambda agreed: go() if agreed else None)
+
+        def answered(agreed: bool | None) -> None:
+            if agreed:
+                for screen in holding:
+                    screen.discard()
+                go()
+
+        self.push_screen(ConfirmDialog(question, title="Unsaved changes", yes=yes), answered)
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""

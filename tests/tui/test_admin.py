@@ -279,6 +279,21 @@ async def test_leaving_typed_settings_unsaved_asks_first(eva: Actor,
         await pilot.press("f2")
         await settle(app, pilot)
         assert not isinstance(app.screen, (LeaveDialog, AdminScreen))
+        # Leave, agreed: what was typed is dropped (it stayed, and the next Enter in
+        # another field saved it).
+        await pilot.press("f6")
+        await settle(app, pilot)
+        organisation.focus()
+        await pilot.press("end", *" Syd")
+        await pilot.press("f2", "y")
+        await settle(app, pilot)
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert organisation.value.endswith(" Nord") and not screen.unsaved()
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, (LeaveDialog, AdminScreen))
+        assert settings.get("organisation").endswith(" Nord")
 
 
 async def test_secrets_stay_masked(eva: Actor, make_app: MakeApp) -> None:

@@ -98,6 +98,11 @@ class AdminScreen(CrmScreen):
         """Settings typed but not saved (Enter or ctrl+s saves them)."""
         return any(pane.dirty() for pane in self.query(SettingsPane))
 
+    def discard(self) -> None:
+        """Left without saving: the fields show the stored settings again."""
+        for pane in self.query(SettingsPane):
+            pane.discard()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys only once the services have let us in."""
         if action in ("switch_tab", "show_tab"):

@@ -172,6 +172,13 @@ class SettingsPane(AdminPane):
                     changed[field.key] = value
         return changed
 
+    def discard(self) -> None:
+        """Typed fields back to what is stored, their errors gone."""
+        fields = {field.key: field for field in self.fields()}
+        for key in self.dirty():
+            self._put(fields[key], self.loaded[key])
+        self.show_errors({})
+
     def show_errors(self, errors: dict[str, str]) -> None:
         """Put each message under its field; clear the others."""
         for field in self.fields():

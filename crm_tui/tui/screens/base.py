@@ -55,6 +55,10 @@ class CrmScreen(Screen[None]):
         """True if leaving the screen would lose something typed but not saved."""
         return False
 
+    def discard(self) -> None:
+        """The user chose to leave without saving: drop what was typed (a screen that
+        stays, such as a section's, would show it again as if it were saved)."""
+
     def action_back(self) -> None:
         """Close a pushed screen (sections stay)."""
         if len(self.app.screen_stack) > 1:
