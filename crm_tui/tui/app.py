@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from crm_tui.db import changes
@@ -156,9 +157,17 @@ class CrmApp(KeysInOrder):
             self._gc_threshold = None
 
     async def on_event(self, event: events.Event) -> None:
-        """Note when the user last typed or moved the mouse (see _tune_gc)."""
+        """Note when the user last typed or moved the mouse (see _tune_gc); a paste of
+        several lines into a one-line field keeps them all, joined."""
         if isinstance(event, events.InputEvent):
             self._input_at = time.monotonic()
+        if isinstance(event, events.Paste) and isinstance(self.focused, Input):
+            lines = [line.strip() for line in event.text.splitlines()]
+            if len([line for line in lines if line]) > 1:
+                # the field took the first line alone, and dropped the rest unsaid
+                event.text = " ".join(line for line in lines if line)
+                self.notify("The pasted lines were joined into one: this field holds "
+                            "one line", timeout=4)
         await super().on_event(event)
 
     def _watch_database(self) -> None:

@@ -514,3 +514,17 @@ async def test_scheduled_takes_today_and_days_from_today(eva: Actor, make_app) -
         assert form.serial is not None
         assert form.query_one("#scheduled", Input).value == "2026-12-28"
         assert str(orders.get_order(eva, form.serial).row.scheduled) == "2026-12-28"
+
+
+async def test_pasting_lines_into_a_field_keeps_them_all(eva: Actor, make_app) -> None:
+    """A paste of two lines into a one-line field kept the first line alone, unsaid."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        subject = form.query_one("#subject", Input)
+        subject.focus()
+        await pilot.pause()
+        app.post_message(events.Paste("Chiller\r\n  garage 2\n\n"))
+        await settle(app, pilot)
+        assert subject.value == "Chiller garage 2"
+        assert any("joined into one" in t for t in toasts(app))
