@@ -27,7 +27,7 @@ from crm_tui.db.models import (
 from crm_tui.domain.errors import ConflictError, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, NoteInfo, OrderDetail, OrderInput, OrderRow
-from crm_tui.domain.text import search_blob
+from crm_tui.domain.text import name_key, search_blob
 from crm_tui.services import registers, statuses, validate
 from crm_tui.services.base import audit, fresh, get_user_row, reading, require, writing
 from crm_tui.services.notifications import notify
@@ -136,6 +136,9 @@ def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -
     if obj is None and data.service_object:
         obj = registers.find_service_object(data.service_object, customer, facility)
     if obj is not None:
+        if (facility is None and obj.facility_id is not None and data.facility
+                and name_key(data.facility) != name_key(obj.facility.name)):
+            raise _elsewhere(obj, data.facility)  # a facility named, the object elsewhere
         facility = facility or obj.facility
         customer = customer or obj.customer or (obj.facility.customer if obj.facility else None)
     if facility is None and data.facility:
@@ -179,7 +182,22 @@ def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -
                                          else None)
             if owner != customer.id:
                 out["service_object"] = None
+    site = out["facility"] if "facility" in out else (order.facility if order else None)
+    unit = out["service_object"] if "service_object" in out else (
+        order.service_object if order else None)
+    if unit is not None and unit.facility_id is not None and (
+            site is None or site.id != unit.facility_id):
+        raise _elsewhere(unit, site.name if site is not None else None)
     return out
+
+
+def _elsewhere(unit: ServiceObject, site: str | None) -> ValidationError:
+    """A service object at one facility on an order at another facility, or at none
+    (the order showed one place and its object another)."""
+    elsewhere = f", not at '{site}'" if site else ""
+    return ValidationError(f"Service object '{unit.name}' is at facility "
+                           f"'{unit.facility.name}'{elsewhere}: choose one there, or leave "
+                           "the service object empty", "service_object")
 
 
 def _resolve_customer(actor: Actor, data: OrderInput) -> Customer:

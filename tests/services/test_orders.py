@@ -329,3 +329,34 @@ def test_notifications_name_their_order(admin: Actor) -> None:
     bob = make_user(admin, "bob", "view-assigned")
     serial = new_order(admin, "Pump noise", assignees=["bob"])
     assert [n.order_serial for n in notifications.list_notifications(bob)] == [serial]
+
+
+def test_an_order_and_its_service_object_are_at_the_same_facility(admin: Actor) -> None:
+    """Another facility on an order kept its object from the first one (the order showed
+    one place, its object another); a facility named with an object elsewhere was
+    quietly replaced by the object's. Both are refused, naming where the object is."""
+    acme = registers.add_customer(admin, "Acme")
+    north = registers.add_facility(admin, "Plant North", acme.id)
+    south = registers.add_facility(admin, "Plant South", acme.id)
+    boiler = registers.add_service_object(admin, "Boiler B-1", facility=north.id)
+    loose = registers.add_service_object(admin, "Lift L-2", customer="Acme")
+    serial = orders.create_order(admin, OrderInput(
+        subject="Check boiler", service_object_id=boiler.id)).serial
+    for change in (OrderInput(facility_id=south.id), OrderInput(facility="Plant South"),
+                   OrderInput(facility="")):
+        refused(lambda change=change: orders.edit_order(admin, serial, change),
+                ValidationError, match=("'Boiler B-1' is at facility 'Plant North'",))
+    refused(lambda: orders.create_order(admin, OrderInput(
+        subject="s", customer="Acme", facility="Plant South", service_object="Boiler B-1")),
+        ValidationError, match=("not at 'Plant South'",))
+    # Moved together, or the object cleared with it, is fine; an object at no facility
+    # goes with any.
+    moved = orders.edit_order(admin, serial, OrderInput(facility_id=south.id,
+                                                        service_object=""))
+    assert (moved.facility_id, moved.service_object_id) == (south.id, None)
+    anywhere = orders.edit_order(admin, serial, OrderInput(service_object_id=loose.id))
+    assert (anywhere.facility_id, anywhere.service_object_id) == (south.id, loose.id)
+    named = orders.create_order(admin, OrderInput(subject="s", customer="Acme",
+                                                  facility="plant north",
+                                                  service_object="Boiler B-1"))
+    assert (named.facility_id, named.service_object_id) == (north.id, boiler.id)
