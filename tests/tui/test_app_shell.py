@@ -116,8 +116,9 @@ async def test_conflict_dialog_fits_a_phone_with_every_field_changed() -> None:
         for button in dialog.query(Button):
             assert button.region.bottom <= 24 and button.region.height > 0, button.id
         text = dialog.text
-        assert "  Subject: [red]x[/] \\x1b[31m long" in text
-        assert "  and 7 more: Contact phone, Contact e-mail, Status" in text
+        assert "Changed by them: \n  Subject: [red]x[/] \\x1b[31m long" in text
+        assert "\n  Hours: hours value" in text  # changed by both: among the values shown
+        assert "  and 7 more: Contact name, Contact phone, Contact e-mail, Status" in text
         assert "Changed by both: Subject, Hours" in text
         await pilot.press("a")
         await pilot.pause()

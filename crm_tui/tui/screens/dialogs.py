@@ -169,12 +169,14 @@ class ConflictDialog(ModalScreen[ConflictChoice]):
         saved = Text()  # a line a field, cut to fit (CSS)
         saved.append("Changed by them: ", style="bold")
         if any(f in error.now for f in theirs):
-            shown = theirs if len(theirs) <= SAVED_LINES else theirs[:SAVED_LINES - 1]
+            # the fields changed by both first: their values are the ones to weigh
+            ordered = both + [f for f in theirs if f not in both]
+            shown = ordered if len(ordered) <= SAVED_LINES else ordered[:SAVED_LINES - 1]
             for name in shown:
                 saved.append(f"\n  {FIELD_LABELS.get(name, name)}: ", style="bold")
                 value = printable(" ".join(error.now.get(name, "").split())) or "(empty)"
-                saved.append(value, style="yellow")
-            if rest := theirs[len(shown):]:
+                saved.append(value, style="bold red" if name in both else "yellow")
+            if rest := [f for f in ordered if f not in shown]:
                 saved.append(f"\n  and {len(rest)} more: {field_names(rest)}", style="yellow")
         else:
             saved.append(field_names(theirs), style="yellow")
