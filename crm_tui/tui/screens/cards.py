@@ -134,6 +134,17 @@ class CardScreen(CrmScreen):
         """Whose orders the card shows, as ``order_list.orders_of`` takes it."""
         raise NotImplementedError
 
+    NEEDS: dict[str, Perm] = {"add_order": Perm.CREATE}
+    """The permission each action of the card needs (without it, its key is dimmed)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An action the actor may not take is shown dimmed and does nothing (it was
+        offered, and refused on pressing)."""
+        needed = self.NEEDS.get(action)
+        if needed is not None and not self.crm.actor.has(needed):
+            return None
+        return True
+
     def may(self, perm: Perm, what: str) -> bool:
         """Whether the actor holds ``perm``; if not, say so (instead of a form that is
         refused only on saving)."""
@@ -324,6 +335,7 @@ class FacilityCardScreen(CardScreen):
         Binding("e", "edit", "Edit", show=True, tooltip="The facility's name, address, "
                 "city and coordinates"),
     ]
+    NEEDS = {"add_order": Perm.CREATE, "add_object": Perm.CREATE, "edit": Perm.EDIT}
 
     def __init__(self, facility_id: int) -> None:
         super().__init__()
@@ -418,6 +430,7 @@ class ServiceObjectCardScreen(CardScreen):
         Binding("e", "edit", "Edit", show=True, tooltip="The object's name, model and "
                 "serial number"),
     ]
+    NEEDS = {"add_order": Perm.CREATE, "edit": Perm.EDIT}
 
     def __init__(self, object_id: int) -> None:
         super().__init__()

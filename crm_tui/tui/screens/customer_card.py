@@ -39,6 +39,8 @@ class CustomerCardScreen(CardScreen):
         Binding("plus", "add_register", "Add facility/object", show=False,
                 tooltip="On the Facilities or Service objects tab: add one"),
     ]
+    NEEDS = {"add_order": Perm.CREATE, "add_register": Perm.CREATE, "edit": Perm.EDIT,
+             "save_details": Perm.EDIT}
 
     def __init__(self, customer_id: int) -> None:
         super().__init__()
