@@ -539,3 +539,23 @@ async def test_pasting_lines_into_a_field_keeps_them_all(eva: Actor, make_app) -
         await settle(app, pilot)
         assert subject.value == "Chiller garage 2"
         assert any("joined into one" in t for t in toasts(app))
+
+
+async def test_checkboxes_say_on_or_off_without_colour() -> None:
+    """The filter's and the admin's checkboxes drew X when off too."""
+    from textual.app import App, ComposeResult
+
+    from crm_tui.tui.widgets.tick_list import TickBox
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TickBox("Assigned to me", False, id="off")
+            yield TickBox("E-mail notifications", True, id="on")
+
+    app = Host()
+    async with app.run_test(size=(60, 10)) as pilot:
+        off, on = app.query_one("#off", TickBox), app.query_one("#on", TickBox)
+        assert str(off.render()).startswith("▐ ▌") and str(on.render()).startswith("▐X▌")
+        off.toggle()
+        await pilot.pause()
+        assert str(off.render()).startswith("▐X▌")

@@ -16,6 +16,7 @@ from crm_tui.domain.records import Actor
 from crm_tui.domain.text import printable
 from crm_tui.services import settings
 from crm_tui.tui.screens.admin_common import AdminPane, PaneInput, plain
+from crm_tui.tui.widgets.tick_list import TickBox
 from crm_tui.tui.work import call_service
 
 
@@ -107,11 +108,11 @@ class SettingsPane(AdminPane):
         dom_id = _dom_id(field.key)
         if field.kind == "fixed":
             yield Label("")
-            yield Checkbox(field.label, value=True, disabled=True, compact=True)
+            yield TickBox(field.label, value=True, disabled=True, compact=True)
             return
         if field.kind == "check":
             yield Label("")
-            yield Checkbox(field.label, id=dom_id, compact=True)
+            yield TickBox(field.label, id=dom_id, compact=True)
             return
         yield Label(field.label)
         if field.kind == "select":

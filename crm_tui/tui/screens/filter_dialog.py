@@ -22,6 +22,7 @@ from crm_tui.services import filters, validate
 from crm_tui.services.statuses import list_statuses
 from crm_tui.tui.dates import day_offset
 from crm_tui.tui.screens.dialogs import ConfirmDialog
+from crm_tui.tui.widgets.tick_list import TickBox
 from crm_tui.tui.work import call_service
 
 COMPLETED_LABELS = {Completed.EXCLUDE: "Open orders only",
@@ -118,7 +119,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
         c = self.criteria
         with Vertical():
             yield Static(Text("Filter contact orders"), classes="title")
-            yield Checkbox("Assigned to me", c.mine, id="mine", compact=True,
+            yield TickBox("Assigned to me", c.mine, id="mine", compact=True,
                            classes="row")
             with Horizontal(classes="row"):
                 yield Label("Status")

@@ -1,12 +1,12 @@
-"""A SelectionList whose boxes say whether they are ticked, and that has a highlighted
-row as soon as it has the focus."""
+"""Boxes that say whether they are ticked without colour: a SelectionList (that also has
+a highlighted row as soon as it has the focus) and a Checkbox."""
 
 from __future__ import annotations
 
 from rich.segment import Segment
 from textual import events
 from textual.strip import Strip
-from textual.widgets import SelectionList
+from textual.widgets import Checkbox, SelectionList
 from textual.widgets.option_list import OptionDoesNotExist
 
 TICKED, UNTICKED = "X", " "
@@ -35,3 +35,13 @@ class TickList(SelectionList[str]):
         """Highlight the first row if none is."""
         if self.highlighted is None and self.option_count:
             self.highlighted = 0
+
+
+class TickBox(Checkbox):
+    """A Checkbox whose box is empty when it is off (the stock one draws "X" either
+    way, told apart by colour alone)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
+        """X when on, a space when off."""
+        return TICKED if self.value else UNTICKED
