@@ -88,15 +88,21 @@ def _cell(value: Any) -> Any:
     spreadsheets show as text and the import takes off again; numbers stay numbers."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and _marked(value):
         return "'" + value
     return value
+
+
+def _marked(text: str) -> bool:
+    """Whether the export puts an apostrophe before ``text``: it starts as a formula,
+    or with apostrophes before one (a value of its own that starts so keeps them)."""
+    return text.lstrip("'").startswith(FORMULA_START)
 
 
 def _uncell(text: str) -> str:
     """A cell as the export wrote it, without the apostrophe that kept it from being
     run as a formula."""
-    return text[1:] if text.startswith("'") and text[1:2] in FORMULA_START else text
+    return text[1:] if text.startswith("'") and _marked(text[1:]) else text
 
 
 @dataclass(frozen=True)

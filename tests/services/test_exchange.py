@@ -169,3 +169,8 @@ def test_cells_a_spreadsheet_would_run_are_exported_as_text(admin: Actor) -> Non
     assert imported(admin, "facilities", places) == exchange.ImportResult(added=0, skipped=1)
     assert registers.get_facility(admin, facility.id).name == "-Depot"
     assert registers.find_customer("C-1").name == evil
+    # A value that starts with an apostrophe and a formula sign of its own keeps it.
+    registers.add_customer(admin, "'+46 is the code", number="C-2")
+    text = exported(admin, "customers")
+    assert ",''+46 is the code," in text
+    assert imported(admin, "customers", text) == exchange.ImportResult(added=0, skipped=2)
