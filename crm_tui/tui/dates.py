@@ -34,12 +34,20 @@ def absolute_day(value: str, today: dt.date) -> str:
 
 
 def absolute_when(value: str, today: dt.date) -> str:
-    """'tomorrow 9:00' or '+7 14.30' as 'YYYY-MM-DD HH:MM'; anything else unchanged."""
+    """'tomorrow 9:00', '+7 14.30' or '2026-12-01 9:00' as 'YYYY-MM-DD HH:MM'; anything
+    else unchanged."""
     match = _WHEN.match(value.strip())
     if match is None:
         return value
     offset = day_offset(match.group(1))
     hour, minute = int(match.group(2)), int(match.group(3))
-    if offset is None or hour > 23 or minute > 59:
+    if hour > 23 or minute > 59:
         return value
-    return f"{today + dt.timedelta(days=offset):%Y-%m-%d} {hour:02d}:{minute:02d}"
+    if offset is not None:
+        day = today + dt.timedelta(days=offset)
+    else:
+        try:
+            day = dt.date.fromisoformat(match.group(1))
+        except ValueError:
+            return value
+    return f"{day:%Y-%m-%d} {hour:02d}:{minute:02d}"
