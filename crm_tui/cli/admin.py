@@ -227,7 +227,8 @@ def settings_set(session: Session, key: str, value: str) -> None:
 
 
 @click.command("audit")
-@click.option("--entity", type=click.Choice(AUDITED))
+@click.option("--entity", type=click.Choice([*AUDITED, "service-object"]),
+              help="What the events are of (service-object as the other commands name it)")
 @click.option("--id", "entity_id", help="The entity's id or serial")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--json", "as_json", is_flag=True)
@@ -235,6 +236,7 @@ def settings_set(session: Session, key: str, value: str) -> None:
 def audit(session: Session, entity: str | None, entity_id: str | None, limit: int,
           as_json: bool) -> None:
     """The audit trail, newest first (admins)."""
+    entity = "service_object" if entity == "service-object" else entity
     rows = [stored_local(r) for r in audit_log.recent(
         session.actor, entity=entity, entity_id=entity_id, limit=limit)]
     if as_json:

@@ -94,13 +94,14 @@ class Candidate:
 class NearDuplicate(CrmError):
     """A new customer/facility name looks like an existing one."""
 
-    def __init__(self, kind: str, name: str, candidates: Sequence[Candidate]) -> None:
+    def __init__(self, kind: str, name: str, candidates: Sequence[Candidate], *,
+                 renaming: bool = False) -> None:
         self.kind = kind
         self.name = name
         self.candidates = list(candidates)
         first = self.candidates[0]
         label = f"{first.name} ({first.number})" if first.number else first.name
-        super().__init__(
-            f"{kind.capitalize()} '{name}' looks like existing '{label}'; "
-            "choose to use the existing one or to create a new one"
-        )
+        choice = ("keep the name it has, or save the new one anyway" if renaming else
+                  "choose to use the existing one or to create a new one")
+        super().__init__(f"{kind.capitalize()} '{name}' looks like existing '{label}'; "
+                         + choice)

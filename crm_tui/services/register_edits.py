@@ -73,13 +73,14 @@ def _unchanged_since(what: str, read: Any, now: Any, fields: Sequence[str]) -> N
         raise ChangedMeanwhile(what, differ)
 
 
-def _audit_change(actor: Actor, entity: str, entity_id: int, before: Any, after: Any) -> bool:
-    """Audit the fields that changed; False if none did."""
+def _audit_change(actor: Actor, entity: str, entity_id: int, before: Any, after: Any,
+                  version: int | None = None) -> bool:
+    """Audit the fields that changed (not the version); False if none did."""
     old, new = before.__dict__, after.__dict__
-    changed = [k for k in new if old.get(k) != new[k]]
+    changed = [k for k in new if k != "version" and old.get(k) != new[k]]
     if changed:
         audit(actor, f"{entity}.edit", entity, entity_id, {k: old[k] for k in changed},
-              {k: new[k] for k in changed})
+              {k: new[k] for k in changed}, version)
     return bool(changed)
 
 
@@ -135,7 +136,8 @@ def edit_customer(actor: Actor, customer_id: int | str, *, base_version: int | N
         renamed = customer.name != before.name
         if renamed:
             check_duplicates("customer", customer.name,
-                             Customer.select().where(Customer.id != customer.id), on_duplicate)
+                             Customer.select().where(Customer.id != customer.id), on_duplicate,
+                             renaming=True)
         customer.name_key = name_key(customer.name)
         customer.search_text = customer_blob(customer)
         customer.version += 1
@@ -143,8 +145,7 @@ def edit_customer(actor: Actor, customer_id: int | str, *, base_version: int | N
         if renamed:
             _reindex_customer_parts(customer)
         after = customer_info(customer)
-        audit(actor, "customer.edit", "customer", customer.id, before.__dict__,
-              after.__dict__, customer.version)
+        _audit_change(actor, "customer", customer.id, before, after, customer.version)
         return after
 
 
@@ -177,7 +178,8 @@ def edit_facility(actor: Actor, facility_id: int, *, read: FacilityInfo | None =
         renamed = facility.name != before.name
         if renamed:
             check_duplicates("facility", facility.name, Facility.select().where(
-                (Facility.customer == owner) & (Facility.id != facility.id)), on_duplicate)
+                (Facility.customer == owner) & (Facility.id != facility.id)), on_duplicate,
+                renaming=True)
         facility.name_key = name_key(facility.name)
         facility.search_text = facility_blob(facility, owner.name)
         facility.save()
@@ -211,7 +213,7 @@ def edit_service_object(actor: Actor, object_id: int, *, read: ServiceObjectInfo
         site = Facility.get_by_id(obj.facility_id) if obj.facility_id else None
         owner = Customer.get_by_id(obj.customer_id or site.customer_id)
         if obj.name != before.name and on_duplicate == "ask":
-            refuse_near_object(obj, owner, site)
+            refuse_near_object(obj, owner, site, renaming=True)
         if obj.serial_number and obj.serial_number != before.serial_number:
             refuse_serial_twin(obj, owner)
         obj.search_text = object_blob(obj, owner.name, site.name if site else None)

@@ -66,7 +66,8 @@ def customer_blob(c: Customer) -> str:
     return search_blob(c.name, c.number, c.city, c.address, c.phone, c.email)
 
 
-def check_duplicates(kind: str, name: str, query: object, on_duplicate: str) -> object | None:
+def check_duplicates(kind: str, name: str, query: object, on_duplicate: str, *,
+                     renaming: bool = False) -> object | None:
     """Near-duplicates of ``name`` in ``query``: raise (ask), return one (use-existing)."""
     if on_duplicate not in DUPLICATE_CHOICES:
         raise ValidationError(f"on_duplicate must be one of {', '.join(DUPLICATE_CHOICES)}")
@@ -80,7 +81,8 @@ def check_duplicates(kind: str, name: str, query: object, on_duplicate: str) -> 
     if on_duplicate == "use-existing":
         return rows[0]
     raise NearDuplicate(kind, name, [
-        Candidate(kind, r.id, r.name, getattr(r, "number", None)) for r in rows])
+        Candidate(kind, r.id, r.name, getattr(r, "number", None)) for r in rows],
+        renaming=renaming)
 
 
 def create_customer(actor: Actor, name: str, *, number: str | None = None,
@@ -337,7 +339,8 @@ def object_blob(obj: ServiceObject, owner_name: str, site_name: str | None) -> s
     return search_blob(obj.name, obj.model, obj.serial_number, owner_name, site_name)
 
 
-def refuse_near_object(obj: ServiceObject, owner: Customer, site: Facility | None) -> None:
+def refuse_near_object(obj: ServiceObject, owner: Customer, site: Facility | None, *,
+                       renaming: bool = False) -> None:
     """NearDuplicate if another object at the same place (facility, else the customer's
     objects without one) has a name like ``obj``'s."""
     key = name_key(obj.name)
@@ -346,7 +349,8 @@ def refuse_near_object(obj: ServiceObject, owner: Customer, site: Facility | Non
         & (ServiceObject.id != (obj.id or 0))) if name_key(o.name) == key][:5]
     if near:
         raise NearDuplicate("service object", obj.name, [
-            Candidate("service object", o.id, o.name, o.serial_number or None) for o in near])
+            Candidate("service object", o.id, o.name, o.serial_number or None) for o in near],
+            renaming=renaming)
 
 
 def refuse_serial_twin(obj: ServiceObject, owner: Customer) -> None:

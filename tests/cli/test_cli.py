@@ -272,9 +272,18 @@ def test_register_edits(cli_db: str) -> None:
     run(cli_db, "customer", "add", "Bergström Värme AB")
     refused = run(cli_db, "customer", "edit", "C-1", "--name", "Bergstrom varme ab", ok=False)
     assert refused.stderr.rstrip().endswith("(--create-new saves it anyway)")
+    assert "keep the name it has, or save the new one anyway" in refused.stderr
     run(cli_db, "customer", "edit", "C-1", "--name", "Bergstrom varme ab", "--create-new")
     refused = run(cli_db, "facility", "edit", facility, "--city", "X", user="bob", ok=False)
     assert "edit facilities" in refused.stderr
+    edits = json.loads(run(cli_db, "audit", "--entity", "service-object", "--json").stdout)
+    assert [(e["action"], e["before"], e["after"]) for e in edits] == [
+        ("service_object.edit", {"serial_number": "SN-1"}, {"serial_number": ""}),
+        ("service_object.edit", {"model": ""}, {"model": "F2120"}),
+        ("service_object.add", None, edits[-1]["after"])]
+    [renamed, *_] = json.loads(run(cli_db, "audit", "--entity", "customer", "--json").stdout)
+    assert (renamed["before"], renamed["after"]) == ({"name": "Zeta AB"},
+                                                     {"name": "Bergstrom varme ab"})
 
 
 def test_conflict_with_expect_version(cli_db: str) -> None:
