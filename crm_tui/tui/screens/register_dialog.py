@@ -119,7 +119,7 @@ class RegisterDialog(ModalScreen[Any]):
             return
         if isinstance(exc, ChangedMeanwhile):
             self.changed_meanwhile()
-            self.show_error(f"{exc} {self.ACTION} again to write yours over it, or esc.")
+            self.show_error(f"{exc}. {self.ACTION} again to write yours over it, or esc.")
             return
         self.show_error(str(exc))
         field = exc.field if isinstance(exc, ValidationError) else None
