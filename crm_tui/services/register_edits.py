@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from peewee import Model
-
-from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import Customer, Facility, ServiceObject
-from crm_tui.domain.errors import ChangedMeanwhile, NotFound, ValidationError
+from crm_tui.domain.errors import ChangedMeanwhile, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, CustomerInfo, FacilityInfo, ServiceObjectInfo
 from crm_tui.domain.text import name_key
@@ -30,6 +27,7 @@ from crm_tui.services.registers import (
     object_blob,
     refuse_near_object,
     refuse_serial_twin,
+    row_by_id,
     service_object_info,
 )
 
@@ -45,18 +43,6 @@ def _known(kind: str, changes: Mapping[str, Any], allowed: Sequence[str],
         raise ValidationError(f"Unknown {kind} fields: {', '.join(sorted(unknown))}")
     if on_duplicate not in EDIT_CHOICES:
         raise ValidationError(f"on_duplicate must be one of {', '.join(EDIT_CHOICES)}")
-
-
-def _row(model: type[Model], row_id: int, kind: str) -> Any:
-    """The row, locked until the transaction ends on PostgreSQL (concurrent edits
-    serialise, so the check against what the editor read holds)."""
-    query = model.select().where(model.id == row_id)  # type: ignore[attr-defined]
-    if not is_sqlite():
-        query = query.for_update()
-    row = query.first()
-    if row is None:
-        raise NotFound(f"No {kind} with id {row_id}")
-    return row
 
 
 def _shown(value: Any) -> str:
@@ -159,7 +145,7 @@ def edit_facility(actor: Actor, facility_id: int, *, read: FacilityInfo | None =
     with writing():
         actor = fresh(actor)
         require(actor, Perm.EDIT, action="edit facilities")
-        facility = _row(Facility, facility_id, "facility")
+        facility = row_by_id(Facility, facility_id, "facility", lock=True)
         owner = Customer.get_by_id(facility.customer_id)
         before = facility_info(facility, owner.name)
         _unchanged_since(f"Facility '{before.name}'", read, before, FACILITY_FIELDS)
@@ -200,7 +186,7 @@ def edit_service_object(actor: Actor, object_id: int, *, read: ServiceObjectInfo
     with writing():
         actor = fresh(actor)
         require(actor, Perm.EDIT, action="edit service objects")
-        obj = _row(ServiceObject, object_id, "service object")
+        obj = row_by_id(ServiceObject, object_id, "service object", lock=True)
         before = service_object_info(obj)
         _unchanged_since(f"Service object '{before.name}'", read, before, OBJECT_FIELDS)
         for key, value in changes.items():

@@ -119,16 +119,22 @@ def add_customer(actor: Actor, name: str, *, number: str | None = None, address:
         return customer_info(customer)
 
 
-def customer_by_id(customer_id: int, *, lock: bool = False) -> Customer:
-    """The customer row; with ``lock`` (edits) held until the transaction ends, so
-    concurrent edits on PostgreSQL serialise and the version check holds."""
-    query = Customer.select().where(Customer.id == customer_id)
+def row_by_id(model: type[Model], row_id: int, kind: str, *, lock: bool = False) -> Any:
+    """A register row by id, or NotFound; with ``lock`` (edits) held until the
+    transaction ends, so concurrent edits on PostgreSQL serialise and a check against
+    what the editor read holds."""
+    query = model.select().where(model.id == row_id)  # type: ignore[attr-defined]
     if lock and not is_sqlite():
         query = query.for_update()
-    customer = query.first()
-    if customer is None:
-        raise NotFound(f"No customer with id {customer_id}")
-    return customer
+    row = query.first()
+    if row is None:
+        raise NotFound(f"No {kind} with id {row_id}")
+    return row
+
+
+def customer_by_id(customer_id: int, *, lock: bool = False) -> Customer:
+    """The customer row (see row_by_id)."""
+    return row_by_id(Customer, customer_id, "customer", lock=lock)  # type: ignore[no-any-return]
 
 
 def find_customer(ref: str) -> Customer:
