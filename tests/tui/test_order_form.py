@@ -559,3 +559,36 @@ async def test_checkboxes_say_on_or_off_without_colour() -> None:
         off.toggle()
         await pilot.pause()
         assert str(off.render()).startswith("▐X▌")
+
+
+async def test_the_customer_typed_back_keeps_its_facility_and_object(eva: Actor,
+                                                                    make_app) -> None:
+    """A letter of the customer's name deleted and typed again cleared the order's
+    facility and service object, and ctrl+s saved them away unsaid."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    registers.add_customer(eva, "Nordic Pumps AB")
+    plant = registers.add_facility(eva, "Verket", customer.id)
+    pump = registers.add_service_object(eva, "Heat pump", facility=plant.id)
+    order = orders.create_order(eva, OrderInput(subject="Quote", service_object_id=pump.id))
+    app = make_app("eva")
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        field = form.picker("customer").input
+        field.focus()
+        await pilot.press("end", "backspace")
+        await pilot.pause()
+        assert form.picker("facility").value == ""  # another customer, so far
+        await pilot.press("B")
+        await settle(app, pilot)
+        assert [form.picker(n).chosen_id for n in ("customer", "facility", "service_object")
+                ] == [customer.id, plant.id, pump.id]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        saved = orders.get_order(eva, order.serial)
+        assert (saved.facility_id, saved.service_object_id) == (plant.id, pump.id)
+        # Another customer does clear them.
+        form.picker("customer").set_value("")
+        field.focus()
+        await pilot.press(*"Nordic Pumps AB")
+        await settle(app, pilot)
+        assert form.picker("facility").value == "" and form.picker("service_object").value == ""

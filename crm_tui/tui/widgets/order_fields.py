@@ -58,6 +58,10 @@ class OrderFields(VerticalScroll, can_focus=False):
         self.statuses: list[StatusInfo] = []
         self.users: list[UserInfo] = []
         self._pickers: dict[str, Picker] = {}
+        # a facility and object cleared as the customer's name was edited, and whose they
+        # were: the name typed back restores them
+        self._cleared: tuple[PickItem | None, dict[str, tuple[str, PickItem | None]]] = (
+            None, {})
 
     @property
     def actor(self) -> Actor:
@@ -98,6 +102,7 @@ class OrderFields(VerticalScroll, can_focus=False):
 
     def show(self, values: FormValues) -> None:
         """Put values into the fields."""
+        self._cleared = (None, {})
         for name in TEXT_FIELDS:
             self.query_one(f"#{name}", Input).value = getattr(values, name)
         for name in LINKS:
@@ -109,6 +114,7 @@ class OrderFields(VerticalScroll, can_focus=False):
 
     def show_new(self, pre: OrderInput, links: dict[str, PickItem]) -> None:
         """A new order, pre-filled with what the caller knew."""
+        self._cleared = (None, {})
         for name in TEXT_FIELDS:
             self.query_one(f"#{name}", Input).value = printable(str(getattr(pre, name) or ""))
         for name in LINKS:
@@ -253,16 +259,38 @@ class OrderFields(VerticalScroll, can_focus=False):
 
     @on(Picker.Edited, "#customer")
     @on(Picker.Chosen, "#customer")
-    def _customer_changed(self) -> None:
+    def _customer_changed(self, event: Picker.Edited | Picker.Chosen) -> None:
         """Another customer: a facility or service object chosen for the one before is
         cleared (it belongs to that customer); a name only typed stays, to be looked up
-        at the new one. A customer given clears the "type a name" error."""
-        if self.picker("customer").value:
+        at the new one. The customer's name typed back (a letter deleted and typed
+        again) is that customer again, with what was cleared. A customer given clears
+        the "type a name" error."""
+        customer = self.picker("customer")
+        if customer.value:
             self.show_error("customer", "")
-        for name in ("facility", "service_object"):
-            picker = self.picker(name)
-            if picker.item is not None:
-                picker.set_value("", None)
+        owner, links = self._cleared
+        back = (event.item if isinstance(event, Picker.Chosen) else
+                owner if owner is not None and customer.value.casefold()
+                == printable(owner.title).strip().casefold() else None)
+        if owner is not None and back is not None and back.id == owner.id:
+            customer.set_value(customer.input.value, owner)
+            for name, (text, item) in links.items():
+                if not self.picker(name).value:  # not where something else was typed
+                    self.picker(name).set_value(text, item)
+            self._cleared = (None, {})
+            return
+        if isinstance(event, Picker.Chosen):
+            owner, links = None, {}  # another customer chosen: theirs are not coming back
+            self._cleared = (None, {})
+        chosen = {name: (self.picker(name).value, self.picker(name).item)
+                  for name in ("facility", "service_object")
+                  if self.picker(name).item is not None}
+        if chosen:
+            # kept for the customer they belong to, should its name be typed back
+            self._cleared = (customer.last_item if owner is None else owner,
+                             links | chosen)
+            for name in chosen:
+                self.picker(name).set_value("", None)
 
     @on(Picker.Chosen, "#facility, #service_object")
     def _link_chosen(self, event: Picker.Chosen) -> None:

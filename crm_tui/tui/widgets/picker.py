@@ -132,6 +132,7 @@ class Picker(Vertical):
         self.creatable = creatable
         self.placeholder = placeholder
         self.item: PickItem | None = None
+        self.last_item: PickItem | None = None  # the entry last chosen (kept while typing)
         self.text = ""  # the typed text, readable from worker threads
         self._items: list[PickItem] = []
         self._quiet: str | None = None
@@ -165,6 +166,7 @@ class Picker(Vertical):
         """Set the text (shown safely) and the chosen entry, without searching."""
         text = printable(text)
         self.item, self.text = item, text.strip()
+        self.last_item = item or (self.last_item if text.strip() else None)
         if self.input.value != text:
             self._quiet = text
             self.input.value = text
