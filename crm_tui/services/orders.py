@@ -134,7 +134,9 @@ def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -
     if customer is None and data.customer is not None:
         customer = _resolve_customer(actor, data)
     if obj is None and data.service_object:
-        obj = registers.find_service_object(data.service_object, customer, facility)
+        # on an edit, among the order's customer's objects (unless another is given)
+        owner = customer or (order.customer if order is not None else None)
+        obj = registers.find_service_object(data.service_object, owner, facility)
     if obj is not None:
         if (facility is None and obj.facility_id is not None and data.facility
                 and name_key(data.facility) != name_key(obj.facility.name)):

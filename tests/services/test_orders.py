@@ -360,3 +360,10 @@ def test_an_order_and_its_service_object_are_at_the_same_facility(admin: Actor) 
                                                   facility="plant north",
                                                   service_object="Boiler B-1"))
     assert (named.facility_id, named.service_object_id) == (north.id, boiler.id)
+    # An object named on an edit is looked for at the order's customer (other
+    # customers' objects of that name made it ambiguous).
+    other = registers.add_customer(admin, "Other Co")
+    registers.add_service_object(admin, "Boiler B-1", customer=other.id)
+    edited = orders.edit_order(admin, named.serial, OrderInput(facility="Plant North",
+                                                                service_object="Boiler B-1"))
+    assert edited.service_object_id == boiler.id
