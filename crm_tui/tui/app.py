@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from crm_tui.db import changes
@@ -87,6 +87,9 @@ class CrmApp(KeysInOrder):
                   id=f"section.{mode}")
           for mode, (title, label, keys) in SECTIONS.items()),
         Binding("ctrl+q", "quit", "Quit", show=False, id="quit"),
+        # A note editor (TextArea) takes F6 to select a line: ahead of it, F6 goes to
+        # Admin settings there too, as everywhere else.
+        Binding("f6", "section_over_editor('admin')", show=False, priority=True),
     ]
 
     organisation: reactive[str] = reactive("")
@@ -234,7 +237,13 @@ class CrmApp(KeysInOrder):
         """The admin section exists only for admins: no key, no palette entry."""
         if action == "section" and parameters and parameters[0] == "admin":
             return self.actor.is_admin
+        if action == "section_over_editor":
+            return self.actor.is_admin and isinstance(self.focused, TextArea)
         return True
+
+    def action_section_over_editor(self, mode: str) -> None:
+        """A section's key pressed in a text editor that binds it too."""
+        self.action_section(mode)
 
     def action_section(self, mode: str) -> None:
         """Switch to a section; asks first if a screen left behind holds unsaved work."""

@@ -273,7 +273,7 @@ async def test_changing_section_or_quitting_with_unsaved_work_asks(eva: Actor,
         form = await open_form(app, pilot, order.serial)
         await pilot.press(*"Called")  # the note editor has the focus
         assert form.notes.editor.text == "Called"
-        for key in ("f2", "f4", "ctrl+q"):
+        for key in ("f2", "f4", "f6", "ctrl+q"):  # f6: the editor selected its line
             await pilot.press(key)
             await settle(app, pilot)
             assert isinstance(app.screen, ConfirmDialog), key
