@@ -705,3 +705,26 @@ async def test_keys_typed_right_after_enter_reach_the_card_it_opens(
         assert isinstance(form, OrderFormScreen) and form.prefill is not None
         assert form.prefill.facility_id == ids["plant"]
         assert isinstance(app.screen_stack[-2], FacilityCardScreen)
+
+
+async def test_results_fit_the_width_and_show_where_they_are_cut(eva: Actor,
+                                                                 make_app) -> None:
+    """Details ran off an 80-column screen with no sign (a phone number cut looked like
+    another), and Name kept the width of an earlier search's longest name."""
+    owner = registers.add_customer(eva, "Bergström Värme AB", city="Skellefteå")
+    registers.add_facility(eva, "Lagret", owner.id, city="Skellefteå",
+                           address="Långa Industrigatan 123, ingång från lastkajen 4B")
+    registers.add_customer(eva, "Zeta Förvaltningsaktiebolag i Västerbottens län AB")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        table = screen.query_one("#hits", DataTable)
+        await search(app, pilot, screen, "zeta")
+        wide = table.columns["name"].width
+        screen.query_one("#search", Input).value = ""
+        await search(app, pilot, screen, "bergstrom")
+        assert table.columns["name"].width < wide  # its own longest name
+        lines = ["".join(s.text for s in table.render_line(y)).rstrip() for y in (1, 2)]
+        assert lines[1].startswith(" Facility  Lagret") and lines[1].endswith("…")
+        assert "lastkajen 4B" not in lines[1]
+        assert table.virtual_size.width <= table.size.width

@@ -44,6 +44,12 @@ class MoreRow:
     register: str
 
 
+def _cut(text: Text) -> Text:
+    """A cell that ends in "…" where its column cuts it."""
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
 def allot(counts: Mapping[str, int], rows: int) -> dict[str, int]:
     """How many hits of each register to show in ``rows`` table lines.
 
@@ -111,6 +117,8 @@ class RegisterScreen(CrmScreen):
         self._asked = 0  # the newest search started ...
         self._answered = 0  # ... and the newest one shown (or failed)
         self._rows_fitted = 0  # the screenful the shown results were fetched for
+        self._widths: tuple[int, int] = (0, 0)  # of the Name and Details columns
+        self._shown: tuple[str, int, int, list[SearchHit]] | None = None  # _show's answer
         self._hint: Text | None = None
 
     def compose_body(self) -> Iterable[Widget]:
@@ -126,10 +134,6 @@ class RegisterScreen(CrmScreen):
 
     def on_mount(self) -> None:
         """Columns, focus the search box, show the first entries."""
-        table = self.query_one("#hits", DataTable)
-        table.add_column("Register", width=8, key="kind")
-        table.add_column("Name", key="name")
-        table.add_column("Details", key="details")
         self.query_one("#search", Input).focus()
         self.search_now()
 
@@ -148,8 +152,23 @@ class RegisterScreen(CrmScreen):
             self.call_after_refresh(self._refit)
 
     def _refit(self) -> None:
-        if self._fitting_rows() != self._rows_fitted and not self.searching:
+        if self.searching:
+            return
+        if self._fitting_rows() != self._rows_fitted:
             self.search_now(keep_cursor=True)
+        elif self._column_widths() != self._widths and self._shown is not None:
+            self._show(self._asked, *self._shown, keep_cursor=True)  # as wide as it is now
+
+    def _column_widths(self) -> tuple[int, int]:
+        """Name and Details share the table's width (they took the width of their
+        longest cell, and Details ran off the screen with no sign of it): Name as
+        wide as its longest entry, up to two fifths."""
+        table = self.query_one("#hits", DataTable)
+        free = max(table.size.width or self.size.width, 40) - 8 - 6 * table.cell_padding - 1
+        longest = max((Text(row.title).cell_len for row in self.rows
+                       if isinstance(row, SearchHit)), default=10)
+        name = min(max(longest, 10), max(16, free * 2 // 5))
+        return name, max(10, free - name)
 
     # Searching --------------------------------------------------------------
 
@@ -208,18 +227,27 @@ class RegisterScreen(CrmScreen):
             self.rows += found[:shown[key]]
             if shown[key] < len(found):
                 self.rows.append(MoreRow(key))
+        self._shown = (text, fitted, rows, hits)
         table = self.query_one("#hits", DataTable)
         cursor = table.cursor_row if keep_cursor else 0
         kept = self._row_key(self.current_row()) if keep_cursor else None
-        table.clear()
+        widths = self._column_widths()
+        if widths != self._widths or not table.columns:
+            self._widths = widths
+            table.clear(columns=True)
+            table.add_column("Register", width=8, key="kind")
+            table.add_column("Name", width=widths[0], key="name")
+            table.add_column("Details", width=widths[1], key="details")
+        else:
+            table.clear()
         for row in self.rows:
             key = self._row_key(row)
             if isinstance(row, MoreRow):
-                table.add_row(Text(""), *self._more_cells(row), key=key)
+                table.add_row(Text(""), *map(_cut, self._more_cells(row)), key=key)
             else:
                 table.add_row(Text(KIND_LABELS.get(row.register, row.register), style="dim"),
-                              highlight(row.title, text), highlight(row.subtitle, text),
-                              key=key)
+                              _cut(highlight(row.title, text)),
+                              _cut(highlight(row.subtitle, text)), key=key)
             if key == kept:
                 cursor = table.row_count - 1
         if cursor and self.rows:
