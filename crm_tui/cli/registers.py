@@ -197,10 +197,13 @@ def todo_cmd(session: Session, as_json: bool, username: str | None) -> None:
     groups = (("overdue", result.overdue), ("today", result.today),
               ("upcoming", result.upcoming))
     if as_json:
-        out_json({name: _todo_json(items) for name, items in groups})
+        out_json({name: _todo_json(items) for name, items in groups}
+                 | {"more_upcoming": result.more_upcoming})
         return
     for name, items in groups:
-        out(f"{name.capitalize()} ({len(items)})")
+        more = " (the next ones; more later)" if name == "upcoming" and \
+            result.more_upcoming else ""
+        out(f"{name.capitalize()} ({len(items)}){more}")
         for i in items:
             out(f"  {i.booking.at:%Y-%m-%d %H:%M} {i.booking.kind:<8} #{i.order_serial} "
                 f"{i.subject} — {i.customer} [{i.status or '-'}]")

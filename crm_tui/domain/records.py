@@ -286,11 +286,13 @@ class TodoItem:
 
 @dataclass(frozen=True)
 class Todo:
-    """A user's bookings in three groups."""
+    """A user's bookings in three groups; ``upcoming`` is the next ones only when
+    ``more_upcoming`` (there are more after them)."""
 
     overdue: tuple[TodoItem, ...]
     today: tuple[TodoItem, ...]
     upcoming: tuple[TodoItem, ...]
+    more_upcoming: bool = False
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ def todo(actor: Actor, username: str | None = None, *, now: dt.datetime | None =
         # two reads: everything before tomorrow (overdue and today), then what's next
         due = read("<")  # starts_at: naive UTC
         day_starts = start_of_day.replace(tzinfo=dt.UTC)  # compared as instants
+        upcoming = read(">=", f" LIMIT {int(upcoming_limit) + 1}")  # one more: are there?
         return Todo(
             overdue=tuple(item for item in due if item.booking.at < day_starts),
             today=tuple(item for item in due if item.booking.at >= day_starts),
-            upcoming=tuple(read(">=", f" LIMIT {int(upcoming_limit)}")))
+            upcoming=tuple(upcoming[:upcoming_limit]),
+            more_upcoming=len(upcoming) > upcoming_limit)

@@ -52,6 +52,17 @@ EXPECTED = (["last year", "yesterday late"],
             ["tomorrow early", "next month"])
 
 
+def test_todo_says_when_there_are_more_upcoming_than_it_lists(
+        admin: Actor, booked: dict[str, int]) -> None:
+    """Upcoming stopped at 200 bookings without a word; it says there are more now."""
+    now = dt.datetime(2026, 3, 10, 12, 0, tzinfo=TZ)
+    cut = todo.todo(admin, now=now, upcoming_limit=1)
+    assert ([i.booking.note for i in cut.upcoming], cut.more_upcoming) == (
+        ["tomorrow early"], True)
+    whole = todo.todo(admin, now=now, upcoming_limit=2)
+    assert (groups(whole), whole.more_upcoming) == (EXPECTED, False)
+
+
 def test_todo_groups_by_the_organisations_day(admin: Actor, booked: dict[str, int]) -> None:
     """Overdue / today / upcoming follow local midnight, not UTC midnight."""
     now = dt.datetime(2026, 3, 10, 12, 0, tzinfo=TZ)

@@ -141,6 +141,8 @@ class TodoScreen(CrmScreen):
         summary = Text()
         summary.append(f"{counts[0]} overdue", style="bold red" if counts[0] else "")
         summary.append(f" · {counts[1]} today · {counts[2]} upcoming")
+        if result.more_upcoming:  # (it said 200, and the rest could not be reached)
+            summary.append(" (the next ones; more later)", style="dim")
         self.query_one("#todo-summary", Static).update(summary)
         state = self.query_one("#todo-state", Static)
         state.remove_class("error")
