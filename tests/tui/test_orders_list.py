@@ -428,3 +428,23 @@ async def test_keys_typed_right_after_f_go_to_the_filter(
         await settle(app, pilot)
         assert app.screen is screen
         assert screen.criteria == OrderFilter(mine=True, customer="Bergström")
+
+
+async def test_enter_on_the_filters_checkbox_applies(eva: Actor,
+                                                     make_app: Callable[..., CrmApp]) -> None:
+    """The dialog says Enter applies; on "Assigned to me" Enter ticked the box instead.
+    Space ticks it."""
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        mine = dialog.query_one("#mine", Checkbox)
+        assert mine.has_focus and not mine.value
+        await pilot.press("space")
+        assert mine.value
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.criteria.mine

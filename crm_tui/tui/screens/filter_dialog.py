@@ -22,7 +22,7 @@ from crm_tui.services import filters, validate
 from crm_tui.services.statuses import list_statuses
 from crm_tui.tui.dates import day_offset
 from crm_tui.tui.screens.dialogs import ConfirmDialog
-from crm_tui.tui.widgets.tick_list import TickBox
+from crm_tui.tui.widgets.tick_list import SpaceTickBox
 from crm_tui.tui.work import call_service
 
 COMPLETED_LABELS = {Completed.EXCLUDE: "Open orders only",
@@ -99,7 +99,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="FilterDialog")
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply"),
+        Binding("ctrl+s,enter", "apply", "Apply"),
         Binding("ctrl+r", "clear", "Clear"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -119,7 +119,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
         c = self.criteria
         with Vertical():
             yield Static(Text("Filter contact orders"), classes="title")
-            yield TickBox("Assigned to me", c.mine, id="mine", compact=True,
+            yield SpaceTickBox("Assigned to me", c.mine, id="mine", compact=True,
                            classes="row")
             with Horizontal(classes="row"):
                 yield Label("Status")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from textual import events
+from textual.binding import Binding
 from textual.strip import Strip
 from textual.widgets import Checkbox, SelectionList
 from textual.widgets.option_list import OptionDoesNotExist
@@ -45,3 +46,10 @@ class TickBox(Checkbox):
     def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
         """X when on, a space when off."""
         return TICKED if self.value else UNTICKED
+
+
+class SpaceTickBox(TickBox, inherit_bindings=False):
+    """A TickBox in a form whose Enter submits it: Space ticks, Enter goes on to the
+    form (the box took Enter to tick, in a dialog that says Enter applies)."""
+
+    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
