@@ -592,3 +592,32 @@ async def test_the_customer_typed_back_keeps_its_facility_and_object(eva: Actor,
         await pilot.press(*"Nordic Pumps AB")
         await settle(app, pilot)
         assert form.picker("facility").value == "" and form.picker("service_object").value == ""
+
+
+async def test_a_facility_and_object_apart_are_named_until_fixed(eva: Actor,
+                                                                make_app) -> None:
+    """Another facility with the service object of the first is refused under the
+    object's field; the message goes as the object is changed (it stayed until the next
+    save), and the fixed form saves."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    north = registers.add_facility(eva, "Norra verket", customer.id)
+    registers.add_facility(eva, "Södra verket", customer.id)
+    boiler = registers.add_service_object(eva, "Boiler", facility=north.id)
+    order = orders.create_order(eva, OrderInput(subject="Quote", service_object_id=boiler.id))
+    app = make_app("eva")
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        form.picker("facility").set_value("Södra verket")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        error = form.query_one("#service_object-error", Static)
+        assert "'Boiler' is at facility 'Norra verket'" in str(error.content)
+        assert error.has_class("-shown")
+        form.picker("service_object").input.focus()
+        await pilot.press("ctrl+u")  # the object cleared
+        await settle(app, pilot)
+        assert not error.has_class("-shown")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        saved = orders.get_order(eva, order.serial)
+        assert (saved.row.facility, saved.service_object_id) == ("Södra verket", None)

@@ -292,8 +292,15 @@ class OrderFields(VerticalScroll, can_focus=False):
             for name in chosen:
                 self.picker(name).set_value("", None)
 
+    @on(Picker.Edited, "#facility, #service_object")
+    def _link_edited(self, event: Picker.Edited) -> None:
+        """Another facility or object typed: the save's message about it is gone (it
+        stayed until the next save)."""
+        self.show_error(event.picker.id or "", "")
+
     @on(Picker.Chosen, "#facility, #service_object")
     def _link_chosen(self, event: Picker.Chosen) -> None:
+        self.show_error(event.picker.id or "", "")
         if self.picker("customer").item is not None:
             return
         fetch = (registers.get_facility if event.picker.id == "facility"
