@@ -397,6 +397,9 @@ async def test_a_viewer_is_told_up_front_what_they_may_not_do(eva: Actor,
         await settle(app, pilot)
         card = app.screen
         assert all(field.disabled for field in card.query("#details Input"))
+        await pilot.press("f4")  # the registers' Add order too
+        await settle(app, pilot)
+        assert app.screen.check_action("add_order", ()) is None
         app.open_order(None)
         await settle(app, pilot)
         assert any("may not create contact orders" in t for t in toasts(app))

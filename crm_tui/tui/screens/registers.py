@@ -14,6 +14,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from crm_tui.domain.errors import CrmError
+from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import OrderInput, SearchHit
 from crm_tui.services import registers
 from crm_tui.tui.screens.base import CrmScreen
@@ -375,6 +376,12 @@ class RegisterScreen(CrmScreen):
         if hit.register == "facilities":
             return self.crm.open_facility(hit.id)
         return self.crm.open_service_object(hit.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Add order dimmed for one who may not create orders (as on the cards)."""
+        if action == "add_order" and not self.crm.actor.has(Perm.CREATE):
+            return None
+        return True
 
     def action_add_order(self) -> None:
         """New contact order from the highlighted entry (or a blank one)."""
