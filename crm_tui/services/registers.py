@@ -147,7 +147,7 @@ def find_customer(ref: str) -> Customer:
     if not rows:
         rows = list(Customer.select().where(Customer.name_key == name_key(ref)).limit(3))
     if not rows:
-        raise NotFound(f"No customer named '{ref}'")
+        raise NotFound(f"No customer with the number or name '{ref}'")
     if len(rows) > 1:
         numbers = ", ".join(r.number for r in rows)
         raise ValidationError(f"Several customers are named '{ref}' ({numbers}); "

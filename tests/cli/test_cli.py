@@ -263,7 +263,8 @@ def test_register_edits(cli_db: str) -> None:
             (["facility", "edit", facility, "--customer", "C-1", "--city", "X"], "add"),
             (["facility", "edit", "999999", "--city", "X"], "No facility with id 999999"),
             (["service-object", "edit", heat_pump, "--serial", ""], None),
-            (["customer", "edit", "Nobody", "--city", "X"], "No customer named 'Nobody'"),
+            (["customer", "edit", "99999", "--city", "X"],
+             "No customer with the number or name '99999'"),
             (["customer", "add", "X", "--name", "Y"], "--name is for edit")):
         if words is None:
             run(cli_db, *args)  # clearing the serial number is an edit like any other
