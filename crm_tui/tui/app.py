@@ -165,10 +165,10 @@ class CrmApp(KeysInOrder):
         if isinstance(event, events.InputEvent):
             self._input_at = time.monotonic()
         if isinstance(event, events.Paste) and isinstance(self.focused, Input):
-            lines = [line.strip() for line in event.text.splitlines()]
-            if len([line for line in lines if line]) > 1:
+            lines = [line.strip() for line in event.text.splitlines() if line.strip()]
+            if len(lines) > 1:
                 # the field took the first line alone, and dropped the rest unsaid
-                event.text = " ".join(line for line in lines if line)
+                event.text = " ".join(lines)
                 self.notify("The pasted lines were joined into one: this field holds "
                             "one line", timeout=4)
         await super().on_event(event)

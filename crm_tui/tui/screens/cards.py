@@ -145,15 +145,6 @@ class CardScreen(CrmScreen):
             return None
         return True
 
-    def may(self, perm: Perm, what: str) -> bool:
-        """Whether the actor holds ``perm``; if not, say so (instead of a form that is
-        refused only on saving)."""
-        if self.crm.actor.has(perm):
-            return True
-        self.notify(f"{self.crm.actor.username} may not {what}: needs the '{perm.value}' "
-                    "permission", severity="warning", markup=False)
-        return False
-
     def added(self, info: FacilityInfo | ServiceObjectInfo | None) -> None:
         """A facility or service object added from the card: say so, show it."""
         if info is not None:
@@ -369,7 +360,7 @@ class FacilityCardScreen(CardScreen):
     def action_add_object(self) -> AwaitMount | None:
         """A new service object here."""
         f = self.facility
-        if f is None or not self.may(Perm.CREATE, "add service objects"):
+        if f is None:
             return None
         self.query_one(TabbedContent).active = "objects"
         return self.app.push_screen(AddServiceObjectDialog(
@@ -378,7 +369,7 @@ class FacilityCardScreen(CardScreen):
 
     def action_edit(self) -> AwaitMount | None:
         """Edit the facility's details."""
-        if self.facility is None or not self.may(Perm.EDIT, "edit facilities"):
+        if self.facility is None:
             return None
         return self.app.push_screen(EditFacilityDialog(self.crm.actor, self.facility),
                                     self.saved)
@@ -449,7 +440,7 @@ class ServiceObjectCardScreen(CardScreen):
 
     def action_edit(self) -> AwaitMount | None:
         """Edit the object's details."""
-        if self.obj is None or not self.may(Perm.EDIT, "edit service objects"):
+        if self.obj is None:
             return None
         return self.app.push_screen(EditServiceObjectDialog(self.crm.actor, self.obj),
                                     self.saved)
