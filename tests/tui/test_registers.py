@@ -619,14 +619,20 @@ async def test_more_lines_open_a_register_and_fetch_more(eva: Actor, make_app) -
         assert len(facilities) == 3  # every facility fits beside the customers
         more = screen.rows.index(MoreRow("customers"))
         assert "more customers" in rows(table)[more][1].plain
+        before = [h for h in screen.hits if h.register == "customers"]
         await pilot.press(*["down"] * more, "enter")  # from the search box
         await wait_for(pilot, lambda: screen.register_key == "customers"
                        and not screen.searching, "the customers register")
         await settle(app, pilot)
+        # The customers shown before, then a screenful more, the cursor on the first new
+        assert screen.hits[:len(before)] == before
+        assert len(screen.hits) >= len(before) + visible - 1  # less its "more" line
+        assert table.cursor_row == len(before)
+        assert screen.current_hit() not in before
+        assert screen.rows[-1] == MoreRow("customers")
         shown = len(screen.hits)
-        assert screen.rows[-1] == MoreRow("customers") and table.row_count == visible
         # Moving on to the "more" line fetches the next screenful, the cursor stays.
-        await pilot.press(*["down"] * (table.row_count - 1))
+        await pilot.press(*["down"] * (table.row_count - 1 - table.cursor_row))
         await wait_for(pilot, lambda: len(screen.hits) > shown and not screen.searching,
                        "more customers")
         await settle(app, pilot)

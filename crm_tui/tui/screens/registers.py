@@ -115,6 +115,7 @@ class RegisterScreen(CrmScreen):
         self.query_text = ""
         self.loaded = False
         self._extra = 0  # rows added by "more" in a one-register view
+        self._more_from: tuple[str, int] | None = None  # "more" in all: register, shown
         self._asked = 0  # the newest search started ...
         self._answered = 0  # ... and the newest one shown (or failed)
         self._rows_fitted = 0  # the screenful the shown results were fetched for
@@ -231,6 +232,9 @@ class RegisterScreen(CrmScreen):
         self._shown = (text, fitted, rows, hits)
         table = self.query_one("#hits", DataTable)
         cursor = table.cursor_row if keep_cursor else 0
+        if self._more_from is not None and self._more_from[0] == self.register_key:
+            cursor = self._more_from[1]  # the first hit that "more" brought
+        self._more_from = None
         kept = self._row_key(self.current_row()) if keep_cursor else None
         widths = self._column_widths()
         if widths != self._widths or not table.columns:
@@ -298,6 +302,10 @@ class RegisterScreen(CrmScreen):
         if register != self.register_key:
             self.register_key = register
             self._extra = 0
+            if self._more_from is not None and self._more_from[0] == register:
+                self._extra = self._fitting_rows()  # what "all" showed, and a screenful
+            else:
+                self._more_from = None
             self.search_now()
 
     def action_next_register(self) -> None:
@@ -325,8 +333,10 @@ class RegisterScreen(CrmScreen):
         return row if isinstance(row, SearchHit) else None
 
     def show_more(self, register: str) -> None:
-        """All registers: list only ``register``; one register: a screenful more."""
+        """All registers: list only ``register``, a screenful more than "all" showed,
+        the cursor on the first new one; one register: a screenful more."""
         if self.register_key == "all":
+            self._more_from = (register, sum(hit.register == register for hit in self.hits))
             self.set_register(register)
         elif not self.searching:
             self._extra += self._fitting_rows()
