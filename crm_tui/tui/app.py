@@ -26,6 +26,7 @@ from crm_tui.domain.text import printable
 from crm_tui.services import notifications, settings, users
 from crm_tui.services.setup import open_database
 from crm_tui.services.timezone import local_now
+from crm_tui.tui import alt_digits  # noqa: F401  (alt+digit is a key, not a character)
 from crm_tui.tui.key_order import KeysInOrder
 from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen

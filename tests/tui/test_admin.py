@@ -419,32 +419,53 @@ async def test_add_and_deactivate_user(eva: Actor, make_app: MakeApp) -> None:
 
 async def test_alt_and_a_digit_from_a_terminal_opens_that_tab(
         eva: Actor, make_app: MakeApp) -> None:
-    """alt+4 as a terminal sends it (ESC 4, which Textual reads as "¢") opens the fourth
-    tab, Users; alt+6 the sixth, Audit; Textual's own "alt+2" the second."""
+    """alt+4 as a terminal sends it (ESC 4, which Textual read as "¢") opens the fourth
+    tab, Users; alt+6 the sixth, Audit. From a text field too, which types nothing, in a
+    dialog's field as well; a "£" typed as such stays a character."""
     from textual._xterm_parser import XTermParser
 
-    def from_terminal(data: str) -> str:
-        [key] = [e for e in XTermParser().feed(data) if isinstance(e, events.Key)]
-        return key.key
+    def from_terminal(data: str) -> list[events.Key]:
+        return [e for e in XTermParser().feed(data) if isinstance(e, events.Key)]
 
+    assert [key.key for key in from_terminal("\x1b4\x1b6")] == ["alt+4", "alt+6"]
+    assert [(key.key, key.character) for key in from_terminal("£§")] == [
+        ("pound_sign", "£"), ("section_sign", "§")]
     app = make_app("eva")
     async with app.run_test(size=(80, 24)) as pilot:
+
+        async def send(data: str) -> None:
+            for key in from_terminal(data):
+                app.post_message(key)
+                await settle(app, pilot)
+
         screen = await _open_admin(app, pilot)
         tabs = screen.query_one(TabbedContent)
         assert tabs.active == "tab-statuses"
-        for keys, tab in (([from_terminal("\x1b4")], "tab-users"),
-                          ([from_terminal("\x1b6")], "tab-audit"),
-                          (["alt+2"], "tab-list")):
-            await pilot.press(*keys)
-            await settle(app, pilot)
-            assert tabs.active == tab, keys
-        # In a text field too (it typed "£" there, and the tab stayed).
+        for data, tab in (("\x1b4", "tab-users"), ("\x1b6", "tab-audit"),
+                          ("\x1b2", "tab-list")):
+            await send(data)
+            assert tabs.active == tab, data
+        # In a text field: it typed "£" there, and the tab stayed.
         await pilot.press("f8")
         await settle(app, pilot)
         host = screen.query_one("#set-smtp-host", Input)
         host.focus()
         await _type(pilot, "mail")
-        # as the terminal sends it: the key with its character, which the field typed
-        app.post_message(events.Key(from_terminal("\x1b1"), "¡"))
-        await settle(app, pilot)
+        await send("\x1b1")
         assert (tabs.active, host.value) == ("tab-statuses", "mail")
+        # A "£" or "§" typed on a keyboard that has them is text, not a tab key.
+        await send("\x1b3")
+        password = screen.query_one("#set-smtp-password", Input)
+        password.focus()
+        await send("p£§")
+        assert (tabs.active, password.value) == ("tab-channels", "p£§")
+        # A dialog's field (renaming a status) types nothing for alt+digit either.
+        await send("\x1b1")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen is not screen  # the rename dialog
+        field = app.screen.query_one(Input)
+        before = field.value
+        assert before == "New lead"
+        await send("\x1b3\x1b2")
+        assert field.value == before and app.screen.query_one(Input) is field

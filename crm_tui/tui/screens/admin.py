@@ -16,7 +16,6 @@ from crm_tui.domain.records import Actor, AuditInfo, StatusInfo, UserInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import settings, statuses, users
 from crm_tui.tui.screens.admin_audit import AuditPane, recent_events
-from crm_tui.tui.screens.admin_common import ALT_DIGITS
 from crm_tui.tui.screens.admin_outbox import OutboxPane
 from crm_tui.tui.screens.admin_settings import ChannelsPane, ListModePane, SettingsPane
 from crm_tui.tui.screens.admin_statuses import StatusesPane
@@ -60,8 +59,8 @@ class AdminScreen(CrmScreen):
     BINDINGS = [
         Binding("f8", "switch_tab(1)", "Next tab", tooltip="Next settings tab (f7: previous)"),
         Binding("f7", "switch_tab(-1)", "Previous tab", show=False),
-        # priority: before a text field types the character (see PaneInput)
-        *(Binding(f"alt+{number},{ALT_DIGITS[number - 1]}", f"show_tab('{tab_id}')",
+        # priority: from a text field too (alt+digit is no character: see alt_digits)
+        *(Binding(f"alt+{number}", f"show_tab('{tab_id}')",
                   f"{title} tab", show=False, priority=True)
           for number, (tab_id, title) in enumerate(TABS, start=1)),
     ]

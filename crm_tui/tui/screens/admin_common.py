@@ -20,22 +20,6 @@ from crm_tui.tui.work import call_service
 if TYPE_CHECKING:
     from crm_tui.tui.app import CrmApp
 
-# What Textual makes of alt+1 ... alt+6 from most terminals: they send ESC and the digit,
-# which Textual reads as the characters macOS types with Option and the digit. Bound
-# too, so that alt+digit reaches a tab wherever the terminal does not report alt+digit.
-ALT_DIGITS = ("inverted_exclamation_mark", "trade_mark_sign", "pound_sign", "cent_sign",
-              "infinity", "section_sign")
-
-
-class PaneInput(Input):
-    """A text field of an admin tab: alt+1 ... alt+6 switch tabs from it too (a field
-    took them as the characters "¡", "™", "£" ... and the tab stayed)."""
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        """Leave the tab keys to the admin screen's bindings."""
-        return key not in ALT_DIGITS and super().check_consume_key(key, character)
-
-
 
 def plain(value: object) -> Text:
     """User text as a safe, literal Text (no markup, no control codes)."""

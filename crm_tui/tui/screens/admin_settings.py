@@ -15,7 +15,7 @@ from crm_tui.domain.errors import CrmError, ValidationError
 from crm_tui.domain.records import Actor
 from crm_tui.domain.text import printable
 from crm_tui.services import settings
-from crm_tui.tui.screens.admin_common import AdminPane, PaneInput, plain
+from crm_tui.tui.screens.admin_common import AdminPane, plain
 from crm_tui.tui.widgets.tick_list import TickBox
 from crm_tui.tui.work import call_service
 
@@ -118,7 +118,7 @@ class SettingsPane(AdminPane):
         if field.kind == "select":
             yield Select(field.choices, allow_blank=False, id=dom_id, compact=True)
         else:
-            yield PaneInput(placeholder=field.placeholder, password=field.kind == "secret",
+            yield Input(placeholder=field.placeholder, password=field.kind == "secret",
                         id=dom_id, compact=True)
 
     def fields(self) -> list[Field]:

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from crm_tui.domain.records import StatusInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import statuses
-from crm_tui.tui.screens.admin_common import AdminPane, ConfirmDialog, PaneInput, PromptDialog
+from crm_tui.tui.screens.admin_common import AdminPane, ConfirmDialog, PromptDialog
 from crm_tui.tui.work import call_service
 
 
@@ -60,7 +60,7 @@ class StatusesPane(AdminPane):
         yield Static("", id="status-empty", classes="empty-state")
         with Horizontal(id="status-new-row"):
             yield Label("New status ")
-            yield PaneInput(placeholder="type a name, Enter adds it at the end", id="status-new",
+            yield Input(placeholder="type a name, Enter adds it at the end", id="status-new",
                         compact=True, max_length=80)
         yield Static("Deactivated statuses stay on their orders but are not offered for "
                      "new ones. Only unused statuses can be deleted.", classes="pane-hint")
