@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
-from textual.widgets import Input, TextArea
+from textual.widgets import DataTable, Input, Tabs, TextArea
 from textual.worker import get_current_worker
 
 from crm_tui.db import changes
@@ -28,7 +28,7 @@ from crm_tui.services.setup import open_database
 from crm_tui.services.timezone import local_now
 from crm_tui.tui import alt_digits  # noqa: F401  (alt+digit is a key, not a character)
 from crm_tui.tui.key_order import KeysInOrder
-from crm_tui.tui.screens.help import HelpScreen
+from crm_tui.tui.screens.help import HelpScreen, keys_in_order
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.todo import TodoScreen
 from crm_tui.tui.work import call_service, toast_error
@@ -38,13 +38,13 @@ GC_QUIET_S = 0.5
 GC_LATEST_S = 30.0
 """... or until this long after the previous one, whichever comes first."""
 
-SECTIONS: dict[str, tuple[str, str, str]] = {
-    # mode: (title, short footer label, keys)
-    "todo": ("To-do", "To-do", "f2,1"),
-    "orders": ("Contact orders", "Orders", "f3,2"),
-    "registers": ("Registers", "Registers", "f4,3"),
-    "notifications": ("Notifications", "Inbox", "f5,4"),
-    "admin": ("Admin settings", "Admin", "f6,5"),
+SECTIONS: dict[str, tuple[str, str, str, str]] = {
+    # mode: (title, short footer label, function key, digit)
+    "todo": ("To-do", "To-do", "f2", "1"),
+    "orders": ("Contact orders", "Orders", "f3", "2"),
+    "registers": ("Registers", "Registers", "f4", "3"),
+    "notifications": ("Notifications", "Inbox", "f5", "4"),
+    "admin": ("Admin settings", "Admin", "f6", "5"),
 }
 
 
@@ -84,9 +84,13 @@ class CrmApp(KeysInOrder):
         # Help first: on an 80-column terminal (a phone) the footer is cut after the
         # screen's own keys and one or two sections, and F1 lists everything else.
         Binding("f1,question_mark", "help", "Help", id="help"),
-        *(Binding(keys, f"section('{mode}')", label, tooltip=f"Go to {title}",
+        *(Binding(fkey, f"section('{mode}')", label, tooltip=f"Go to {title}",
                   id=f"section.{mode}")
-          for mode, (title, label, keys) in SECTIONS.items()),
+          for mode, (title, label, fkey, _digit) in SECTIONS.items()),
+        # The digits switch from lists only: on a form's checkbox or drop-down they
+        # were a form's "1" typed ahead, and asked to leave it (see check_action).
+        *(Binding(digit, f"section_digit('{mode}')", show=False)
+          for mode, (_title, _label, _fkey, digit) in SECTIONS.items()),
         Binding("ctrl+q", "quit", "Quit", show=False, id="quit"),
         # A note editor (TextArea) takes F6 to select a line: ahead of it, F6 goes to
         # Admin settings there too, as everywhere else.
@@ -236,14 +240,21 @@ class CrmApp(KeysInOrder):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The admin section exists only for admins: no key, no palette entry."""
-        if action == "section" and parameters and parameters[0] == "admin":
-            return self.actor.is_admin
+        if action in ("section", "section_digit") and parameters and parameters[0] == "admin":
+            if not self.actor.is_admin:
+                return False
+        if action == "section_digit":
+            return self.focused is None or isinstance(self.focused, (DataTable, Tabs))
         if action == "section_over_editor":
             return self.actor.is_admin and isinstance(self.focused, TextArea)
         return True
 
     def action_section_over_editor(self, mode: str) -> None:
         """A section's key pressed in a text editor that binds it too."""
+        self.action_section(mode)
+
+    def action_section_digit(self, mode: str) -> None:
+        """A section's digit, pressed on a list."""
         self.action_section(mode)
 
     def action_section(self, mode: str) -> None:
@@ -329,21 +340,21 @@ class CrmApp(KeysInOrder):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every section and every action of the current screen, by name."""
-        for mode, (title, _label, _keys) in SECTIONS.items():
+        for mode, (title, *_keys) in SECTIONS.items():
             if mode != "admin" or self.actor.is_admin:
                 yield SystemCommand(f"Go to {title}", f"Open the {title} section",
                                     lambda mode=mode: self.action_section(mode))
         seen = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
+        enabled = {(item.node, item.binding) for item in screen.active_bindings.values()
+                   if item.enabled}
+        for node, binding in keys_in_order(screen):  # a field's cursor keys last
             # a letter binding's action, run from here, is the action it wraps
             action = re.sub(r"^letter\('(\w+)'\)$", r"\1", binding.action)
             if (not binding.description or action in seen
-                    or action.startswith("section(") or not active.enabled):
+                    or action.startswith("section(") or (node, binding) not in enabled):
                 continue
             seen.add(action)
             yield SystemCommand(binding.description,
                                 binding.tooltip or f"Key: {self.get_key_display(binding)}",
-                                lambda node=active.node, action=action:
-                                self.run_action(action, node))
+                                lambda node=node, action=action: self.run_action(action, node))
         yield from super().get_system_commands(screen)

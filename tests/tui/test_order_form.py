@@ -303,6 +303,32 @@ async def test_changing_section_or_quitting_with_unsaved_work_asks(eva: Actor,
         assert app.return_code == 0
 
 
+async def test_digits_on_a_drop_down_or_tick_list_stay_in_the_form(eva: Actor,
+                                                                   make_app) -> None:
+    """1-5 switch sections from lists; on the form's Status or Assigned they were a "+1"
+    typed ahead for the next field, and asked to leave the form. F2 still does."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        type_into(form, subject="Changed")
+        for field in ("#status", "#assignees"):
+            form.query_one(field).focus()
+            await pilot.press("1", "2", "5")
+            await settle(app, pilot)
+            assert app.screen is form, field
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.current_mode == "todo"
+        await pilot.press("2")  # from the to-do's list: the orders
+        await settle(app, pilot)
+        assert app.current_mode == "orders"
+
+
 async def test_refusals_show_the_service_message(eva: Actor, make_app) -> None:
     """A user without 'edit' sees why the save was refused; nothing changes. One who
     may only read is not offered ctrl+s at all."""
