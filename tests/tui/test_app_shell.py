@@ -77,6 +77,35 @@ async def test_palette_offers_every_action_of_the_screen(
             assert expected in titles, (expected, titles)
 
 
+async def test_help_and_palette_list_the_screens_keys_before_the_fields(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """On an order form (the note editor focused), help and the palette opened with
+    some 35 cursor and selection keys of the editor; the form's own keys came after."""
+    from rich.table import Table
+
+    from crm_tui.domain.records import OrderInput
+    from crm_tui.services import orders, registers
+    from tests.tui.test_journeys import open_form
+
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        titles = [c.title for c in app.get_system_commands(form)]
+        assert titles.index("Save") < titles.index("Add note") < min(
+            i for i, title in enumerate(titles) if title.startswith("Cursor"))
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        [table] = [s.content for s in app.screen.query("Static") if isinstance(s.content, Table)]
+        actions = [str(cell) for cell in table.columns[1].cells]
+        field = actions.index("In the field:")
+        assert actions.index("Save") < field and actions.index("Add note") < field
+        assert all(not a.startswith("Cursor") for a in actions[:field])
+        assert any(a.startswith("Cursor") for a in actions[field:])
+
+
 async def test_full_garbage_collections_wait_for_a_pause(
         eva: Actor, make_app: Callable[..., CrmApp]) -> None:
     """No automatic full collections while the app runs; one runs when the user pauses;
