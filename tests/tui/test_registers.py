@@ -541,6 +541,16 @@ async def test_cards_edit_facilities_and_service_objects(eva: Actor, make_app) -
         await pilot.press("e")
         await settle(app, pilot)
         assert app.screen is card
+        # The customer card's details: d shows them (e, dimmed, was the only key).
+        app.open_customer(ids["berg"])
+        await settle(app, pilot)
+        customer_card = app.screen
+        assert isinstance(customer_card, CustomerCardScreen)
+        assert customer_card.check_action("edit", ()) is None
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert customer_card.query_one(TabbedContent).active == "details"
+        assert customer_card.query_one("#c-name", Input).value == "Bergström Värme AB"
 
 
 async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:

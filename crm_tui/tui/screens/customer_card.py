@@ -34,6 +34,7 @@ class CustomerCardScreen(CardScreen):
     BINDINGS = [
         Binding("f", "tab('facilities')", "Facilities", show=False),
         Binding("s", "tab('objects')", "Service objects", show=False),
+        Binding("d", "tab('details')", "Details", show=False),
         Binding("e", "edit", "Edit details", show=True),
         Binding("ctrl+s", "save_details", "Save details", show=True),
         Binding("plus", "add_register", "Add facility/object", show=False,
