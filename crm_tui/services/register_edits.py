@@ -31,6 +31,7 @@ from crm_tui.services.registers import (
     service_object_info,
 )
 
+CUSTOMER_FIELDS = ("name", "number", "address", "city", "phone", "email")
 FACILITY_FIELDS = ("name", "address", "city", "latitude", "longitude")
 OBJECT_FIELDS = ("name", "model", "serial_number")
 EDIT_CHOICES = ("ask", "create")
@@ -90,12 +91,15 @@ def _reindex_customer_parts(customer: Customer) -> None:
 
 
 def edit_customer(actor: Actor, customer_id: int | str, *, base_version: int | None = None,
-                  on_duplicate: str = "ask", **changes: str) -> CustomerInfo:
+                  read: CustomerInfo | None = None, on_duplicate: str = "ask",
+                  **changes: str) -> CustomerInfo:
     """Edit a customer's details (name, number, address, city, phone, email); the
-    customer by id, or (a str) by number or name. A new name like another customer's
-    raises NearDuplicate, as adding one does, unless ``on_duplicate`` is "create"."""
-    _known("customer", changes, ("name", "number", "address", "city", "phone", "email"),
-           on_duplicate)
+    customer by id, or (a str) by number or name. ``read``, the customer as the editor
+    showed it, makes a change by someone else since then raise ChangedMeanwhile (with
+    their values); ``base_version`` the same, without them. A new name like another
+    customer's raises NearDuplicate, as adding one does, unless ``on_duplicate`` is
+    "create"."""
+    _known("customer", changes, CUSTOMER_FIELDS, on_duplicate)
     with writing():
         actor = fresh(actor)
         require(actor, Perm.EDIT, action="edit customers")
@@ -106,6 +110,7 @@ def edit_customer(actor: Actor, customer_id: int | str, *, base_version: int | N
             raise ValidationError(
                 f"Customer {customer.number} was changed by someone else; reload and retry")
         before = customer_info(customer)
+        _unchanged_since(f"Customer {customer.number}", read, before, CUSTOMER_FIELDS)
         for key, value in changes.items():
             if key == "email":
                 value = validate.email(value)

@@ -123,6 +123,21 @@ def test_service_object_edit(admin: Actor, site: tuple[FacilityInfo, ServiceObje
             ChangedMeanwhile, match=("model (now 'F2040')",))
 
 
+def test_a_customer_changed_since_it_was_read_is_named_with_their_values(
+        admin: Actor, site: tuple[FacilityInfo, ServiceObjectInfo]) -> None:
+    """The customer card saves with what it read: a change by someone else since then
+    is refused, naming their values, and nothing is written; read anew, it saves."""
+    read = registers.get_customer(admin, site[0].customer_id)
+    theirs = register_edits.edit_customer(admin, read.id, city="Lund", phone="040-12 34 56")
+    message = refused(lambda: register_edits.edit_customer(admin, read.id, read=read,
+                                                           city="Malmö"),
+                      ChangedMeanwhile, match=("changed by someone else",))
+    assert "city (now 'Lund')" in message and "phone (now '040-12 34 56')" in message
+    assert registers.get_customer(admin, read.id).city == "Lund"
+    saved = register_edits.edit_customer(admin, read.id, read=theirs, city="Malmö")
+    assert (saved.city, saved.phone) == ("Malmö", "040-12 34 56")
+
+
 def test_editing_the_registers_needs_the_edit_permission(
         admin: Actor, site: tuple[FacilityInfo, ServiceObjectInfo]) -> None:
     facility, heat_pump = site

@@ -373,7 +373,8 @@ async def test_customer_card_details_are_editable(eva: Actor, make_app) -> None:
 async def test_a_reload_keeps_the_details_being_edited(eva: Actor, make_app) -> None:
     """Someone else's change reloads the card; the details being edited stay as typed
     (they were overwritten without a word), the others follow the database, a clash is
-    named, and ctrl+s then saves what was typed. A section key asks first."""
+    named, and is refused once by ctrl+s (one ctrl+s wrote over it); the second saves
+    what was typed. A section key asks first."""
     ids = world(eva)
     bob = make_user(eva, "bob", "view", "edit")
     app = make_app("eva")
@@ -393,15 +394,22 @@ async def test_a_reload_keeps_the_details_being_edited(eva: Actor, make_app) -> 
         await wait_for(pilot, lambda: card.customer is not None
                        and card.customer.name == "Bergström AB", "the second reload")
         assert card.query_one("#c-name", Input).value == "Bergström Värme & Kyla AB"
-        assert "Changed by someone else meanwhile: Name" in str(card.query_one(
-            "#details-error", Static).content)
+        assert "Changed by someone else meanwhile: Name (now 'Bergström AB')" in str(
+            card.query_one("#details-error", Static).content)
         await pilot.press("f3")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen is card
+        # One ctrl+s does not write over their name: it is named again, with its value.
         await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert registers.get_customer(eva, ids["berg"]).name == "Bergström AB"
+        assert "name (now 'Bergström AB')" in str(card.query_one("#details-error",
+                                                                 Static).content)
+        assert card.query_one("#c-name", Input).value == "Bergström Värme & Kyla AB"
+        await pilot.press("ctrl+s")  # the second one does
         await settle(app, pilot)
         saved = registers.get_customer(eva, ids["berg"])
         assert (saved.name, saved.city) == ("Bergström Värme & Kyla AB", "Piteå")
@@ -524,6 +532,10 @@ async def test_cards_edit_facilities_and_service_objects(eva: Actor, make_app) -
         assert app.screen is dialog
         error = str(dialog.query_one("#register-error", Static).content)
         assert "name (now 'Heat pump (attic)')" in error and "Save again" in error
+        # Their name shows in the dialog (it kept the old one); the typed model stays.
+        await wait_for(pilot, lambda: dialog.query_one("#r-service_object", Input).value
+                       == "Heat pump (attic)", "their name in the dialog")
+        assert dialog.query_one("#r-model", Input).value == "F2040"
         await pilot.press("ctrl+s")  # again: the model is saved, their name kept
         await settle(app, pilot)
         assert app.screen is object_card

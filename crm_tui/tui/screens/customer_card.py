@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from rich.text import Text
 from textual.binding import Binding
@@ -10,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
-from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
+from crm_tui.domain.errors import ChangedMeanwhile, CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import CustomerCard, CustomerInfo, OrderInput, ServiceObjectInfo
 from crm_tui.domain.text import printable
@@ -50,6 +51,10 @@ class CustomerCardScreen(CardScreen):
         self.facilities: list[tuple[str, int]] = []  # for a new service object
         self.objects: dict[int, ServiceObjectInfo] = {}  # for a new order's prefill
         self._like_other: str | None = None  # a name the user was told is like another's
+        # The customer as the details being edited were read: a save is refused once
+        # when someone changed it since, naming their values (see register_edits).
+        self._read: CustomerInfo | None = None
+        self._read_anew = False  # refused so: the next reload is what the user saw
 
     def compose_tabs(self) -> Iterable[Widget]:
         """Orders, facilities, service objects, details."""
@@ -86,9 +91,10 @@ class CustomerCardScreen(CardScreen):
 
         A reload (someone changed something) keeps the details being edited: a field
         the user changed keeps what they typed, the others show the stored values, and
-        a field someone else changed meanwhile is named, since saving writes over it."""
+        a field someone else changed meanwhile is named: saving is refused once, and
+        writes over it the second time."""
         c = data.customer
-        previous, edited = self.customer, self.changes()
+        edited = self.changes()
         self.customer = c
         title = plain(c.name, style="bold")
         title.append(f"  ·  customer {c.number}", style="dim")
@@ -100,12 +106,18 @@ class CustomerCardScreen(CardScreen):
             field.disabled = not may_edit  # read-only: typing was refused on save
             if key not in pending:
                 field.value = printable(getattr(c, key))
-        clashes = [label for key, label in CUSTOMER_FIELDS if key in pending
-                   and previous is not None and getattr(previous, key) != getattr(c, key)]
-        if clashes:
+        base = self._read
+        clashes = [f"{label} (now {printable(getattr(c, key)) or 'empty'!r})"
+                   for key, label in CUSTOMER_FIELDS if key in pending
+                   and base is not None and getattr(base, key) != getattr(c, key)]
+        if not pending or self._read_anew or base is None:
+            self._read, self._read_anew = c, False  # saving writes over theirs
+        else:  # their other fields show, and are what the user saw; the typed ones not
+            self._read = replace(c, **{key: getattr(base, key) for key in pending})
+        if clashes and self._read is not c:
             self.query_one("#details-error", Static).update(plain(
-                f"Changed by someone else meanwhile: {', '.join(clashes)} (theirs shows "
-                "at the top). ctrl+s saves what you typed over it."))
+                f"Changed by someone else meanwhile: {', '.join(clashes)}. ctrl+s names "
+                "it again; ctrl+s once more saves what you typed over it."))
         elif not pending:
             self.query_one("#details-error", Static).update("")
         self.facilities = [(f.name, f.id) for f in data.facilities]
@@ -200,8 +212,8 @@ class CustomerCardScreen(CardScreen):
             return
         agreed = changes.get("name") is not None and changes.get("name") == self._like_other
         call_service(self, register_edits.edit_customer, self.crm.actor, self.customer_id,
-                     base_version=self.customer.version,
-                     on_duplicate="create" if agreed else "ask", **changes,
+                     read=self._read, on_duplicate="create" if agreed else "ask",
+                     **changes,
                      done=self._saved, failed=self._save_failed, group="save")
 
     def _saved(self, customer: CustomerInfo) -> None:
@@ -209,6 +221,11 @@ class CustomerCardScreen(CardScreen):
         self.action_reload()
 
     def _save_failed(self, exc: CrmError) -> None:
+        if isinstance(exc, ChangedMeanwhile):
+            # their values show in the fields not edited here; the next save writes over
+            self._read_anew = True
+            self.action_reload()
+            exc = ValidationError(f"{exc}. ctrl+s again saves yours over it.")
         if isinstance(exc, NearDuplicate):
             # as adding a customer asks: once; saving the same name again saves it
             self._like_other = exc.name

@@ -134,8 +134,26 @@ class RegisterDialog(ModalScreen[Any]):
                 if self.value(key) != printable(start[key])}
 
     def changed_meanwhile(self) -> None:
-        """Someone changed what is being edited: the next save writes over it."""
-        self.read = None
+        """Someone changed what is being edited: read it anew, so that the fields not
+        edited here show theirs (they kept the old values) and the next save writes
+        over it (another change by then is named again)."""
+        call_service(self, self.read_anew(), done=self._read_anew, group="reread")
+
+    def read_anew(self) -> Callable[[], Any]:
+        """The service call that reads the entry being edited."""
+        raise NotImplementedError
+
+    def _read_anew(self, entry: Any) -> None:
+        start = self.initial()
+        edited = {key for key in start if self.value(key) != printable(start[key])}
+        self.take(entry)
+        for key, value in self.initial().items():
+            if key not in edited:
+                self.query_one(f"#r-{key}", Input).value = printable(value)
+
+    def take(self, entry: Any) -> None:
+        """Edit ``entry`` from now on (as read anew)."""
+        self.read = entry
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -216,6 +234,14 @@ class EditFacilityDialog(RegisterDialog):
                 "latitude": "" if f.latitude is None else str(f.latitude),
                 "longitude": "" if f.longitude is None else str(f.longitude)}
 
+    def read_anew(self) -> Callable[[], FacilityInfo]:
+        """The facility as it is now."""
+        return partial(registers.get_facility, self.actor, self.facility.id)
+
+    def take(self, entry: FacilityInfo) -> None:
+        """Edit the facility as read anew."""
+        self.facility = self.read = entry
+
     def job(self) -> Callable[[], FacilityInfo]:
         """register_edits.edit_facility with the fields that changed."""
         return partial(register_edits.edit_facility, self.actor, self.facility.id,
@@ -241,6 +267,14 @@ class EditServiceObjectDialog(RegisterDialog):
         """The object as it is."""
         return {"service_object": self.obj.name, "model": self.obj.model,
                 "serial": self.obj.serial_number}
+
+    def read_anew(self) -> Callable[[], ServiceObjectInfo]:
+        """The service object as it is now."""
+        return partial(registers.get_service_object, self.actor, self.obj.id)
+
+    def take(self, entry: ServiceObjectInfo) -> None:
+        """Edit the object as read anew."""
+        self.obj = self.read = entry
 
     def job(self) -> Callable[[], ServiceObjectInfo]:
         """register_edits.edit_service_object with the fields that changed."""
