@@ -205,6 +205,13 @@ def settings_show(session: Session, as_json: bool) -> None:
         out_json(values)
         return
     table(["key", "value"], [[k, _setting_text(v)] for k, v in values.items()])
+    _warn_channels()
+
+
+def _warn_channels() -> None:
+    """Name what keeps a channel that is on from sending (on stderr)."""
+    for problem in settings.channel_problems():
+        click.echo(f"Warning: {problem}", err=True)
 
 
 def _setting_text(value: object) -> str:
@@ -224,6 +231,7 @@ def settings_set(session: Session, key: str, value: str) -> None:
     parsed = settings.set_value(session.actor, key, value)
     shown = settings.SECRET if settings.SPECS[key].secret else _setting_text(parsed)
     out(f"{key} = {shown}")
+    _warn_channels()
 
 
 @click.command("audit")

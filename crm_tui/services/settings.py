@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.parse
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -308,6 +308,24 @@ def for_admin(actor: Actor) -> dict[str, Any]:
     with reading():
         require_admin(fresh(actor), "read the settings")
     return get_all()
+
+
+def channel_problems(values: Mapping[str, Any] | None = None) -> list[str]:
+    """What keeps a channel that is on from sending, in words for the admin (the worker
+    keeps such messages pending); ``values`` as get_all gives them (default: stored)."""
+    values = get_all() if values is None else values
+    problems = []
+    if values["channels.email"] and not values["smtp.host"]:
+        problems.append("E-mail is on but no SMTP host is set: nothing is sent by e-mail "
+                        "until smtp.host is set.")
+    if values["channels.sms"] and not values["sms.url"]:
+        problems.append("SMS is on but no gateway URL is set: nothing is sent by SMS until "
+                        "sms.url is set.")
+    if values["channels.sms"] and not any("{text}" in str(values[key])
+                                          for key in ("sms.url", "sms.body")):
+        problems.append("SMS messages would have no text: put {text} in sms.body (or in "
+                        "sms.url for a GET gateway).")
+    return problems
 
 
 def get(key: str) -> Any:

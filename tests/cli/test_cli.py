@@ -303,7 +303,12 @@ def test_admin_commands(cli_db: str) -> None:
     names = [s["name"] for s in json.loads(run(cli_db, "status", "list", "--json").stdout)]
     assert names[0] == "Offer sent" and "Called" in names and "Contacted" not in names
     run(cli_db, "settings", "set", "list_sort", "serial")
-    run(cli_db, "settings", "set", "channels.email", "on")
+    on = run(cli_db, "settings", "set", "channels.email", "on")
+    assert on.stdout == "channels.email = on\n"  # and what keeps it from sending:
+    assert "Warning: E-mail is on but no SMTP host is set" in on.stderr
+    assert "Warning: E-mail is on" in run(cli_db, "settings", "show").stderr
+    assert "Warning" not in run(cli_db, "settings", "set", "smtp.host",
+                                "smtp.example.com").stderr
     run(cli_db, "settings", "set", "smtp.password", "hunter2")
     shown = json.loads(run(cli_db, "settings", "show", "--json").stdout)
     assert shown["list_sort"] == "serial" and shown["channels.email"] is True

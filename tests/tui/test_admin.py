@@ -135,8 +135,11 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp) -> None:
         await settle(app, pilot)
         email = screen.query_one("#set-channels-email", Checkbox)
         assert app.focused is email
+        warning = screen.query_one(ChannelsPane).query_one(".form-warning", Static)
+        assert warning.display and "SMS is on but no gateway URL" in str(warning.content)
         await pilot.press("space")
         await settle(app, pilot)
+        assert "E-mail is on but no SMTP host" in str(warning.content)
         await pilot.press("tab")
         assert app.focused is screen.query_one("#set-channels-sms", Checkbox)
         await pilot.press("space")
@@ -144,6 +147,14 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp) -> None:
         assert settings.get("channels.email") is True
         assert settings.get("channels.sms") is False
         assert "on" in str(email.label)
+        assert str(warning.content).count("⚠") == 1 and "SMS" not in str(warning.content)
+        host = screen.query_one("#set-smtp-host", Input)
+        host.focus()
+        await _type(pilot, "smtp.example.com")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert settings.get("smtp.host") == "smtp.example.com" and not warning.display
+        email.focus()
 
         # Users: Bob gets exactly view-assigned + create + assign-self.
         await pilot.press("f8")

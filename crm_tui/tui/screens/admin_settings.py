@@ -79,6 +79,7 @@ class SettingsPane(AdminPane):
     SettingsPane .field-error { color: $error; margin-left: 18; height: auto; }
     SettingsPane .form-heading { text-style: bold; color: $accent; height: 1; margin-top: 1; }
     SettingsPane .form-note { color: $text-muted; height: auto; }
+    SettingsPane .form-warning { color: $warning; height: auto; margin-top: 1; }
     """
     BINDINGS = [Binding("ctrl+s", "save", "Save", tooltip="Save the typed fields")]
     FIELDS: tuple[Field | str, ...] = ()
@@ -92,6 +93,9 @@ class SettingsPane(AdminPane):
         """Headings, one row per field, an error line under each."""
         with VerticalScroll(can_focus=False):  # fields scroll into view as they get focus
             yield Static(self.NOTE, classes="form-note")
+            warnings = Static("", classes="form-warning")
+            warnings.display = False
+            yield warnings
             for item in self.FIELDS:
                 if isinstance(item, str):
                     yield Static(item, classes="form-heading")
@@ -151,8 +155,20 @@ class SettingsPane(AdminPane):
         elif isinstance(widget, Input):
             widget.value = value
 
+    def problems(self, values: dict[str, Any]) -> list[str]:
+        """What is wrong with the stored values as a whole (shown above the fields)."""
+        return []
+
+    def warn(self, values: dict[str, Any]) -> None:
+        """Show the problems of the stored values (or nothing)."""
+        problems = self.problems(values)
+        line = self.query_one(".form-warning", Static)
+        line.update(plain("\n".join(f"⚠ {p}" for p in problems)))
+        line.display = bool(problems)
+
     def load(self, values: dict[str, Any], *, force: tuple[str, ...] = ()) -> None:
         """Show stored values; typed fields the admin is editing are left alone."""
+        self.warn(values)
         for field in self.fields():
             new = as_text(values.get(field.key))
             if field.kind == "secret" and new == "{}":
@@ -227,6 +243,7 @@ class SettingsPane(AdminPane):
 
         def done(values: dict[str, Any]) -> None:
             self.loaded[key] = as_text(values[key])
+            self.warn(values)
             self.show_errors({})
             self.saved(f"{field.label.strip()}: {self.describe(field, self.loaded[key])}")
 
@@ -301,3 +318,7 @@ class ChannelsPane(SettingsPane):
     NOTE = ("In-app notifications are always on. Choices save at once; typed fields save "
             "with Enter or ctrl+s. Secrets are never shown: leave them as they are to keep "
             "them.")
+
+    def problems(self, values: dict[str, Any]) -> list[str]:
+        """A channel that is on but cannot send."""
+        return settings.channel_problems(values)
