@@ -45,4 +45,9 @@ def parse_perms(values: list[str] | tuple[str, ...]) -> frozenset[str]:
                     f"Unknown permission '{name}'; known: {', '.join(ALL_PERMS)}", "perms"
                 )
             out.add(name)
+    if {Perm.VIEW, Perm.VIEW_ASSIGNED} <= out:
+        # with both, "view" won: a user meant to see only their orders saw every one
+        raise ValidationError(
+            "'view' and 'view-assigned' exclude each other: 'view' sees every contact "
+            "order, 'view-assigned' only those the user is involved in; give one", "perms")
     return frozenset(out)

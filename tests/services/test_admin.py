@@ -156,6 +156,11 @@ def test_users_add_list_and_change_permissions(admin: Actor) -> None:
     refused(lambda: users.set_perms(admin, "dave", ["view", "fly"]), ValidationError,
             match=("fly",))
     refused(lambda: users.set_perms(admin, "ghost", ["view"]), NotFound, match=("ghost",))
+    # "view" with "view-assigned" saw every order: the two are refused together.
+    refused(lambda: users.set_perms(admin, "dave", ["view", "view-assigned"]),
+            ValidationError, match=("exclude each other",))
+    refused(lambda: users.add_user(admin, "vic", perms=["view-assigned,view"]),
+            ValidationError, match=("exclude each other",))
     refused(lambda: users.add_user(admin, "dave"), ValidationError, match=("already exists",))
     refused(lambda: users.add_user(admin, "Bad Name"), ValidationError, match=("username",))
     refused(lambda: users.add_user(admin, "erin", email="erin-at-home"), ValidationError,

@@ -168,6 +168,12 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp) -> None:
             await settle(app, pilot)
         bob = next(u for u in users.list_users(eva) if u.username == "bob")
         assert bob.perms == ("view-assigned", "create", "assign-self")
+        # View back on replaces View only assigned (both saw every order), and back.
+        for perm, held in (("view", "view"), ("view-assigned", "view-assigned")):
+            await _cursor_to(app, pilot, matrix, bob_row, COLUMNS.index(perm))
+            await pilot.press("space")
+            await settle(app, pilot)
+            assert users.get_actor("bob").perms == {held, "create", "assign-self"}
         assert not bob.is_admin
         row = matrix.get_row("bob")
         assert row[COLUMNS.index("create")] == YES and row[COLUMNS.index("view")] == NO

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import UserInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import users
@@ -116,6 +117,9 @@ class UsersPane(AdminPane):
                          group="users-write", exclusive=False)
             return
         perms = set(user.perms) ^ {column}
+        views = {Perm.VIEW.value, Perm.VIEW_ASSIGNED.value}
+        if column in views and column in perms:  # one view replaces the other
+            perms -= views - {column}
         call_service(self, users.set_perms, self.actor, user.username, sorted(perms),
                      is_admin=user.is_admin, done=self._changed,
                      group="users-write", exclusive=False)
