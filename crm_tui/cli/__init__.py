@@ -43,7 +43,7 @@ def _run_app(session: Session) -> None:
     actor = session.actor
     from crm_tui.tui.app import CrmApp  # imported late: the CLI commands need no textual
 
-    app = CrmApp(session.cfg.database_url, actor)
+    app = CrmApp(session.cfg.database_url, actor, notice=session.created)
     app.run()
     if app.return_code:  # e.g. 1 when the account was deactivated: the SSH server logs it
         sys.exit(app.return_code)

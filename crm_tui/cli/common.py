@@ -28,14 +28,26 @@ class Session:
     demo: bool = False
     _actor: Actor | None = field(default=None, repr=False)
     _opened: bool = False
+    created: str = ""  # a note when a database given by name was not there, and was made
 
     def open(self) -> None:
-        """Connect and migrate (once)."""
+        """Connect and migrate (once). A SQLite file named by --db, the environment or the
+        config file that was not there is made, and said so (a mistyped path gave an
+        empty CRM without a word, as if the data were gone)."""
         if not self._opened:
+            from crm_tui.db.database import sqlite_file
             from crm_tui.services import setup
 
+            path = sqlite_file(self.cfg.database_url)
+            made = (path is not None and not path.exists() and not self.demo
+                    and self.cfg.source != "default")
             setup.open_database(self.cfg.database_url)
             self._opened = True
+            if made:
+                self.created = (f"There was no database at {path}: a new, empty one was "
+                                f"made there. Mistyped? Delete it and give the right path "
+                                f"({self.cfg.source}).")
+                click.echo(f"Note: {printable(self.created)}", err=True)
 
     @property
     def actor(self) -> Actor:

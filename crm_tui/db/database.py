@@ -65,6 +65,17 @@ def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{Path(path).expanduser().resolve()}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a sqlite:/// URL (None for another kind of database)."""
+    parsed = urlparse(url)
+    if parsed.scheme.split("+")[0] != "sqlite":
+        return None
+    raw = parsed.path if not parsed.netloc else parsed.netloc + parsed.path
+    if raw.startswith("//"):  # sqlite:////abs/path: one slash, as it is shown
+        raw = "/" + raw.lstrip("/")
+    return Path(raw)
+
+
 def open_database(url: str) -> Database:
     """Build (not yet connect) a peewee Database for a URL."""
     parsed = urlparse(url)
@@ -75,7 +86,8 @@ def open_database(url: str) -> Database:
                 "An in-memory SQLite database is not supported: give a file, "
                 "e.g. sqlite:///crm.db"
             )
-        path = Path(parsed.path if not parsed.netloc else parsed.netloc + parsed.path)
+        path = sqlite_file(url)
+        assert path is not None
         if not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
         return PooledSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False,

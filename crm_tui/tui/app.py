@@ -103,8 +103,10 @@ class CrmApp(KeysInOrder):
 
     def __init__(self, db_url: str, actor: Actor, *,
                  clock: Callable[[], dt.datetime] | None = None,
-                 refresh_seconds: float = 2.0, watch_changes: bool = True) -> None:
+                 refresh_seconds: float = 2.0, watch_changes: bool = True,
+                 notice: str = "") -> None:
         super().__init__()
+        self.notice = notice  # told on start (a database made anew)
         self.db_url = db_url
         self.actor = actor
         self.clock = clock
@@ -123,6 +125,9 @@ class CrmApp(KeysInOrder):
     def on_mount(self) -> None:
         """Open on the to-do panel; load header data and the user's theme."""
         self.switch_mode("todo")
+        if self.notice:
+            self.notify(printable(self.notice), severity="warning", timeout=15,
+                        markup=False)
         self.call_after_refresh(self._tune_gc)
         call_service(self, self._load_start, done=self._started, group="start")
         if self.refresh_seconds > 0:

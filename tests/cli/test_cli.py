@@ -431,3 +431,16 @@ def test_demo_then_list_prints_every_order_sorted_completed_last(tmp_path: Path)
     open_serials = [r["serial"] for r in by_serial if not r["completed"]]
     assert open_serials == sorted(open_serials) and len(by_serial) == len(rows)
     assert [r["completed"] for r in by_serial] == sorted(r["completed"] for r in by_serial)
+
+
+def test_a_database_named_but_not_there_is_made_and_said_so(tmp_path) -> None:
+    """A mistyped --db gave an empty CRM without a word, as if the data were gone."""
+    close_database()
+    path = tmp_path / "typo" / "crm.db"
+    first = run(f"sqlite:///{path}", "user", "list", user=None)
+    assert path.exists()
+    assert f"Note: There was no database at {path}: a new, empty one was made" in (
+        first.stderr)
+    assert "(--db)" in first.stderr
+    close_database()
+    assert "Note:" not in run(f"sqlite:///{path}", "user", "list", user=None).stderr

@@ -163,3 +163,13 @@ async def test_the_header_shows_control_characters_escaped(
         await settle(app, pilot)
         header = app.screen.query_one(AppHeader).render()
         assert header.plain.startswith("Nord\\x1b[2Jvärme [b]AB[/b]  ›  ")
+
+
+async def test_a_database_made_anew_is_told_on_start(eva: Actor, sqlite_db: str) -> None:
+    """The CLI's note that --db named no database (one was made) shows in the app too."""
+    app = CrmApp(sqlite_db, eva, refresh_seconds=0, watch_changes=False,
+                 notice="There was no database at /x/crm.db: a new, empty one was made")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert [n.message for n in app._notifications] == [
+            "There was no database at /x/crm.db: a new, empty one was made"]
