@@ -14,7 +14,7 @@ from crm_tui.domain.records import Actor
 from crm_tui.services import settings, users
 from crm_tui.services.orders import TRACKED
 from crm_tui.tui.app import GC_QUIET_S, CrmApp
-from crm_tui.tui.screens.dialogs import ConflictDialog
+from crm_tui.tui.screens.dialogs import FIELD_LABELS, ConflictDialog, field_names
 from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.registers import RegisterScreen
@@ -148,6 +148,11 @@ async def test_conflict_dialog_fits_a_phone_with_every_field_changed() -> None:
         assert "Changed by them: \n  Subject: [red]x[/] \\x1b[31m long" in text
         assert "\n  Hours: hours value" in text  # changed by both: among the values shown
         assert "  and 7 more: Contact name, Contact phone, Contact e-mail, Status" in text
+        # ... and on the screen in full (the line was cut at the dialog's edge)
+        more = dialog.query_one("#conflict-more")
+        shown = "".join(strip.text for strip in more.render_lines(more.region.reset_offset))
+        rest = [FIELD_LABELS.get(f, f) for f in TRACKED if f not in ("subject", "hours")][-7:]
+        assert " ".join(shown.split()).endswith(field_names(rest)), shown
         assert "Changed by both: Subject, Hours" in text
         await pilot.press("a")
         await pilot.pause()

@@ -167,6 +167,7 @@ class ConflictDialog(ModalScreen[ConflictChoice]):
         intro = Text(f"Contact order {error.serial} was changed by someone else "
                      f"(version {error.base_version} → {error.current_version}).\n")
         saved = Text()  # a line a field, cut to fit (CSS)
+        more = Text()  # the fields past those lines, by name, wrapped
         saved.append("Changed by them: ", style="bold")
         if any(f in error.now for f in theirs):
             # the fields changed by both first: their values are the ones to weigh
@@ -176,8 +177,8 @@ class ConflictDialog(ModalScreen[ConflictChoice]):
                 saved.append(f"\n  {FIELD_LABELS.get(name, name)}: ", style="bold")
                 value = printable(" ".join(error.now.get(name, "").split())) or "(empty)"
                 saved.append(value, style="bold red" if name in both else "yellow")
-            if rest := [f for f in ordered if f not in shown]:
-                saved.append(f"\n  and {len(rest)} more: {field_names(rest)}", style="yellow")
+            if rest := [f for f in ordered if f not in shown]:  # their names in full
+                more.append(f"  and {len(rest)} more: {field_names(rest)}", style="yellow")
         else:
             saved.append(field_names(theirs), style="yellow")
         mine = Text()
@@ -192,6 +193,8 @@ class ConflictDialog(ModalScreen[ConflictChoice]):
             yield Static(Text("The order changed while you edited it"), classes="dialog-title")
             yield Static(intro, id="conflict-intro")
             yield Static(saved, id="conflict-theirs")
+            if more:
+                yield Static(more, id="conflict-more")
             yield Static(mine, id="conflict-mine")
             with Horizontal():
                 yield Button(Text("Keep editing"), id="cancel")
@@ -201,8 +204,9 @@ class ConflictDialog(ModalScreen[ConflictChoice]):
     @property
     def text(self) -> str:
         """The dialog's words, as plain text."""
-        return "\n".join(static.content.plain for static in self.query("#conflict-intro, "
-                          "#conflict-theirs, #conflict-mine").results(Static)
+        return "\n".join(static.content.plain for static in self.query(
+                          "#conflict-intro, #conflict-theirs, #conflict-more, #conflict-mine"
+                          ).results(Static)
                           if isinstance(static.content, Text))
 
     def on_mount(self) -> None:
