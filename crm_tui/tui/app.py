@@ -299,7 +299,9 @@ class CrmApp(KeysInOrder):
                     screen.discard()
                 go()
 
-        self.push_screen(ConfirmDialog(question, title="Unsaved changes", yes=yes), answered)
+        lost = "; ".join(what for screen in holding for what in screen.unsaved())
+        self.push_screen(ConfirmDialog(f"{question}\nNot saved: {lost}",
+                                       title="Unsaved changes", yes=yes), answered)
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""

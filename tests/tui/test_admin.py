@@ -287,6 +287,7 @@ async def test_leaving_typed_settings_unsaved_asks_first(eva: Actor,
         await pilot.press("f2")
         await settle(app, pilot)
         assert isinstance(app.screen, LeaveDialog)
+        assert app.screen.message.endswith("Not saved: settings: Name (List mode tab)")
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen is screen and organisation.value.endswith(" Nord")

@@ -277,6 +277,8 @@ async def test_changing_section_or_quitting_with_unsaved_work_asks(eva: Actor,
             await pilot.press(key)
             await settle(app, pilot)
             assert isinstance(app.screen, ConfirmDialog), key
+            assert app.screen.message.endswith(
+                f"Not saved: contact order {order.serial}: the typed note")
             await pilot.press(key)  # a second one while asked: still the one question
             await settle(app, pilot)
             assert isinstance(app.screen, ConfirmDialog)
@@ -293,6 +295,7 @@ async def test_changing_section_or_quitting_with_unsaved_work_asks(eva: Actor,
         type_into(form, subject="Changed")
         await pilot.press("f2")
         await settle(app, pilot)
+        assert app.screen.message.endswith(f"contact order {order.serial}: Subject")
         await pilot.press("y")
         await settle(app, pilot)
         assert app.current_mode == "todo" and not isinstance(app.screen, OrderFormScreen)

@@ -93,9 +93,12 @@ class AdminScreen(CrmScreen):
         call_service(self, load_admin_data, self.crm.actor, done=self._loaded,
                      failed=self._refused, group="admin-load")
 
-    def unsaved(self) -> bool:
-        """Settings typed but not saved (Enter or ctrl+s saves them)."""
-        return any(pane.dirty() for pane in self.query(SettingsPane))
+    def unsaved(self) -> list[str]:
+        """Settings typed but not saved (Enter or ctrl+s saves them), by name and tab."""
+        return [f"settings: {pane.field_labels(pane.dirty())} ({title} tab)"
+                for pane, title in ((self.query_one(ListModePane), "List mode"),
+                                    (self.query_one(ChannelsPane), "Channels"))
+                if pane.dirty()]
 
     def discard(self) -> None:
         """Left without saving: the fields show the stored settings again."""

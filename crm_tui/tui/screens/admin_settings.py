@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +179,11 @@ class SettingsPane(AdminPane):
             self.loaded[field.key] = new
             if untouched or field.key in force or field.kind in ("check", "select"):
                 self._put(field, new)
+
+    def field_labels(self, keys: Iterable[str]) -> str:
+        """The labels of settings, as the form shows them."""
+        labels = {field.key: field.label for field in self.fields()}
+        return ", ".join(labels.get(key, key) for key in keys)
 
     def dirty(self) -> dict[str, str]:
         """Typed fields that differ from what is stored (an untouched secret never does)."""

@@ -190,9 +190,11 @@ class CustomerCardScreen(CardScreen):
                 if self.query_one(f"#c-{key}", Input).value.strip()
                 != printable(getattr(self.customer, key))}
 
-    def unsaved(self) -> bool:
-        """Edited details not saved."""
-        return bool(self.changes())
+    def unsaved(self) -> list[str]:
+        """Edited details not saved, by name."""
+        labels = dict(CUSTOMER_FIELDS)
+        changed = [labels[key] for key in self.changes()]
+        return [f"the customer's {', '.join(changed)}"] if changed else []
 
     def action_back(self) -> None:
         """Back; asks first if edited details are unsaved."""

@@ -34,6 +34,7 @@ from crm_tui.tui.order_form_model import (
 )
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.dialogs import (
+    FIELD_LABELS,
     ConfirmDialog,
     ConflictDialog,
     DuplicateChoice,
@@ -282,9 +283,15 @@ class OrderFormScreen(CrmScreen):
         """True if something would be lost by leaving."""
         return self.ready and (bool(self.notes.pending_text()) or bool(self.changes()))
 
-    def unsaved(self) -> bool:
-        """Edited fields or a typed note (see is_dirty)."""
-        return self.is_dirty()
+    def unsaved(self) -> list[str]:
+        """Edited fields and a typed note, by name (see is_dirty)."""
+        if not self.is_dirty():
+            return []
+        what = [FIELD_LABELS.get(name, name) for name in self.changes()]
+        if self.notes.pending_text():
+            what.append("the typed note")
+        order = f"contact order {self.serial}" if self.serial else "the new contact order"
+        return [f"{order}: {', '.join(what)}"]
 
     # Saving -----------------------------------------------------------------
 
