@@ -448,3 +448,24 @@ async def test_enter_on_the_filters_checkbox_applies(eva: Actor,
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.screen is screen and screen.criteria.mine
+
+
+async def test_an_orders_number_and_enter_in_the_search_opens_it(eva: Actor,
+                                                                 make_app) -> None:
+    """The search box with an order's number: Enter opens that order (the list showed
+    it among orders whose text has the number, in date order); another number filters."""
+    add_order(eva, "Bergström Värme AB", "Early", days=1)
+    wanted = add_order(eva, "Bergström Värme AB", "Late", days=40)
+    add_order(eva, "Nilsson AB", f"Call about order {wanted} again", days=2)
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        await pilot.press("slash", *str(wanted), "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OrderFormScreen) and app.screen.serial == wanted
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen
+        await pilot.press("slash", "ctrl+u", "9", "9", "9", "enter")  # no such order
+        await settle(app, pilot)
+        assert app.screen is screen and screen.criteria.text == "999"

@@ -25,7 +25,7 @@ from crm_tui.domain.records import (
     SavedFilterInfo,
 )
 from crm_tui.domain.text import printable
-from crm_tui.services import filters, order_list
+from crm_tui.services import filters, order_list, orders
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.filter_dialog import (
@@ -91,7 +91,8 @@ class OrderListScreen(CrmScreen):
         with Horizontal(id="filter-bar"):
             yield Static(id="filter-summary")
             yield Static(id="totals")
-        search = Input(placeholder="Search subject, contact, customer — Enter: go to list",
+        search = Input(placeholder="Search subject, contact, customer — Enter: go to list "
+                       "(an order's number: open it)",
                        id="search", compact=True)
         search.display = False
         yield search
@@ -286,6 +287,13 @@ class OrderListScreen(CrmScreen):
             self._search_timer.stop()
         self._apply_search()
         self.table.focus()
+        text = self.query_one("#search", Input).value.strip()
+        if text.isdigit() and len(text) < 10:
+            # an order's number opens that order (in the list it was one of those that
+            # contain the number, in date order, often on a later page)
+            call_service(self, orders.get_order, self.crm.actor, int(text),
+                         done=lambda order: self.crm.open_order(order.row.serial),
+                         failed=lambda exc: None, group="go-to-order")
 
     def _apply_search(self) -> None:
         text = self.query_one("#search", Input).value.strip() or None
