@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any
 
 import click
 
 from crm_tui.cli.common import Session, detail_json, order_json, out, out_json, pass_session, table
+from crm_tui.domain.dates import HINT, absolute_day, absolute_when
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Completed, OrderFilter, OrderInput
 from crm_tui.domain.text import plural
 from crm_tui.services import bookings, notes, order_list, orders, validate
+from crm_tui.services.timezone import local_now
 
 
 def order_options(func: Any) -> Any:
@@ -25,7 +28,7 @@ def order_options(func: Any) -> Any:
         click.option("--contact-phone"),
         click.option("--contact-email"),
         click.option("--status", help="A status from the admin's list"),
-        click.option("--scheduled", help="Scheduled date, YYYY-MM-DD"),
+        click.option("--scheduled", help=f"Scheduled date: {HINT}"),
         click.option("--hours", help="Time required in hours"),
         click.option("--assign", "assign", multiple=True, metavar="USERNAME",
                      help="Assign a user (repeatable)"),
@@ -45,7 +48,15 @@ def _duplicate_choice(use_existing: bool, create_new: bool) -> str:
     return "use-existing" if use_existing else "create" if create_new else "ask"
 
 
-def _build(kw: dict[str, Any], *, editing: bool) -> OrderInput:
+def _today(session: Session) -> dt.date:
+    """Today in the organisation's time zone (for 'today', 'tomorrow', '+N')."""
+    session.open()
+    return local_now().date()
+
+
+def _build(session: Session, kw: dict[str, Any], *, editing: bool) -> OrderInput:
+    if kw.get("scheduled"):
+        kw["scheduled"] = absolute_day(kw["scheduled"], _today(session))
     choice = _duplicate_choice(kw.pop("use_existing"), kw.pop("create_new"))
     assign = list(kw.pop("assign"))
     data = OrderInput(**kw, assignees=assign if (assign or not editing) else None)
@@ -67,7 +78,7 @@ def co_add(session: Session, **kw: Any) -> None:
         raise click.UsageError("--subject is required")
     if not (kw["customer"] or kw["facility"] or kw["service_object"]):
         raise click.UsageError("--customer is required")
-    detail = orders.create_order(session.actor, _build(kw, editing=False))
+    detail = orders.create_order(session.actor, _build(session, kw, editing=False))
     click.echo(detail.serial)
 
 
@@ -78,16 +89,18 @@ def co_add(session: Session, **kw: Any) -> None:
 @pass_session
 def co_edit(session: Session, serial: int, expect_version: int | None, **kw: Any) -> None:
     """Change fields of a contact order (options left out stay as they are)."""
-    data = _build(kw, editing=True)
+    data = _build(session, kw, editing=True)
     detail = orders.edit_order(session.actor, serial, data, base_version=expect_version)
     click.echo(f"Contact order {detail.serial} saved (version {detail.version})")
 
 
-def _criteria(kw: dict[str, Any]) -> OrderFilter:
+def _criteria(session: Session, kw: dict[str, Any]) -> OrderFilter:
+    days = {key: absolute_day(kw[key], _today(session)) if kw[key] else kw[key]
+            for key in ("date_from", "date_to")}
     return OrderFilter(
         mine=kw["mine"], assigned_to=kw["assigned_to"], status=kw["status"],
-        customer=kw["customer"], scheduled_from=validate.date(kw["date_from"], "from"),
-        scheduled_to=validate.date(kw["date_to"], "to"), text=kw["text"],
+        customer=kw["customer"], scheduled_from=validate.date(days["date_from"], "from"),
+        scheduled_to=validate.date(days["date_to"], "to"), text=kw["text"],
         completed=Completed(kw["completed"]))
 
 
@@ -97,15 +110,15 @@ def _criteria(kw: dict[str, Any]) -> OrderFilter:
 @click.option("--assigned-to", metavar="USERNAME")
 @click.option("--status")
 @click.option("--customer", metavar="TEXT")
-@click.option("--from", "date_from", metavar="DATE")
-@click.option("--to", "date_to", metavar="DATE")
+@click.option("--from", "date_from", metavar="DATE", help=f"Scheduled from: {HINT}")
+@click.option("--to", "date_to", metavar="DATE", help=f"Scheduled up to: {HINT}")
 @click.option("--text", metavar="TEXT", help="Words in the subject, contact, customer or number")
 @click.option("--completed", type=click.Choice([c.value for c in Completed]),
               default=Completed.EXCLUDE.value, show_default=True)
 @pass_session
 def co_list(session: Session, as_json: bool, **kw: Any) -> None:
     """List contact orders sorted as the admin's list mode says, completed last."""
-    criteria = _criteria(kw)
+    criteria = _criteria(session, kw)
     rows = list(order_list.iter_orders(session.actor, criteria))
     if as_json:
         out_json([order_json(r) for r in rows])
@@ -230,7 +243,8 @@ def booking() -> None:
 
 @booking.command("add")
 @click.argument("serial", type=int)
-@click.option("--at", "at", required=True, metavar='"YYYY-MM-DD HH:MM"')
+@click.option("--at", "at", required=True, metavar='"YYYY-MM-DD HH:MM"',
+              help='Local time; the day may be today, tomorrow or +N ("tomorrow 9:00")')
 @click.option("--kind", required=True, type=click.Choice(["phone", "meeting", "digital", "email"]))
 @click.option("--assignee", metavar="USERNAME")
 @click.option("--minutes", default="30", show_default=True, metavar="N")
@@ -240,7 +254,9 @@ def booking() -> None:
 def booking_add(session: Session, serial: int, at: str, kind: str, assignee: str | None,
                 minutes: str, remind_before: str | None, note: str) -> None:
     """Book the next contact on an order (local time)."""
-    info = bookings.add_booking(session.actor, serial, at, kind, assignee=assignee,
+    actor = session.actor
+    info = bookings.add_booking(actor, serial, absolute_when(at, _today(session)), kind,
+                                assignee=assignee,
                                 minutes=minutes, remind_before=remind_before, note=note)
     remind = f", reminder at {info.reminder_at:%Y-%m-%d %H:%M}" if info.reminder_at else ""
     click.echo(f"Booking {info.id}: {info.kind} on {info.at:%Y-%m-%d %H:%M} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -444,3 +445,28 @@ def test_a_database_named_but_not_there_is_made_and_said_so(tmp_path) -> None:
     assert "(--db)" in first.stderr
     close_database()
     assert "Note:" not in run(f"sqlite:///{path}", "user", "list", user=None).stderr
+
+
+def test_dates_relative_to_today_as_in_the_app(cli_db: str) -> None:
+    """--scheduled, --from/--to and a booking's --at take today, tomorrow and +N as the
+    app does (the CLI took YYYY-MM-DD only)."""
+    from crm_tui.services.timezone import local_now
+
+    today = local_now().date()
+    serial = run(cli_db, "co", "add", "--subject", "Soon", "--customer", "Berg AB",
+                 "--scheduled", "+7").stdout.strip()
+    run(cli_db, "co", "add", "--subject", "Later", "--customer", "Berg AB", "--scheduled",
+        "+40")
+    shown = json.loads(run(cli_db, "co", "show", serial, "--json").stdout)
+    assert shown["scheduled"] == (today + dt.timedelta(days=7)).isoformat()
+    listed = json.loads(run(cli_db, "co", "list", "--json", "--from", "today", "--to",
+                            "+30").stdout)
+    assert [str(row["serial"]) for row in listed] == [serial]  # not the one in 40 days
+    run(cli_db, "co", "edit", serial, "--scheduled", "tomorrow")
+    assert json.loads(run(cli_db, "co", "show", serial, "--json").stdout)["scheduled"] == (
+        today + dt.timedelta(days=1)).isoformat()
+    booked = run(cli_db, "booking", "add", serial, "--at", "tomorrow 9:00", "--kind",
+                 "phone").stdout
+    assert f"on {today + dt.timedelta(days=1):%Y-%m-%d} 09:00" in booked
+    run(cli_db, "co", "add", "--subject", "s", "--customer", "Berg AB", "--scheduled",
+        "+x", ok=False)

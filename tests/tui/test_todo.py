@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from textual.widgets import Input, Static
 
+from crm_tui.domain.dates import absolute_day, absolute_when
 from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import bookings, orders
 from crm_tui.tui.app import CrmApp
-from crm_tui.tui.dates import absolute_day, absolute_when
 from crm_tui.tui.screens.booking_dialog import BookingDialog, parse_lead
 from crm_tui.tui.screens.todo import TodoScreen
 from tests.conftest import make_user

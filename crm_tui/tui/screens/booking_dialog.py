@@ -13,11 +13,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from crm_tui.domain.dates import absolute_when
 from crm_tui.domain.errors import CrmError, ValidationError
 from crm_tui.domain.records import BookingInfo, BookingKind
 from crm_tui.domain.text import printable
 from crm_tui.services import bookings, validate
-from crm_tui.tui.dates import absolute_when
 from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
 from crm_tui.tui.work import call_service
 

@@ -15,12 +15,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from crm_tui.domain.dates import day_offset
 from crm_tui.domain.errors import CrmError, ValidationError
 from crm_tui.domain.records import Completed, OrderFilter, SavedFilterInfo, StatusInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import filters, validate
 from crm_tui.services.statuses import list_statuses
-from crm_tui.tui.dates import day_offset
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.widgets.tick_list import SpaceTickBox
 from crm_tui.tui.work import call_service

@@ -13,12 +13,12 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from crm_tui.domain.dates import absolute_day
 from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, BookingInfo, OrderInput, StatusInfo, UserInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import registers
-from crm_tui.tui.dates import absolute_day
 from crm_tui.tui.order_form_model import (
     LABELS,
     LINKS,
