@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from crm_tui.cli.common import Session, out, out_json, pass_session, replacing, table
-from crm_tui.domain.errors import NearDuplicate
+from crm_tui.domain.errors import NearDuplicate, ValidationError
 from crm_tui.domain.records import TodoItem
 from crm_tui.domain.text import plural, printable
 from crm_tui.services import exchange, register_edits, registers, todo
@@ -222,6 +223,7 @@ def export_csv(session: Session, what: str, file: str) -> None:
     """Write a register or the orders you may see as CSV (FILE '-' = stdout)."""
     if file == "-":
         count = exchange.export_csv(session.actor, what, sys.stdout)
+        sys.stdout.flush()  # before the count on stderr (and a harness reads it at once)
     else:
         with replacing(file) as handle:
             count = exchange.export_csv(session.actor, what, handle)
@@ -246,6 +248,16 @@ def export_ics(session: Session, username: str | None, file: str) -> None:
         click.echo(f"Wrote {data.count(b'BEGIN:VEVENT')} events to {file}")
 
 
+def _stdin_text() -> io.StringIO:
+    """Standard input as text (UTF-8, a byte-order mark dropped)."""
+    data = sys.stdin.buffer.read()
+    try:
+        return io.StringIO(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"Standard input is not UTF-8 text (byte {exc.start + 1}): "
+                              "save it as CSV UTF-8 and import it again") from None
+
+
 @click.group("import")
 def import_() -> None:
     """Import data."""
@@ -253,11 +265,22 @@ def import_() -> None:
 
 @import_.command("csv")
 @click.argument("what", type=click.Choice(list(exchange.IMPORTS)))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--allow-similar", is_flag=True,
+              help="Add rows named like existing entries too (they are refused)")
 @pass_session
-def import_csv(session: Session, what: str, file: str) -> None:
-    """Add register rows from a CSV file with a header row: all or nothing; rows already
-    there are skipped."""
-    result = exchange.import_csv(session.actor, what, Path(file))
+def import_csv(session: Session, what: str, file: str, allow_similar: bool) -> None:
+    """Add register rows from a CSV file (- for stdin) with a header row: all or
+    nothing; rows already there are skipped, rows named like existing ones refused."""
+    source = _stdin_text() if file == "-" else Path(file)
+    try:
+        result = exchange.import_csv(session.actor, what, source,
+                                     on_similar="create" if allow_similar else "ask")
+    except exchange.ImportRefused as exc:
+        if exc.similar:
+            raise exchange.ImportRefused(
+                f"{exc}. To add the rows named like existing ones anyway: --allow-similar"
+            ) from None
+        raise
     click.echo(f"Imported {plural(result.added, *exchange.NOUNS[what])}" + (
         f"; {result.skipped:,} already there" if result.skipped else ""))

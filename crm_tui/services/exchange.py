@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from crm_tui.db.database import db
 from crm_tui.db.models import Customer, Facility
-from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, Completed, OrderFilter
 from crm_tui.domain.text import plural
@@ -178,21 +178,33 @@ def _check_header(what: str, header: list[str]) -> None:
 IMPORT_COLUMNS = {what: COLUMNS[what] for what in IMPORTS}  # an import reads its export
 
 
-def import_csv(actor: Actor, what: str, source: Path | TextIO) -> ImportResult:
+class ImportRefused(ValidationError):
+    """An import with rejected rows; ``similar`` of them were named like existing ones
+    (imported with on_similar "create")."""
+
+    similar = 0
+
+
+def import_csv(actor: Actor, what: str, source: Path | TextIO, *,
+               on_similar: str = "ask") -> ImportResult:
     """Add register rows from CSV (a header row naming columns of export_csv).
 
     All or nothing: one transaction, and a file with any rejected row adds none (the
     error lists them) and can be imported again once fixed. A row whose record is
     already there (the same customer number and name, the same facility or object) is
-    skipped, so a file imported twice adds nothing the second time.
+    skipped, so a file imported twice adds nothing the second time. A row named like an
+    existing entry (a customer, a facility of the same customer, an object at the same
+    place) is rejected, naming that entry, unless ``on_similar`` is "create".
     """
+    if on_similar not in ("ask", "create"):
+        raise ValidationError("on_similar must be 'ask' or 'create'")
     if what not in IMPORTS:
         raise ValidationError(f"Cannot import '{what}'; choose one of {', '.join(IMPORTS)}")
     header, rows = _read(source)
     _check_header(what, header)
     errors = [(row.line, f"{plural(row.fields, 'field')} where the header has "
                f"{len(header)}") for row in rows if row.fields != len(header)]
-    added = skipped = 0
+    added = skipped = similar = 0
     with writing():
         actor = fresh(actor)
         require(actor, Perm.CREATE, action=f"import {what}")
@@ -201,25 +213,34 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO) -> ImportResult:
                 continue
             try:
                 with db.atomic():  # a savepoint: a rejected row leaves nothing behind
-                    if _import_row(actor, what, row.values):
+                    if _import_row(actor, what, row.values, on_similar):
                         added += 1
                     else:
                         skipped += 1
+            except NearDuplicate as exc:
+                similar += 1
+                first = exc.candidates[0]
+                like = f"{first.name} ({first.number})" if first.number else first.name
+                errors.append((row.line, f"{exc.kind} '{exc.name}' looks like existing "
+                                         f"'{like}'"))
             except CrmError as exc:
                 errors.append((row.line, str(exc)))
         if errors:
             listed = "; ".join(f"line {line}: {message}"
                                for line, message in sorted(errors)[:MAX_LISTED])
             more = len(errors) - MAX_LISTED
-            raise ValidationError(f"{plural(len(errors), 'row')} rejected, nothing imported: "
-                                  + listed + (f"; and {more} more" if more > 0 else ""))
+            refused = ImportRefused(f"{plural(len(errors), 'row')} rejected, nothing "
+                                    "imported: " + listed
+                                    + (f"; and {more} more" if more > 0 else ""))
+            refused.similar = similar
+            raise refused
     return ImportResult(added, skipped)
 
 
-def _import_row(actor: Actor, what: str, row: dict[str, str]) -> bool:
+def _import_row(actor: Actor, what: str, row: dict[str, str], on_similar: str) -> bool:
     """Add one row (inside the import's transaction); False if it is already there."""
     if what == "customers":
-        return _import_customer(actor, row)
+        return _import_customer(actor, row, on_similar)
     if what == "facilities":
         owner = _owner(row)
         if owner is None:
@@ -235,14 +256,14 @@ def _import_row(actor: Actor, what: str, row: dict[str, str]) -> bool:
                                   city=row.get("city", ""),
                                   latitude=row.get("latitude") or None,
                                   longitude=row.get("longitude") or None,
-                                  on_duplicate="create")
+                                  on_duplicate=on_similar)
         return True
     owner = _owner(row)
     return registers.create_service_object(
         actor, row.get("name", ""), customer=owner.id if owner is not None else None,
         facility=row.get("facility") or None,
         model=row.get("model", ""), serial_number=row.get("serial_number", ""),
-        same=True) is not None
+        same=True, on_duplicate=on_similar) is not None
 
 
 def _owner(row: dict[str, str]) -> Customer | None:
@@ -261,7 +282,7 @@ def _owner(row: dict[str, str]) -> Customer | None:
     return registers.find_customer(name) if name else None
 
 
-def _import_customer(actor: Actor, row: dict[str, str]) -> bool:
+def _import_customer(actor: Actor, row: dict[str, str], on_similar: str) -> bool:
     name, number = row.get("name", "").strip(), row.get("number", "").strip()
     details = {key: row.get(key, "") for key in ("address", "city", "phone", "email")}
     if number:
@@ -276,7 +297,7 @@ def _import_customer(actor: Actor, row: dict[str, str]) -> bool:
             & (Customer.city == details["city"]) & (Customer.phone == details["phone"])
             & (Customer.email == details["email"])).exists():
         return False
-    registers.create_customer(actor, name, number=number or None, on_duplicate="create",
+    registers.create_customer(actor, name, number=number or None, on_duplicate=on_similar,
                               **details)
     return True
 

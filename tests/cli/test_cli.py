@@ -361,6 +361,14 @@ def test_csv_export_import(cli_db: str, tmp_path: Path) -> None:
     text = out.read_text()
     assert "5001,Öberg & Söner,,Luleå,0920-111,info@oberg.se" in text
     assert "Åkesson Fastigheter" in text
+    # From standard input; a name like an existing one is refused unless allowed.
+    alike = "name,city\nAkesson fastigheter,Lund\n"
+    refused = run(cli_db, "import", "csv", "customers", "-", stdin=alike, ok=False)
+    assert ("line 2: customer 'Akesson fastigheter' looks like existing 'Åkesson "
+            "Fastigheter") in refused.stderr and "--allow-similar" in refused.stderr
+    assert run(cli_db, "import", "csv", "customers", "-", "--allow-similar",
+               stdin=alike).stdout == "Imported 1 customer\n"
+    assert "Akesson fastigheter" in run(cli_db, "export", "csv", "customers", "-").stdout
 
 
 def test_real_process_errors_are_one_line(cli_db: str) -> None:

@@ -23,9 +23,10 @@ def exported(actor: Actor, what: str) -> str:
     return out.getvalue()
 
 
-def imported(actor: Actor, what: str, text: str) -> exchange.ImportResult:
+def imported(actor: Actor, what: str, text: str, *,
+             on_similar: str = "ask") -> exchange.ImportResult:
     """Import CSV text."""
-    return exchange.import_csv(actor, what, io.StringIO(text))
+    return exchange.import_csv(actor, what, io.StringIO(text), on_similar=on_similar)
 
 
 def everything(actor: Actor) -> dict[str, str]:
@@ -146,8 +147,14 @@ def test_an_export_imports_into_an_empty_database_as_it_was(sqlite_db: str,
     files = everything(admin)
     setup.open_database(sqlite_url(tmp_path / "empty.db"))
     other = users.bootstrap_admin("eva")
-    for what in REGISTERS:
-        imported(other, what, files[what])
+    # The two customers named alike: the second is refused, naming the first ...
+    with pytest.raises(ValidationError) as similar:
+        imported(other, "customers", files["customers"])
+    assert "nothing imported: line 3: customer 'qa test ab' looks like existing " \
+        "'QA Test AB (1)'" in str(similar.value)
+    assert len(exported(other, "customers").splitlines()) == 1  # the header: none added
+    for what in REGISTERS:  # ... unless similar names are allowed
+        imported(other, what, files[what], on_similar="create")
     assert everything(other) == files
 
 
