@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from crm_tui.db.models import SavedFilter, utcnow
-from crm_tui.domain.errors import AlreadyExists, NotFound
+from crm_tui.domain.errors import AlreadyExists, NotFound, ValidationError
 from crm_tui.domain.records import Actor, Completed, OrderFilter, SavedFilterInfo
 from crm_tui.services import validate
 from crm_tui.services.base import fresh, reading, writing
@@ -67,19 +67,31 @@ def get_default(actor: Actor) -> OrderFilter | None:
         return from_json(row.criteria) if row else None
 
 
+def _favorite_named(user_id: int, name: str) -> SavedFilter | None:
+    """The user's favourite of ``name`` in any case ("My leads" is "my leads": two of
+    them were kept, and the list showed both)."""
+    wanted = name.casefold()
+    return next((row for row in SavedFilter.select().where(
+        (SavedFilter.user == user_id) & (SavedFilter.is_favorite == True))  # noqa: E712
+        if row.name.casefold() == wanted), None)
+
+
 def save_favorite(actor: Actor, name: str, criteria: OrderFilter, *,
                   replace: bool = True) -> SavedFilterInfo:
     """Save a named favourite filter; one of the same name is overwritten, or with
     ``replace`` False raises AlreadyExists."""
     name = validate.text(name, "name", required=True, max_len=120)
+    if name.casefold() == DEFAULT_NAME:  # the row of "save settings": it took its place
+        raise ValidationError(f"'{DEFAULT_NAME}' names your saved default; choose another "
+                              "name", "name")
     with writing():
         actor = fresh(actor)
-        row = SavedFilter.get_or_none((SavedFilter.user == actor.id)
-                                      & (SavedFilter.name == name))
-        if row is not None and row.is_favorite and not replace:
-            raise AlreadyExists(f"You have a favourite named '{name}' already", name)
+        row = _favorite_named(actor.id, name)
+        if row is not None and not replace:
+            raise AlreadyExists(f"You have a favourite named '{row.name}' already", row.name)
         if row is None:
             row = SavedFilter(user=actor.id, name=name)
+        row.name = name  # as typed this time
         row.criteria, row.is_favorite, row.updated_at = to_json(criteria), True, utcnow()
         row.save()
         return _info(row)
@@ -98,7 +110,8 @@ def delete_favorite(actor: Actor, name: str) -> None:
     """Forget a favourite filter."""
     with writing():
         actor = fresh(actor)
-        deleted = SavedFilter.delete().where((SavedFilter.user == actor.id)
-                                             & (SavedFilter.name == name)).execute()
+        row = _favorite_named(actor.id, name)
+        deleted = row is not None and SavedFilter.delete().where(
+            SavedFilter.id == row.id).execute()
     if not deleted:
         raise NotFound(f"No favourite filter named '{name}'")

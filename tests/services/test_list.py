@@ -306,6 +306,18 @@ def test_saved_filters_default_and_favourites_round_trip(lw: ListWorld) -> None:
     refused(lambda: filters.save_favorite(bob, "Pumps", OrderFilter(), replace=False),
             AlreadyExists, match=("favourite named 'Pumps' already",))
     assert filters.save_favorite(carol, "Pumps", OrderFilter(), replace=False).name == "Pumps"
+    # A name in another case is the same favourite (two were kept, listed side by side).
+    refused(lambda: filters.save_favorite(bob, "PUMPS", OrderFilter(), replace=False),
+            AlreadyExists, match=("favourite named 'Pumps' already",))
+    filters.save_favorite(bob, "pumps", OrderFilter(text="pump"))
+    assert [(f.name, f.criteria) for f in filters.favorites(bob)] == [
+        ("pumps", OrderFilter(text="pump"))]
+    filters.delete_favorite(bob, "PUMPS")
+    assert filters.favorites(bob) == []
+    # The default's own name is not a favourite's (it took the default's place).
+    refused(lambda: filters.save_favorite(bob, "(Default)", OrderFilter()), ValidationError,
+            match=("names your saved default",))
+    assert filters.get_default(bob) == replaced
 
 
 def test_relative_window_is_saved_relative_and_resolved_each_day(admin: Actor) -> None:
