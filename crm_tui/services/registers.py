@@ -75,7 +75,11 @@ def check_duplicates(kind: str, name: str, query: object, on_duplicate: str, *,
     if not is_sqlite():
         # Serialise creators of the same name so two can't both pass the check.
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{kind}:{key}",))
-    rows = list(query.where(query.model.name_key == key).limit(5))  # type: ignore[attr-defined]
+    model = query.model  # type: ignore[attr-defined]
+    # A name of punctuation alone has no key: it is like the same punctuation only (all
+    # such names were alike: "+" looked like existing "-")
+    alike = model.name_key == key if key else model.name == name.strip()
+    rows = list(query.where(alike).limit(5))  # type: ignore[attr-defined]
     if not rows or on_duplicate == "create":
         return None
     if on_duplicate == "use-existing":
@@ -349,10 +353,10 @@ def refuse_near_object(obj: ServiceObject, owner: Customer, site: Facility | Non
                        renaming: bool = False) -> None:
     """NearDuplicate if another object at the same place (facility, else the customer's
     objects without one) has a name like ``obj``'s."""
-    key = name_key(obj.name)
+    key = name_key(obj.name) or obj.name.strip()  # punctuation alone: that punctuation
     near = [o for o in ServiceObject.select().where(
         (ServiceObject.customer == owner) & (ServiceObject.facility == site)
-        & (ServiceObject.id != (obj.id or 0))) if name_key(o.name) == key][:5]
+        & (ServiceObject.id != (obj.id or 0))) if (name_key(o.name) or o.name.strip()) == key][:5]
     if near:
         raise NearDuplicate("service object", obj.name, [
             Candidate("service object", o.id, o.name, o.serial_number or None) for o in near],

@@ -103,6 +103,16 @@ def test_near_duplicate_customer_is_reported_before_creating(admin: Actor) -> No
         refused(lambda v=variant: registers.add_customer(admin, v), NearDuplicate)
 
 
+def test_names_of_punctuation_alone_are_alike_only_when_the_same(admin: Actor) -> None:
+    """Such names have no letters to compare: "+" looked like existing "-"."""
+    dash = registers.add_customer(admin, "-")
+    assert registers.add_customer(admin, "+").name == "+"
+    refused(lambda: registers.add_customer(admin, " - "), NearDuplicate, match=("'-",))
+    used = orders.create_order(admin, OrderInput(subject="x", customer="-",
+                                                 on_duplicate="use-existing"))
+    assert used.row.customer_id == dash.id
+
+
 def test_near_duplicate_choices_use_existing_and_create(admin: Actor) -> None:
     """'use-existing' attaches the existing customer/facility; 'create' makes a new one."""
     berg = registers.add_customer(admin, "Bergström Värme AB")
