@@ -70,8 +70,10 @@ def _empty_postgres(url: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Settings come from the database only: no config file, no CRM_TUI_* overrides."""
+    """Settings come from the database only: no config file, no CRM_TUI_* overrides;
+    the data directory (drafts, the default database) is the test's own."""
     monkeypatch.setenv("CRM_TUI_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("CRM_TUI_DATA_DIR", str(tmp_path / "data"))
     for key in settings.SPECS:
         monkeypatch.delenv(settings.env_name(key), raising=False)
     settings.clear_cache()

@@ -118,6 +118,11 @@ def init_database(url: str) -> Database:
         return database
 
 
+def current_url() -> str | None:
+    """The URL the proxy points at (None before init_database)."""
+    return _current_url
+
+
 def generation() -> int:
     """Increases each time the proxy is pointed at a database (keys caches)."""
     return _generation

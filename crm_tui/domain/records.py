@@ -273,6 +273,19 @@ class SavedFilterInfo:
 
 
 @dataclass(frozen=True)
+class DraftInfo:
+    """A contact-order form's unsaved work: its values as loaded (at ``base_version``
+    of order ``serial``; None for a new order) and as typed, and the typed note."""
+
+    serial: int | None
+    base_version: int
+    loaded: dict[str, Any]
+    values: dict[str, Any]
+    note: str
+    saved_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class TodoItem:
     """A booking in the to-do list with its order's essentials."""
 

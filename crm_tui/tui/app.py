@@ -21,9 +21,9 @@ from textual.worker import get_current_worker
 from crm_tui.db import changes
 from crm_tui.domain.errors import CrmError, InactiveUser
 from crm_tui.domain.permissions import Perm
-from crm_tui.domain.records import Actor, NotificationInfo, OrderInput
+from crm_tui.domain.records import Actor, DraftInfo, NotificationInfo, OrderInput
 from crm_tui.domain.text import printable
-from crm_tui.services import notifications, settings, users
+from crm_tui.services import drafts, notifications, settings, users
 from crm_tui.services.setup import open_database
 from crm_tui.services.timezone import local_now
 from crm_tui.tui import alt_digits  # noqa: F401  (alt+digit is a key, not a character)
@@ -201,13 +201,21 @@ class CrmApp(KeysInOrder):
         if callable(refresh):
             refresh()
 
-    def _load_start(self) -> tuple[str, dict[str, str], int, Actor, int]:
+    def _load_start(self) -> tuple[str, dict[str, str], int, Actor, int, list[DraftInfo]]:
         return (settings.get("organisation"), users.get_preferences(self.actor),
                 notifications.unread_count(self.actor), users.get_actor(self.actor.username),
-                notifications.latest_id(self.actor))
+                notifications.latest_id(self.actor), drafts.all_of(self.actor))
 
-    def _started(self, result: tuple[str, dict[str, str], int, Actor, int]) -> None:
-        self.organisation, prefs, self.unread, self.actor, self._latest_notification = result
+    def _started(self, result: tuple[str, dict[str, str], int, Actor, int,
+                                    list[DraftInfo]]) -> None:
+        (self.organisation, prefs, self.unread, self.actor, self._latest_notification,
+         kept) = result
+        if kept:  # an earlier session ended with unsaved work: say where it waits
+            where = ", ".join(f"contact order {d.serial}" if d.serial is not None
+                              else "a new contact order (ctrl+n)" for d in kept[:5])
+            self.notify(f"Unsaved work from a session that ended: {where}. Open it to "
+                        "carry on; it comes back as you left it.", title="Unsaved work",
+                        timeout=15)
         theme = prefs.get("theme")
         if theme and theme in self.available_themes:
             self.theme = theme

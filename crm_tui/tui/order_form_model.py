@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.records import (
     Actor,
+    DraftInfo,
     OrderDetail,
     OrderInput,
     StatusInfo,
     UserInfo,
 )
 from crm_tui.domain.text import fold, printable
-from crm_tui.services import order_list, orders, registers, statuses, users, validate
+from crm_tui.services import drafts, order_list, orders, registers, statuses, users, validate
 from crm_tui.tui.widgets.picker import PickItem
 
 LINKS = ("customer", "facility", "service_object")
@@ -84,6 +86,33 @@ def changed_fields(old: FormValues, new: FormValues) -> list[str]:
     return out
 
 
+def to_draft(values: FormValues) -> dict[str, Any]:
+    """Form values as a draft keeps them (JSON)."""
+    kept = asdict(values)
+    kept["assignees"] = list(values.assignees)
+    return kept
+
+
+def from_draft(kept: dict[str, Any]) -> FormValues:
+    """Form values from a draft (fields a later version has not are left out)."""
+    known = {f.name for f in fields(FormValues)}
+    values = FormValues(**{k: v for k, v in kept.items() if k in known})
+    return replace(values, assignees=tuple(str(u) for u in values.assignees))
+
+
+def with_draft(now: FormValues, draft: DraftInfo) -> tuple[FormValues, list[str]]:
+    """The order as it is ``now`` with the fields the draft changed from what it loaded
+    set as typed (another field someone changed since stays theirs); and those fields."""
+    loaded, typed = from_draft(draft.loaded), from_draft(draft.values)
+    changed = changed_fields(loaded, typed)
+    moved = {}
+    for name in changed:
+        moved[name] = getattr(typed, name)
+        if name in LINKS:
+            moved[f"{name}_id"] = getattr(typed, f"{name}_id")
+    return replace(now, **moved), changed
+
+
 def order_input(values: FormValues, only: list[str] | None, on_duplicate: str) -> OrderInput:
     """The service input: every field (new order) or only the changed ones (edit)."""
     data = OrderInput(on_duplicate=on_duplicate)
@@ -120,6 +149,7 @@ class FormData:
     users: list[UserInfo]
     detail: OrderDetail | None
     links: dict[str, PickItem]
+    draft: DraftInfo | None = None  # unsaved work kept from an earlier form
 
 
 def join(*parts: str | None) -> str:
@@ -171,7 +201,7 @@ def fetch_form_data(actor: Actor, serial: int | None, prefill: OrderInput | None
     detail = orders.get_order(actor, serial) if serial is not None else None
     links = prefill_links(actor, prefill) if detail is None and prefill is not None else {}
     return FormData(statuses.list_statuses(include_inactive=False, count_use=False),
-                    users.list_users(actor), detail, links)
+                    users.list_users(actor), detail, links, drafts.get(actor, serial))
 
 
 def customers_matching(actor: Actor, text: str) -> list[PickItem]:

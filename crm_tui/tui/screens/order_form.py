@@ -21,8 +21,9 @@ from crm_tui.domain.errors import (
     ValidationError,
 )
 from crm_tui.domain.permissions import Perm
-from crm_tui.domain.records import OrderDetail, OrderInput
+from crm_tui.domain.records import DraftInfo, OrderDetail, OrderInput
 from crm_tui.services import orders
+from crm_tui.tui.draft_keeper import DraftKeeper
 from crm_tui.tui.order_form_model import (
     ORDER,
     FormData,
@@ -31,6 +32,7 @@ from crm_tui.tui.order_form_model import (
     fetch_form_data,
     order_input,
     values_of,
+    with_draft,
 )
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.dialogs import (
@@ -87,6 +89,8 @@ class OrderFormScreen(CrmScreen):
         self._retry: Callable[[int], None] | None = None
         self._after_save: Callable[[], None] | None = None
         self._typed_ahead: list[str] = []  # a new order's subject, typed before it loaded
+        self._draft_base: int | None = None  # a restored draft's version, if older
+        self.drafts = DraftKeeper(self)
 
     # Layout -----------------------------------------------------------------
 
@@ -157,6 +161,7 @@ class OrderFormScreen(CrmScreen):
 
     def action_reload(self) -> None:
         """Load the order again from the database (unsaved field edits are dropped)."""
+        self._draft_base = None
         call_service(self, fetch_form_data, self.crm.actor, self.serial, self.prefill,
                      done=self._loaded, failed=self._load_failed, group="load")
 
@@ -184,7 +189,41 @@ class OrderFormScreen(CrmScreen):
             self.loaded_values = self.fields.values()
             target = self.query_one("#subject")
         self.ready = True
+        if not self.drafts.started:  # the first load (a reload asked for drops edits)
+            if data.draft is not None and self.may_work:
+                self._restore(data.draft)
+            self.drafts.start()
         self.call_after_refresh(self._focus_loaded, target)
+
+    def _restore(self, draft: DraftInfo) -> None:
+        """Bring back what was typed here and not saved (the app or its connection
+        ended): the fields the user had changed, over the order as it is now, and
+        the typed note. If the order changed since, saving shows what changed."""
+        brought: list[str] = []
+        if self.may_change:
+            values, changed = with_draft(self.loaded_values, draft)
+            self.fields.show(values)
+            brought = [FIELD_LABELS.get(name, name) for name in changed if name in
+                       self.changes()]
+        if draft.note.strip() and not self.notes.pending_text():
+            self.notes.editor.text = draft.note
+            brought.append("the typed note")
+        if not brought:
+            self.drafts.forget()
+            return
+        if self.detail is not None and draft.base_version != self.detail.version:
+            self._draft_base = draft.base_version
+            self._show_title(stale=True)
+        self.notify(f"Brought back what you typed at {draft.saved_at:%Y-%m-%d %H:%M} "
+                    f"and had not saved: {', '.join(brought)}. ctrl+s saves it; Esc "
+                    "and Leave drops it.", title="Unsaved work", timeout=12)
+
+    @property
+    def base_version(self) -> int:
+        """The order's version the edits are based on (a restored draft's, if older)."""
+        if self._draft_base is not None:
+            return self._draft_base
+        return self.detail.version if self.detail else 0
 
     def _focus_loaded(self, target: Widget) -> None:
         """Once the loaded order is laid out (and the fields take keys): focus, and
@@ -306,7 +345,7 @@ class OrderFormScreen(CrmScreen):
             if not self.notes.add_pending():
                 self.notify("No changes to save")
             return
-        self._submit(self.detail.version if self.detail else 0)
+        self._submit(self.base_version)
 
     def _submit(self, base_version: int) -> None:
         values = self.fields.values()
@@ -323,7 +362,10 @@ class OrderFormScreen(CrmScreen):
 
     def _saved(self, detail: OrderDetail) -> None:
         self.busy, self.on_duplicate = False, "ask"
+        was = self.serial
         self.apply_detail(detail)
+        self._draft_base = None
+        self.drafts.forget(was)
         self.notify(f"Saved contact order {detail.serial}")
         self.notes.add_pending()
         after, self._after_save = self._after_save, None
@@ -484,6 +526,14 @@ class OrderFormScreen(CrmScreen):
         if not self.is_dirty():
             self.dismiss()
             return
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.discard()
+                self.dismiss()
+
         self.app.push_screen(ConfirmDialog("Leave without saving your changes?",
-                                           title="Unsaved changes", yes="Leave"),
-                             lambda yes: self.dismiss() if yes else None)
+                                           title="Unsaved changes", yes="Leave"), answered)
+
+    def discard(self) -> None:
+        """Left without saving: the draft goes too."""
+        self.drafts.forget()

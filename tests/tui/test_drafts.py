@@ -1,0 +1,113 @@
+"""Unsaved work in an order form is kept as a draft while typing, and comes back when
+the form opens again after the app (or its SSH connection) ended without a word."""
+
+from __future__ import annotations
+
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import drafts, orders, registers
+from crm_tui.tui.screens.dialogs import ConfirmDialog, ConflictDialog
+from crm_tui.tui.screens.order_form import OrderFormScreen
+from tests.conftest import make_user
+from tests.tui.conftest import settle
+from tests.tui.test_journeys import open_form, type_into
+from tests.tui.test_registers import wait_for
+
+
+def messages(app: object) -> list[str]:
+    """The toasts shown."""
+    return [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+
+
+async def test_typed_work_comes_back_after_the_app_ended(eva: Actor, make_app) -> None:
+    """A technician's connection drops with a changed subject and a typed note: the
+    next form of the order shows both, over the order as it is; ctrl+s saves them and
+    the draft goes. Someone's change to another field meanwhile is kept, and saving
+    shows it first (the draft's edits were based on the older version)."""
+    anna = make_user(eva, "anna", "view", "edit")
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id,
+                                                contact_name="Kim"))
+    app = make_app("anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        await pilot.press(*"Called, wants two")  # the note editor has the focus
+        type_into(form, subject="Quote for two heat pumps")
+        form.drafts.tick()  # as the timer does every few seconds
+        await wait_for(pilot, lambda: drafts.get(anna, order.serial) is not None,
+                       "the draft")
+    # The app ended without Leave (a dropped connection): the draft stays.
+    orders.edit_order(eva, order.serial, OrderInput(contact_name="Kim Ek"),
+                      order.version)
+    app = make_app("anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        assert form.fields.values().subject == "Quote for two heat pumps"
+        assert form.fields.values().contact_name == "Kim Ek"  # theirs, not the draft's
+        assert form.notes.pending_text() == "Called, wants two"
+        assert any("Brought back what you typed" in m and "Subject, the typed note" in m
+                   for m in messages(app))
+        await pilot.press("ctrl+s")  # the order changed since: what changed is shown
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        assert "Contact name: Kim Ek" in app.screen.text
+        await pilot.press("a")  # re-apply mine
+        await settle(app, pilot)
+        assert app.screen is form and not form.is_dirty()
+        saved = orders.get_order(eva, order.serial)
+        assert (saved.row.subject, saved.row.contact.name) == ("Quote for two heat pumps",
+                                                               "Kim Ek")
+        assert [n.text for n in saved.notes] == ["Called, wants two"]
+        await wait_for(pilot, lambda: drafts.get(anna, order.serial) is None,
+                       "the draft dropped")
+
+
+async def test_a_new_order_comes_back_and_leaving_drops_the_draft(eva: Actor,
+                                                                  make_app) -> None:
+    """A new order being typed comes back in the next new form; Leave drops it."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        type_into(form, subject="Second heat pump", contact_name="Kim")
+        # kept by the form's own timer, within a few seconds
+        await wait_for(pilot, lambda: drafts.get(eva, None) is not None, "the draft")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)  # the start names the unsaved work
+        assert any("Unsaved work from a session that ended: a new contact order" in m
+                   for m in messages(app))
+        form = await open_form(app, pilot)
+        assert (form.fields.values().subject, form.fields.values().contact_name) == (
+            "Second heat pump", "Kim")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")  # Leave: the draft goes with it
+        await settle(app, pilot)
+        assert not isinstance(app.screen, OrderFormScreen)
+        assert drafts.get(eva, None) is None
+        form = await open_form(app, pilot)
+        assert form.fields.values().subject == ""
+
+
+async def test_a_draft_goes_once_nothing_is_unsaved(eva: Actor, make_app) -> None:
+    """Typed back to what was loaded, or saved: no draft is left to bring back."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        type_into(form, subject="Quote!")
+        form.drafts.tick()
+        await wait_for(pilot, lambda: drafts.get(eva, order.serial) is not None,
+                       "the draft")
+        type_into(form, subject="Quote")
+        form.drafts.tick()
+        assert drafts.get(eva, order.serial) is None  # removed at once
+        form = await open_form(app, pilot)  # a new one, saved
+        type_into(form, subject="New one", customer="Bergström Värme AB")
+        form.drafts.tick()
+        await wait_for(pilot, lambda: drafts.get(eva, None) is not None, "the draft")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert form.serial is not None and not form.is_dirty()
+        assert drafts.get(eva, None) is None and drafts.get(eva, form.serial) is None
