@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from peewee import PeeweeException
 from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
@@ -25,8 +26,10 @@ def call_service(node: DOMNode, fn: Callable[..., T], *args: Any,
 
     With ``exclusive`` a newer call in the same group cancels the older one, whose
     result is then dropped (stale searches never overwrite fresh ones). Domain errors
-    go to ``failed`` (default: an error toast); anything else is logged and toasted,
-    so a bug never takes the app down.
+    go to ``failed`` (default: an error toast); anything else (a database that is
+    locked or gone, a bug) is logged and goes to ``failed`` as a ServiceFailed, so the
+    caller ends what it started (a form stayed "saving" for good) and a bug never
+    takes the app down.
     """
     app = node.app
 
@@ -41,13 +44,26 @@ def call_service(node: DOMNode, fn: Callable[..., T], *args: Any,
         except Exception as exc:  # noqa: BLE001 - shown to the user, never crash the UI
             log.exception("service call %s failed", getattr(fn, "__name__", fn))
             if not worker.is_cancelled:
-                app.call_from_thread(toast_error(node), exc)
+                app.call_from_thread(failed or toast_error(node), ServiceFailed.of(exc))
             return
         if done is not None and not worker.is_cancelled:
             app.call_from_thread(done, result)
 
     return node.run_worker(run, thread=True, exclusive=exclusive, group=group,
                            exit_on_error=False, name=getattr(fn, "__name__", "service"))
+
+
+class ServiceFailed(CrmError):
+    """A service call ended with an error that is not the user's: the database did not
+    answer (locked, gone), or a bug."""
+
+    @classmethod
+    def of(cls, exc: Exception) -> ServiceFailed:
+        """The error as the user reads it."""
+        if isinstance(exc, PeeweeException) or type(exc).__module__.startswith("psycopg"):
+            return cls(f"The database did not answer ({exc}); nothing was done: try "
+                       "again")
+        return cls(f"Unexpected error ({type(exc).__name__}: {exc}); it is logged")
 
 
 def toast_error(node: DOMNode) -> Callable[[Exception], None]:

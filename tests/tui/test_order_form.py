@@ -653,3 +653,41 @@ async def test_a_facility_and_object_apart_are_named_until_fixed(eva: Actor,
         await settle(app, pilot)
         saved = orders.get_order(eva, order.serial)
         assert (saved.row.facility, saved.service_object_id) == ("Södra verket", None)
+
+
+async def test_a_database_that_did_not_answer_leaves_the_form_able_to_save(
+        eva: Actor, make_app, monkeypatch) -> None:
+    """A save that failed with a locked (or gone) database left the form "saving" for
+    good: ctrl+s did nothing again, and leaving dropped what was typed. Now the error
+    is named and the next ctrl+s saves. The note editor likewise."""
+    from peewee import OperationalError
+
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    real_edit, real_note = orders.edit_order, notes.add_note
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise OperationalError("database is locked")
+
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        monkeypatch.setattr(orders, "edit_order", locked)
+        monkeypatch.setattr(notes, "add_note", locked)
+        type_into(form, subject="Quote for two")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert any("The database did not answer (database is locked)" in m
+                   for m in toasts(app))
+        assert not form.busy and form.is_dirty()
+        await pilot.press(*"Called")
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        assert form.notes.pending_text() == "Called"
+        monkeypatch.setattr(orders, "edit_order", real_edit)
+        monkeypatch.setattr(notes, "add_note", real_note)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        saved = orders.get_order(eva, order.serial)
+        assert saved.row.subject == "Quote for two"
+        assert [n.text for n in saved.notes] == ["Called"]
