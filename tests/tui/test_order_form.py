@@ -691,3 +691,16 @@ async def test_a_database_that_did_not_answer_leaves_the_form_able_to_save(
         saved = orders.get_order(eva, order.serial)
         assert saved.row.subject == "Quote for two"
         assert [n.text for n in saved.notes] == ["Called"]
+
+
+async def test_keys_typed_right_after_enter_go_to_the_next_field(eva: Actor,
+                                                                  make_app) -> None:
+    """"abc" Enter "xyz" arriving together gave the subject "abcxy" and the customer
+    "z": Enter moved on only once its Submitted message came back."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        burst(app, *"abc", "enter", *"xyz")
+        await settle(app, pilot)
+        values = form.fields.values()
+        assert (values.subject, values.customer) == ("abc", "xyz")

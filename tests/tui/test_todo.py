@@ -286,3 +286,51 @@ async def test_a_booking_typed_right_after_b_goes_into_the_dialog(
         assert new.at.replace(tzinfo=None) == dt.datetime(2026, 12, 2, 8, 15)
         assert new.reminder_at is not None
         assert new.at - new.reminder_at == dt.timedelta(hours=2)
+
+
+async def test_booking_enter_twice_books_once_and_the_past_stays_asked(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Enter twice at once booked twice; a fixed reminder (the focus moving back to
+    When) took away the question about a time in the past, and the next Enter booked
+    it; keys typed right after Enter went into the field ("+9 10:00No")."""
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    serial = add_order(eva, "Nordin AB", "Follow-up")
+    app = make_app("anna", clock=clock)
+
+    def times() -> list[str]:
+        return sorted(f"{b.at:%Y-%m-%d %H:%M}" for b in orders.get_order(anna, serial).bookings)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_order(serial)
+        await settle(app, pilot)
+        form = app.screen
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BookingDialog)
+        dialog.query_one("#at", Input).value = "+6 11:00"
+        burst(app, "enter", "enter")
+        await settle(app, pilot)
+        assert app.screen is form and times() == ["2026-12-04 11:00"]
+        # The past: a bad reminder first, then fixed; the question is still there.
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        dialog = app.screen
+        error = dialog.query_one("#booking-error", Static)
+        dialog.query_one("#at", Input).value = "2018-05-05 10:00"
+        reminder = dialog.query_one("#reminder", Input)
+        reminder.focus()
+        await pilot.press(*"abc", "enter")
+        await settle(app, pilot)
+        assert "reminder" in str(error.content).lower()
+        await pilot.press("backspace", "backspace", "backspace", "1", "d", "enter")
+        await settle(app, pilot)
+        assert "2018-05-05 10:00 is in the past" in str(error.content)
+        assert app.screen is dialog and len(times()) == 1
+        # Changed to a time to come, typed on at once after Enter: booked as typed.
+        when = dialog.query_one("#at", Input)
+        when.value = ""
+        when.focus()
+        burst(app, *"+9 10:00", "enter", *"No")
+        await settle(app, pilot)
+        assert app.screen is form and times() == ["2026-12-04 11:00", "2026-12-07 10:00"]

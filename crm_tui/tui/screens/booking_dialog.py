@@ -58,12 +58,17 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
     BINDINGS = [
         Binding("ctrl+s", "book", "Book"),
         Binding("escape", "cancel", "Cancel"),
+        # Priority: within the key press, so keys typed right after Enter are not typed
+        # into the field first ("+9 10:00" Enter "No..." booked "+9 10:00No").
+        Binding("enter", "enter_book", show=False, priority=True),
     ]
 
     def __init__(self, serial: int) -> None:
         super().__init__()
         self.serial = serial
         self._past_agreed: dt.datetime | None = None  # a time in the past, booked anyway
+        self._booking = False  # a booking on its way: Enter again books nothing more
+        self._error_kind = ""  # "field" (a value is wrong) or "past" (asked once)
 
     def _now(self) -> dt.datetime:
         """The local time now, naive (as the fields are)."""
@@ -107,10 +112,21 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
         self.query_one("#booking-error").display = False
         self.set_focus(self.query_one("#at", Input))
 
-    def _show_error(self, message: str) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter books from a text field; on a button or the kind it is theirs."""
+        if action == "enter_book":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_enter_book(self) -> None:
+        """Enter in a text field books."""
+        self.action_book()
+
+    def _show_error(self, message: str, kind: str = "field") -> None:
         error = self.query_one("#booking-error", Static)
         error.update(Text(printable(message)))
         error.display = bool(message)
+        self._error_kind = kind if message else ""
 
     def _values(self) -> tuple[dt.datetime, str, int | None, str | None]:
         at = parse_when(self.query_one("#at", Input).value, self._now().date())
@@ -130,17 +146,21 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
 
     def _validate_inline(self, *, only_clear: bool = False) -> None:
         try:
-            self._values()
+            at, *_ = self._values()
         except ValidationError as exc:
             if not only_clear:
                 self._show_error(str(exc))
         else:
-            self._show_error("")
+            # the question about a time in the past stays until that time is changed
+            # (moving on from the field cleared it, and the next Enter booked it)
+            if self._error_kind != "past" or at != self._past_agreed:
+                self._show_error("")
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#book")
     def action_book(self) -> None:
         """Create the booking through the service; errors stay in the dialog."""
+        if self._booking:
+            return  # Enter pressed again while the first one books
         try:
             at, kind, lead, assignee = self._values()
         except ValidationError as exc:
@@ -150,10 +170,11 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
             # a next contact in the past is most likely a typo (1999 for 2026)
             self._past_agreed = at
             self._show_error(f"{at:%Y-%m-%d %H:%M} is in the past. Book again to book it "
-                             "anyway, or change When.")
+                             "anyway, or change When.", "past")
             self.query_one("#at", Input).focus()
             return
-        self._show_error("")
+        self._show_error("Booking…", "busy")
+        self._booking = True
         actor = self.app.actor  # type: ignore[attr-defined]
         call_service(self, bookings.add_booking, actor, self.serial, at, kind,
                      assignee=assignee, remind_before=lead, done=self._booked,
@@ -163,6 +184,7 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
         self.dismiss(info)
 
     def _failed(self, exc: CrmError) -> None:
+        self._booking = False
         self._show_error(str(exc))
 
     @on(Button.Pressed, "#cancel")

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, SelectionList, Static
+from textual.widgets import Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from crm_tui.domain.dates import absolute_day
@@ -52,6 +53,10 @@ class OrderFields(VerticalScroll, can_focus=False):
     OrderFields .field-error.-shown { display: block; }
     OrderFields #bookings { height: auto; color: $text-muted; margin: 1 0 0 0; }
     """
+    # Priority: the next field takes the focus within the key press, so keys typed
+    # right after Enter go there (moved on by the field's Submitted message, they were
+    # still typed into the field left: "abc" Enter "xyz" gave "abcxy" and "z").
+    BINDINGS = [Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -251,10 +256,20 @@ class OrderFields(VerticalScroll, can_focus=False):
         return objects_matching(self.actor, text, self.picker("customer").item,
                                 self.picker("facility").item, self._new_customer())
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter moves on from a text field; in a picker whose list is open it picks
+        the highlighted entry (the field's own Enter), elsewhere it is the widget's."""
+        if action != "next_field":
+            return True
+        focused = self.screen.focused
+        if not isinstance(focused, Input):
+            return False
+        picker = next((p for p in self._pickers.values() if focused.parent is p), None)
+        return not (picker is not None and picker.is_open
+                    and picker.query_one(OptionList).highlighted is not None)
+
+    def action_next_field(self) -> None:
         """Enter in a field moves on to the next one."""
-        event.stop()
         self.screen.focus_next()
 
     @on(Picker.Edited, "#customer")
