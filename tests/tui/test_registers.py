@@ -756,3 +756,28 @@ async def test_results_fit_the_width_and_show_where_they_are_cut(eva: Actor,
         assert lines[1].startswith(" Facility  Lagret") and lines[1].endswith("…")
         assert "lastkajen 4B" not in lines[1]
         assert table.virtual_size.width <= table.size.width
+
+
+async def test_moves_typed_as_a_card_opens_wait_for_its_rows(eva: Actor, make_app) -> None:
+    """Enter, s, Down, Down and a typed at once: the moves came before the card had its
+    rows and were lost, and the new order got the first service object."""
+    ids = world(eva)
+    for name in ("Boiler A", "Chiller B"):
+        registers.add_service_object(eva, name, customer=ids["berg"], facility=ids["plant"])
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        await search(app, pilot, screen, "bergström värme")
+        burst(app, "enter", "s", "down", "down", "a")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen)
+        assert form.fields.values().service_object == "Heat pump F2120"  # the third
+        await pilot.press("escape")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen)
+        table = card.query_one("#objects-table", DataTable)
+        assert table.cursor_row == 2
+        await pilot.press("up")  # once loaded, moves are the table's own
+        assert table.cursor_row == 1

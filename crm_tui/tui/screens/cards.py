@@ -70,6 +70,11 @@ class CardScreen(CrmScreen):
         Binding("ctrl+n,a", "add_order", "Add order", show=True),
         Binding("o", "tab('orders')", "Orders", show=False),
         Binding("r,ctrl+r", "reload", "Reload", show=False),
+        # Moves typed while the card loads wait for its rows (they were lost, and "a"
+        # then added an order for another service object than the one moved to).
+        *(Binding(key, f"hold('{action}')", show=False, priority=True) for key, action in (
+            ("down", "cursor_down"), ("up", "cursor_up"), ("pagedown", "page_down"),
+            ("pageup", "page_up"), ("home", "scroll_home"), ("end", "scroll_end"))),
     ]
 
     def __init__(self) -> None:
@@ -137,9 +142,20 @@ class CardScreen(CrmScreen):
     NEEDS: dict[str, Perm] = {"add_order": Perm.CREATE}
     """The permission each action of the card needs (without it, its key is dimmed)."""
 
+    def action_hold(self, action: str) -> None:
+        """A table move typed before the card loaded: made once it has."""
+        def move() -> None:
+            table = self.focused
+            if isinstance(table, DataTable):
+                getattr(table, f"action_{action}")()
+
+        self.when_loaded(move)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """An action the actor may not take is shown dimmed and does nothing (it was
-        offered, and refused on pressing)."""
+        offered, and refused on pressing). Moves are held only while the card loads."""
+        if action == "hold":
+            return not self.loaded
         needed = self.NEEDS.get(action)
         if needed is not None and not self.crm.actor.has(needed):
             return None
@@ -253,13 +269,21 @@ class CardScreen(CrmScreen):
             f"Could not load more orders: {exc} (r reloads the card)", style="bold red"))
 
     def fill(self, table_id: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> int:
-        """Replace a table's rows; returns how many."""
+        """Replace a table's rows, the cursor staying on its entry (coming back from an
+        order it was on the first row again); returns how many."""
         table = self.query_one(f"#{table_id}", DataTable)
+        kept = None
+        if table.row_count:
+            kept = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
-        count = 0
+        count, cursor = 0, 0
         for key, cells in rows:
             table.add_row(*cells, key=key)
+            if key == kept:
+                cursor = count
             count += 1
+        if cursor:
+            table.move_cursor(row=cursor, animate=False)
         return count
 
     def action_tab(self, pane: str) -> None:
@@ -284,7 +308,11 @@ class CardScreen(CrmScreen):
         self.crm.open_order(event.serial)
 
     def action_open(self) -> AwaitMount | None:
-        """Enter in a table: open its highlighted order, facility or service object."""
+        """Enter in a table: open its highlighted order, facility or service object
+        (typed while the card loads: once it has)."""
+        if not self.loaded:
+            self.when_loaded(self.action_open)
+            return None
         table = self.focused
         if isinstance(table, OrderTable):
             serial = table.current_serial
