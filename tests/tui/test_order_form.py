@@ -614,6 +614,16 @@ async def test_the_customer_typed_back_keeps_its_facility_and_object(eva: Actor,
         await settle(app, pilot)
         assert [form.picker(n).chosen_id for n in ("customer", "facility", "service_object")
                 ] == [customer.id, plant.id, pump.id]
+        # The facility and the object likewise: a letter typed and taken away again
+        # kept the text but lost the link ("the existing facility of that name is
+        # used"), and counted as a change.
+        for name in ("facility", "service_object"):
+            form.picker(name).input.focus()
+            await pilot.press("end", "x", "backspace")
+            await settle(app, pilot)
+            assert form.picker(name).chosen_id == (plant.id if name == "facility"
+                                                   else pump.id), name
+        assert form.changes() == []
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         saved = orders.get_order(eva, order.serial)

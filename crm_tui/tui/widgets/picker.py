@@ -187,9 +187,19 @@ class Picker(Vertical):
             return
         self._quiet = None
         self.item, self.text = None, event.value.strip()
+        if self.last_item is not None and self.text == self.last_item.title:
+            # typed back to the name it had (a letter added and taken away): the same
+            # entry, not a name to look up again (it unlinked the order's facility)
+            self.item = self.last_item
         self._show_hint()
         self.post_message(self.Edited(self, event.value))
-        self._schedule()
+        if self.item is None:
+            self._schedule()
+        else:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            self._close()
 
     def _schedule(self) -> None:
         if self._timer is not None:
