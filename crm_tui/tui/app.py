@@ -257,7 +257,10 @@ class CrmApp(KeysInOrder):
             if not self.actor.is_admin:
                 return False
         if action == "section_digit":
-            return self.focused is None or isinstance(self.focused, (DataTable, Tabs))
+            from crm_tui.tui.screens.orders import EmptyState
+
+            return self.focused is None or isinstance(self.focused,
+                                                      (DataTable, Tabs, EmptyState))
         if action == "section_over_editor":
             return self.actor.is_admin and isinstance(self.focused, TextArea)
         return True

@@ -469,3 +469,25 @@ async def test_an_orders_number_and_enter_in_the_search_opens_it(eva: Actor,
         await pilot.press("slash", "ctrl+u", "9", "9", "9", "enter")  # no such order
         await settle(app, pilot)
         assert app.screen is screen and screen.criteria.text == "999"
+
+
+async def test_an_empty_list_keeps_the_keys_it_suggests(eva: Actor, make_app) -> None:
+    """A filter that matched nothing left the focus in the search box: the f, x or o the
+    screen suggests typed over the filter's text instead."""
+    add_order(eva, "Bergström Värme AB", "Heat pump")
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        await pilot.press("slash", *"zzzqqq", "enter")
+        await settle(app, pilot)
+        assert screen.table.row_count == 0 and screen.criteria.text == "zzzqqq"
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FilterDialog)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert screen.criteria.text == "zzzqqq"
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert screen.criteria == OrderFilter() and screen.table.row_count == 1
+        assert screen.table.has_focus

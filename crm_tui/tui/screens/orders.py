@@ -43,6 +43,11 @@ PAGE = 100
 MAX_RELOAD = 500
 
 
+class EmptyState(Static, can_focus=True):
+    """What the list says when it has no rows; it holds the focus the list had, so the
+    keys it suggests reach the screen."""
+
+
 class OrderListScreen(CrmScreen):
     """Contact orders, sorted as the admin says, completed last in dark blue."""
 
@@ -97,7 +102,7 @@ class OrderListScreen(CrmScreen):
         search.display = False
         yield search
         yield OrderTable(id="orders")
-        yield Static(Text("Loading contact orders…"), id="state")
+        yield EmptyState(Text("Loading contact orders…"), id="state")
 
     @property
     def table(self) -> OrderTable:
@@ -222,17 +227,26 @@ class OrderListScreen(CrmScreen):
         state.update(Text(f"Could not list the orders: {printable(str(exc))}\n"
                           "Press f to change the filter or x to clear it."))
         state.add_class("error")
-        state.display = True
-        self.table.display = False
+        self._hide_table(state)
+
+    def _hide_table(self, state: Static) -> None:
+        """The state line instead of the list; the list's focus goes to it (it went to
+        the search box, and the f, x or o the line suggests typed over the search)."""
+        had_focus = self.table.has_focus or self.focused is None
+        state.display, self.table.display = True, False
+        if had_focus:
+            state.focus()
 
     def _show_state(self) -> None:
         state = self.query_one("#state", Static)
         state.remove_class("error")
         empty = self.table.row_count == 0
-        state.display = empty
-        self.table.display = not empty
         if not empty:
+            state.display, self.table.display = False, True
+            if state.has_focus or self.focused is None:
+                self.table.focus()
             return
+        self._hide_table(state)
         if self.criteria == OrderFilter():
             state.update(Text("No open contact orders yet.\n\n"
                               "Press n to create the first one, f to filter (e.g. include "
