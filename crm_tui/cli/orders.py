@@ -112,7 +112,8 @@ def _criteria(session: Session, kw: dict[str, Any]) -> OrderFilter:
 @click.option("--customer", metavar="TEXT")
 @click.option("--from", "date_from", metavar="DATE", help=f"Scheduled from: {HINT}")
 @click.option("--to", "date_to", metavar="DATE", help=f"Scheduled up to: {HINT}")
-@click.option("--text", metavar="TEXT", help="Words in the subject, contact, customer or number")
+@click.option("--text", metavar="TEXT", help="Words, all of which an order holds in its "
+              'subject, contact, customer or number ("a phrase" in quotes)')
 @click.option("--completed", type=click.Choice([c.value for c in Completed]),
               default=Completed.EXCLUDE.value, show_default=True)
 @pass_session

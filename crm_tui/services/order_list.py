@@ -124,14 +124,26 @@ def _plan(actor: Actor, criteria: OrderFilter, *, ordered: bool = True) -> _Plan
         plan.key_clauses.append(keys.sort_date <= min(criteria.scheduled_to, _LAST_DAY))
     elif criteria.scheduled_from:
         plan.key_clauses.append(keys.sort_date < NO_DATE)
-    if criteria.text and fold(criteria.text):
-        folded = fold(criteria.text)
-        ident = Involvement.order if driver is not None else ContactOrder.id
-        text = matches(ContactOrder, folded, ordered=ordered, ident=ident)
-        if not in_no_row(Customer, folded):  # else spare every order row the customer test
-            text = text | _customer_matches(folded, ordered)
+    ident = Involvement.order if driver is not None else ContactOrder.id
+    for term in text_terms(criteria.text):
+        text = matches(ContactOrder, term, ordered=ordered, ident=ident)
+        if not in_no_row(Customer, term):  # else spare every order row the customer test
+            text = text | _customer_matches(term, ordered)
         plan.order_clauses.append(text)
     return plan
+
+
+def text_terms(text: str | None) -> list[str]:
+    """The terms of the list's text filter, folded: its words, each of which an order
+    must hold in its own text or its customer's ("sandbergs ventilation" found nothing
+    as one phrase); a "quoted phrase" is one term."""
+    terms: list[str] = []
+    for index, part in enumerate((text or "").split('"')):
+        if index % 2:  # inside quotes
+            terms.append(fold(part))
+        else:
+            terms += fold(part).split()
+    return [term for term in dict.fromkeys(terms) if term]
 
 
 def _sort_fields(sort: ListSort, keys: Any = ContactOrder) -> list[Any]:

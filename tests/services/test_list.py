@@ -102,6 +102,12 @@ def test_filters(lw: ListWorld) -> None:
     assert listed(admin, text="heat pump") == of(4, 1)
     assert listed(admin, text="LEAK") == of(2)
     assert listed(admin, text="acme") == of(2, 3)  # free text also matches the customer
+    # Words, each anywhere in the order's text or its customer's; all of them.
+    assert listed(admin, text="pump heat") == of(4, 1)
+    assert listed(admin, text="bergstrom check") == of(4)  # the customer's, the order's
+    assert listed(admin, text="umea pump leak") == []
+    assert listed(admin, text='"pump heat"') == []  # a quoted phrase is one term
+    assert listed(admin, text='"heat pump" annual') == of(4)
     assert listed(admin, text="pump", completed=ONLY) == of(7)
     assert listed(admin, completed=ONLY) == of(5, 7)
     assert listed(admin, completed=Completed.INCLUDE) == of(2, 4, 1, 6, 3, 8, 5, 7)

@@ -139,8 +139,8 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             yield Static("", id="date-error", classes="error-text")
             with Horizontal(classes="row"):
                 yield Label("Text")
-                yield Input(c.text or "", placeholder="words in subject, contact, customer, number",
-                            id="text", compact=True)
+                yield Input(c.text or "", placeholder="words in subject, contact, customer, "
+                            "number (all of them)", id="text", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Completed")
                 yield Select([(label, str(value)) for value, label in
