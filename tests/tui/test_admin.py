@@ -78,9 +78,22 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp) -> None:
         screen = await _open_admin(app, pilot)
         assert _table_names(screen)[:2] == ["New lead", "Contacted"]
 
-        # Add "Offer sent": n focuses the input, Enter adds it at the end.
+        # Add "Offer sent": n focuses the input, Enter adds it at the end. Enter with
+        # nothing typed says so and stays (on the list, the letters typed next were
+        # its keys: space deactivated a status); a name too long is named, not cut.
         await pilot.press("n")
         assert isinstance(app.focused, Input)
+        field = app.focused
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.focused is field
+        assert any("Type a name for the new status" in n.message for n in app._notifications)
+        field.value = "Q" * 100
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert any("at most 80" in n.message for n in app._notifications)
+        assert "Q" * 80 not in "".join(_status_names()) and app.focused is field
+        field.value = ""
         await _type(pilot, "Offer sent")
         await pilot.press("enter")
         await settle(app, pilot)
@@ -373,6 +386,9 @@ async def test_status_deactivate_and_delete(eva: Actor, make_app: MakeApp) -> No
         await settle(app, pilot)
         assert "Won" not in _status_names() and "Won" not in _table_names(screen)
         assert len(_status_names()) == 5
+        # the cursor on the status after it (it went to the first: a second Delete
+        # was aimed at "New lead")
+        assert table.cursor_row == 4 and _table_names(screen)[4] == _status_names()[4]
         # A long name, then deleted: the name column narrows again, so Active and
         # Orders stay on an 80-column screen (they were pushed off for good).
         statuses.add_status(eva, "L" * 80)

@@ -60,8 +60,10 @@ class StatusesPane(AdminPane):
         yield Static("", id="status-empty", classes="empty-state")
         with Horizontal(id="status-new-row"):
             yield Label("New status ")
+            # no max_length: it stopped typing (and cut a paste) without a word; the
+            # service names the limit
             yield Input(placeholder="type a name, Enter adds it at the end", id="status-new",
-                        compact=True, max_length=80)
+                        compact=True)
         yield Static("Deactivated statuses stay on their orders but are not offered for "
                      "new ones. Only unused statuses can be deleted.", classes="pane-hint")
 
@@ -126,7 +128,10 @@ class StatusesPane(AdminPane):
         event.stop()
         name = event.value.strip()
         if not name:
-            self.table.focus()
+            # the focus stays here: on the list, the letters typed next were its keys
+            # (space deactivated a status, r renamed it)
+            self.app.notify("Type a name for the new status, then Enter (Esc: back to "
+                            "the list)", severity="warning", timeout=4)
             return
 
         def added(info: StatusInfo) -> None:
@@ -194,9 +199,15 @@ class StatusesPane(AdminPane):
         if info is None:
             return
 
+        # the cursor goes on to the next status (it went to the first, and a second
+        # Delete was aimed at "New lead")
+        names = [row.name for row in self.rows]
+        at = names.index(info.name) if info.name in names else 0
+        neighbours = names[at + 1:at + 2] or names[max(at - 1, 0):at]
+
         def deleted(_: None) -> None:
             self.saved(f"Deleted status '{info.name}'")
-            self.reload()
+            self.reload(keep=neighbours[0] if neighbours else None)
 
         def delete() -> None:
             call_service(self, statuses.delete_status, self.actor, info.name, done=deleted,
