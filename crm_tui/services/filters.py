@@ -76,14 +76,20 @@ def _favorite_named(user_id: int, name: str) -> SavedFilter | None:
         if row.name.casefold() == wanted), None)
 
 
-def save_favorite(actor: Actor, name: str, criteria: OrderFilter, *,
-                  replace: bool = True) -> SavedFilterInfo:
-    """Save a named favourite filter; one of the same name is overwritten, or with
-    ``replace`` False raises AlreadyExists."""
+def favorite_name(name: str) -> str:
+    """A favourite's name, checked (no database: the name dialog asks it as you type)."""
     name = validate.text(name, "name", required=True, max_len=120)
     if name.casefold() == DEFAULT_NAME:  # the row of "save settings": it took its place
         raise ValidationError(f"'{DEFAULT_NAME}' names your saved default; choose another "
                               "name", "name")
+    return name
+
+
+def save_favorite(actor: Actor, name: str, criteria: OrderFilter, *,
+                  replace: bool = True) -> SavedFilterInfo:
+    """Save a named favourite filter; one of the same name is overwritten, or with
+    ``replace`` False raises AlreadyExists."""
+    name = favorite_name(name)
     with writing():
         actor = fresh(actor)
         row = _favorite_named(actor.id, name)

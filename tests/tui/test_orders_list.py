@@ -135,7 +135,17 @@ async def test_journey5_filter_save_default_and_favourite(
 
         await pilot.press("b")
         await settle(app, pilot)
-        assert isinstance(app.screen, NameDialog)
+        dialog = app.screen
+        assert isinstance(dialog, NameDialog)
+        # A name too long is named in the dialog, which stays with what was typed (it
+        # closed, and the name was to be typed again).
+        name = dialog.query_one("#name", Input)
+        name.value = "Ö" * 130
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is dialog and name.value == "Ö" * 130
+        assert "at most 120" in str(dialog.query_one("#name-error", Static).content)
+        name.value = ""
         await type_into(pilot, "My spring leads")
         await pilot.press("enter")
         await settle(app, pilot)

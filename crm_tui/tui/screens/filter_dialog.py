@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from rich.text import Text
@@ -259,10 +259,12 @@ class NameDialog(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="NameDialog")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, value: str = "") -> None:
+    def __init__(self, title: str, value: str = "",
+                 check: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.initial = value
+        self.check = check  # raises ValidationError for a name refused (the dialog stays)
 
     def compose(self) -> ComposeResult:
         """Title, one input, an error line and a hint."""
@@ -282,9 +284,15 @@ class NameDialog(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         name = event.value.strip()
-        if not name:
+        problem = "Give it a name" if not name else ""
+        if name and self.check is not None:
+            try:
+                name = self.check(name)
+            except ValidationError as exc:  # what was typed stays, to be fixed
+                problem = str(exc)
+        if problem:
             error = self.query_one("#name-error", Static)
-            error.update(Text("Give it a name"))
+            error.update(Text(problem))
             error.display = True
             return
         self.dismiss(name)

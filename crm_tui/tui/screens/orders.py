@@ -341,7 +341,8 @@ class OrderListScreen(CrmScreen):
     def action_save_favourite(self) -> AwaitMount:
         """Save the current filter as a named favourite."""
         self._skip_resume = True
-        return self.app.push_screen(NameDialog("Save the current filter as a favourite"),
+        return self.app.push_screen(NameDialog("Save the current filter as a favourite",
+                                               check=filters.favorite_name),
                                     self._favourite_named)
 
     def _favourite_named(self, name: str | None, *, replace: bool = False) -> None:
