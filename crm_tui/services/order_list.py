@@ -17,7 +17,7 @@ from crm_tui.db.models import (
     Customer,
     Involvement,
 )
-from crm_tui.db.search import contains, in_no_row, is_common, matches
+from crm_tui.db.search import MIN_TRIGRAM, contains, in_no_row, is_common, matches
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
@@ -136,13 +136,24 @@ def _plan(actor: Actor, criteria: OrderFilter, *, ordered: bool = True) -> _Plan
 def text_terms(text: str | None) -> list[str]:
     """The terms of the list's text filter, folded: its words, each of which an order
     must hold in its own text or its customer's ("sandbergs ventilation" found nothing
-    as one phrase); a "quoted phrase" is one term."""
+    as one phrase); a "quoted phrase" is one term. A word shorter than the index's
+    trigrams stays with the word before it (or after it), as a phrase: "alarm e4" is an
+    alarm's code, and "e4" alone would be sought in every row and every customer."""
     terms: list[str] = []
     for index, part in enumerate((text or "").split('"')):
         if index % 2:  # inside quotes
             terms.append(fold(part))
-        else:
-            terms += fold(part).split()
+            continue
+        words, joinable = fold(part).split(), False  # the last term is a word of this part
+        while words:
+            word = words.pop(0)
+            if len(word) < MIN_TRIGRAM and joinable:
+                terms[-1] += " " + word
+            elif len(word) < MIN_TRIGRAM and words:
+                words[0] = f"{word} {words[0]}"
+            else:
+                terms.append(word)
+                joinable = True
     return [term for term in dict.fromkeys(terms) if term]
 
 
