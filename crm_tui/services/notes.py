@@ -20,14 +20,24 @@ def require_order_work(actor: Actor, order: ContactOrder, action: str) -> None:
         f"{actor.username} may not {action}: needs the 'edit' permission or to be assigned")
 
 
+def note_body(text: str) -> str:
+    """A note's text, checked (line breaks kept, Windows ones made plain)."""
+    return validate.text(text.replace("\r\n", "\n"), "note", required=True,
+                         max_len=validate.MAX_NOTE, lines=True)
+
+
+def append(actor: Actor, order: ContactOrder, body: str) -> NoteInfo:
+    """Append a checked note to an order, inside the caller's unit of work."""
+    require_order_work(actor, order, "add notes")
+    note = Note.create(order=order, author=actor.id, body=body)
+    audit(actor, "note.add", "order", order.serial, None, {"note": note.id,
+                                                           "text": body[:200]})
+    return NoteInfo(note.id, to_local(note.created_at), actor.username, actor.label, body)
+
+
 def add_note(actor: Actor, serial: int, text: str) -> NoteInfo:
     """Append a note to an order."""
-    body = validate.text(text.replace("\r\n", "\n"), "note", required=True,
-                         max_len=validate.MAX_NOTE, lines=True)
+    body = note_body(text)
     with writing():
         actor = fresh(actor)
-        order = visible_order(actor, serial)
-        require_order_work(actor, order, "add notes")
-        note = Note.create(order=order, author=actor.id, body=body)
-        audit(actor, "note.add", "order", serial, None, {"note": note.id, "text": body[:200]})
-        return NoteInfo(note.id, to_local(note.created_at), actor.username, actor.label, body)
+        return append(actor, visible_order(actor, serial), body)

@@ -24,11 +24,11 @@ from crm_tui.db.models import (
     User,
     utcnow,
 )
-from crm_tui.domain.errors import ConflictError, NotFound, ValidationError
+from crm_tui.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, NoteInfo, OrderDetail, OrderInput, OrderRow
 from crm_tui.domain.text import name_key, search_blob
-from crm_tui.services import registers, statuses, validate
+from crm_tui.services import notes, registers, statuses, validate
 from crm_tui.services.base import audit, fresh, get_user_row, reading, require, writing
 from crm_tui.services.notifications import notify
 from crm_tui.services.timezone import to_local
@@ -238,11 +238,14 @@ def _validate_input(data: OrderInput) -> None:
     validate.hours(data.hours)
 
 
-def create_order(actor: Actor, data: OrderInput) -> OrderDetail:
-    """Create a contact order; unknown customer/facility names are created in the registers."""
+def create_order(actor: Actor, data: OrderInput, *, note: str = "") -> OrderDetail:
+    """Create a contact order; unknown customer/facility names are created in the
+    registers. ``note``, if given, is its first note, saved with it or not at all (saved
+    after it, a dropped connection in between kept the order and lost the note)."""
     if data.subject is None:
         raise ValidationError("Subject must not be empty", "subject")
     _validate_input(data)
+    body = notes.note_body(note) if note.strip() else None
     with writing():
         actor = fresh(actor)
         require(actor, Perm.CREATE, action="create contact orders")
@@ -261,6 +264,12 @@ def create_order(actor: Actor, data: OrderInput) -> OrderDetail:
             users.append(User.get_by_id(actor.id))
         added = _set_assignees(actor, order, users, replace=False)
         audit(actor, "order.create", "order", order.serial, None, _snapshot(order), 1)
+        if body is not None:
+            try:
+                notes.append(actor, order, body)
+            except PermissionDenied as exc:  # nothing is saved: the form keeps both
+                raise PermissionDenied(f"{exc}. Save the order without the note, or "
+                                       "assign yourself") from None
         _notify_assigned(actor, order, added)
         return _detail(order)
 

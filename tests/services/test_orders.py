@@ -8,7 +8,7 @@ import pytest
 
 from crm_tui.db.database import db
 from crm_tui.db.models import Assignment, Booking, Customer, Note
-from crm_tui.domain.errors import NearDuplicate, NotFound, ValidationError
+from crm_tui.domain.errors import NearDuplicate, NotFound, PermissionDenied, ValidationError
 from crm_tui.domain.records import Actor, OrderFilter, OrderInput
 from crm_tui.services import (
     bookings,
@@ -377,3 +377,24 @@ def test_an_order_and_its_service_object_are_at_the_same_facility(admin: Actor) 
     edited = orders.edit_order(admin, named.serial, OrderInput(facility="Plant North",
                                                                 service_object="Boiler B-1"))
     assert edited.service_object_id == boiler.id
+
+
+def test_a_new_order_and_its_first_note_are_saved_together(admin: Actor) -> None:
+    """Saved one after the other, a dropped connection between them kept the order and
+    lost its note. One who may not add the note saves neither, and is told how."""
+    created = orders.create_order(admin, OrderInput(subject="Leak", customer="Acme AB"),
+                                  note="Called.\r\nWants an offer in March.")
+    assert [(n.author, n.text) for n in created.notes] == [
+        (admin.username, "Called.\nWants an offer in March.")]
+    assert orders.get_order(admin, created.serial).notes == created.notes
+    seller = make_user(admin, "sam", "view", "create")  # may create, not add notes
+    with unchanged():
+        refused(lambda: orders.create_order(seller, OrderInput(subject="x", customer="Acme AB"),
+                                            note="Hello"),
+                PermissionDenied, match=("may not add notes", "without the note"))
+    with unchanged():
+        refused(lambda: orders.create_order(admin, OrderInput(subject="x", customer="Acme AB"),
+                                            note="x" * 200_001), ValidationError,
+                match=("note",))
+    assert orders.create_order(seller, OrderInput(subject="x", customer="Acme AB"),
+                               note="   ").notes == ()

@@ -714,3 +714,18 @@ async def test_keys_typed_right_after_enter_go_to_the_next_field(eva: Actor,
         await settle(app, pilot)
         values = form.fields.values()
         assert (values.subject, values.customer) == ("abc", "xyz")
+
+
+async def test_a_new_orders_typed_note_is_saved_with_it_once(eva: Actor, make_app) -> None:
+    """ctrl+s on a new order with a typed note saves both in one go: one note, the
+    editor emptied (it was added after the order, in a second step)."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        type_into(form, subject="Second heat pump", customer="Bergström Värme AB")
+        form.notes.editor.text = "Called, wants an offer"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert form.serial is not None and form.notes.pending_text() == ""
+        saved = orders.get_order(eva, form.serial)
+        assert [n.text for n in saved.notes] == ["Called, wants an offer"]

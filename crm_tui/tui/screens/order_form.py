@@ -353,15 +353,21 @@ class OrderFormScreen(CrmScreen):
         data = order_input(values, only, self.on_duplicate)
         self.busy, self._retry = True, self._submit
         if self.serial is None:
-            call_service(self, orders.create_order, self.crm.actor, data,
-                         done=self._saved, failed=self._save_failed, group="save")
+            # the typed note is saved with the new order, in one go (saved after it, a
+            # connection dropped in between kept the order and lost the note)
+            note = self.notes.editor.text if self.notes.pending_text() else ""
+            call_service(self, orders.create_order, self.crm.actor, data, note=note,
+                         done=lambda detail: self._saved(detail, note),
+                         failed=self._save_failed, group="save")
         else:
             call_service(self, orders.edit_order, self.crm.actor, self.serial, data,
                          base_version, done=self._saved, failed=self._save_failed,
                          group="save")
 
-    def _saved(self, detail: OrderDetail) -> None:
+    def _saved(self, detail: OrderDetail, note: str = "") -> None:
         self.busy, self.on_duplicate = False, "ask"
+        if note and self.notes.editor.text == note:
+            self.notes.editor.clear()  # saved with the order (in the timeline now)
         was = self.serial
         self.apply_detail(detail)
         self._draft_base = None
