@@ -155,6 +155,9 @@ async def test_assignees_as_permissions_allow(eva: Actor, make_app) -> None:
         box = form.query_one("#assignees", SelectionList)
         enabled = [o.value for o in box.options if not o.disabled]
         assert enabled == ["bob"] and {o.value for o in box.options} == {"anna", "bob", "eva"}
+        hint = form.query_one("#assignees-hint", Static)  # why the others are greyed out
+        assert hint.display and str(hint.content) == (
+            "Assigning others needs the 'assign' permission")
         box.select("bob")
         type_into(form, subject="Visit", customer=customer.name)
         await pilot.press("ctrl+s")
@@ -164,6 +167,12 @@ async def test_assignees_as_permissions_allow(eva: Actor, make_app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(app, pilot, 1)
         assert all(o.disabled for o in form.query_one("#assignees", SelectionList).options)
+        assert str(form.query_one("#assignees-hint", Static).content).endswith(
+            "; yourself, 'assign-self'")
+    app = make_app("eva")  # an admin may assign anyone: no hint
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, 1)
+        assert not form.query_one("#assignees-hint", Static).display
 
 
 async def test_status_list_and_an_inactive_current_status(eva: Actor, make_app) -> None:

@@ -51,6 +51,7 @@ class OrderFields(VerticalScroll, can_focus=False):
     OrderFields #assignees { height: auto; max-height: 6; width: 1fr; }
     OrderFields .field-error { color: $error; display: none; margin: 0 0 0 13; }
     OrderFields .field-error.-shown { display: block; }
+    OrderFields .field-hint { color: $text-muted; margin: 0 0 0 13; height: auto; }
     OrderFields #bookings { height: auto; color: $text-muted; margin: 1 0 0 0; }
     """
     # Priority: the next field takes the focus within the key press, so keys typed
@@ -94,6 +95,8 @@ class OrderFields(VerticalScroll, can_focus=False):
             else:
                 yield Input(placeholder=PLACEHOLDERS.get(name, ""), id=name, compact=True)
         yield Static(classes="field-error", id=f"{name}-error")
+        if name == "assignees":
+            yield Static(classes="field-hint", id="assignees-hint")
 
     def on_mount(self) -> None:
         """Keep the pickers at hand (their sources run in worker threads)."""
@@ -153,6 +156,11 @@ class OrderFields(VerticalScroll, can_focus=False):
                 label.append(f" ({user.username})", style="dim")
             box.add_option(Selection(label, user.username, user.username in chosen,
                                      disabled=not allowed))
+        # why the others are greyed out (they just did not tick)
+        hint = self.query_one("#assignees-hint", Static)
+        hint.update("" if anyone else "Assigning others needs the 'assign' permission"
+                    + ("" if myself else "; yourself, 'assign-self'"))
+        hint.display = not anyone
 
     def show_bookings(self, bookings: Sequence[BookingInfo], saved: bool) -> None:
         """The order's bookings, one per line."""
