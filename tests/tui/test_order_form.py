@@ -738,3 +738,33 @@ async def test_a_new_orders_typed_note_is_saved_with_it_once(eva: Actor, make_ap
         assert form.serial is not None and form.notes.pending_text() == ""
         saved = orders.get_order(eva, form.serial)
         assert [n.text for n in saved.notes] == ["Called, wants an offer"]
+
+
+async def test_a_slow_save_says_so_and_is_not_sent_twice(eva: Actor, make_app,
+                                                         monkeypatch) -> None:
+    """A save the database is slow to answer said nothing (on a phone that invites
+    more presses); now it says it is on its way, and ctrl+s again says it still is."""
+    import threading
+
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    real, release, calls = orders.edit_order, threading.Event(), []
+
+    def slow(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        release.wait(10)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(orders, "edit_order", slow)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        type_into(form, subject="Quote for two")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any("Saving…" in m for m in toasts(app)), "Saving…")
+        await pilot.press("ctrl+s")
+        assert any("Still saving the order" in m for m in toasts(app))
+        release.set()
+        await settle(app, pilot)
+        assert len(calls) == 1 and not form.busy
+        assert orders.get_order(eva, order.serial).row.subject == "Quote for two"

@@ -49,6 +49,8 @@ from crm_tui.tui.widgets.picker import Picker, PickItem, plain
 from crm_tui.tui.work import call_service
 
 NARROW_BELOW = 110
+SLOW_SAVE_S = 0.7
+"""A save that has not answered after this long says it is on its way."""
 
 
 class OrderFormScreen(CrmScreen):
@@ -336,7 +338,10 @@ class OrderFormScreen(CrmScreen):
 
     def action_save(self) -> None:
         """Save the order (and a typed note); a new order gets its serial here."""
-        if not self.ready or self.busy:
+        if self.busy:  # a slow database: said, so that ctrl+s is not pressed on and on
+            self.notify("Still saving the order…", timeout=3)
+            return
+        if not self.ready:
             return
         if self.fields.validate_all():
             self.notify("Please fix the marked fields", severity="error")
@@ -352,6 +357,7 @@ class OrderFormScreen(CrmScreen):
         only = None if self.serial is None else changed_fields(self.loaded_values, values)
         data = order_input(values, only, self.on_duplicate)
         self.busy, self._retry = True, self._submit
+        self.set_timer(SLOW_SAVE_S, self._still_saving)
         if self.serial is None:
             # the typed note is saved with the new order, in one go (saved after it, a
             # connection dropped in between kept the order and lost the note)
@@ -363,6 +369,10 @@ class OrderFormScreen(CrmScreen):
             call_service(self, orders.edit_order, self.crm.actor, self.serial, data,
                          base_version, done=self._saved, failed=self._save_failed,
                          group="save")
+
+    def _still_saving(self) -> None:
+        if self.busy:
+            self.notify("Saving… (the database is slow to answer)", timeout=4)
 
     def _saved(self, detail: OrderDetail, note: str = "") -> None:
         self.busy, self.on_duplicate = False, "ask"
