@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from peewee import PeeweeException
 
 from crm_tui.domain.text import plural
 from crm_tui.services import ssh_keys
@@ -49,6 +53,24 @@ class Login:
     ssh_user: str
 
 
+RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 4.0)
+"""Waits between attempts at an audit write the database refused (locked, busy): a
+logout written while others wrote was lost."""
+
+
+def _with_retries(write: Callable[[], None]) -> None:
+    """Run ``write``; again after each of RETRY_DELAYS_S while the database refuses."""
+    for delay in (*RETRY_DELAYS_S, None):
+        try:
+            write()
+            return
+        except PeeweeException as exc:
+            if delay is None:
+                raise
+            log.warning("audit write refused (%s); again in %.1f s", exc, delay)
+            time.sleep(delay)
+
+
 class ServerState:
     """Session counts per user and in total, open connections, pending audit writes."""
 
@@ -87,8 +109,8 @@ class ServerState:
         log.info("%s user=%s key=%s from=%s%s", event, username or "-", fingerprint or "-",
                  address, f" {extra}" if extra else "")
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(None, lambda: ssh_keys.record_event(
-            event, username, fingerprint, address, **detail))
+        future = loop.run_in_executor(None, lambda: _with_retries(lambda: ssh_keys.record_event(
+            event, username, fingerprint, address, **detail)))
         self._records.add(future)
         future.add_done_callback(self._recorded)
 
