@@ -41,7 +41,10 @@ def _run_app(session: Session) -> None:
     if session.demo:
         _ensure_demo(session)
     actor = session.actor
+    from crm_tui.tui import log_file
     from crm_tui.tui.app import CrmApp  # imported late: the CLI commands need no textual
+
+    log_file.install(actor.username)
 
     app = CrmApp(session.cfg.database_url, actor, notice=session.created)
     app.run()

@@ -178,3 +178,36 @@ async def test_a_database_made_anew_is_told_on_start(eva: Actor, sqlite_db: str)
         await settle(app, pilot)
         assert [n.message for n in app._notifications] == [
             "There was no database at /x/crm.db: a new, empty one was made"]
+
+
+async def test_an_unexpected_error_is_written_to_the_app_log(
+        eva: Actor, make_app: Callable[..., CrmApp], tmp_path, monkeypatch) -> None:
+    """Over SSH the app's stderr is the user's screen: an error there was lost. It goes
+    to DATA_DIR/app.log, with the user, for the admin."""
+    import logging
+
+    from crm_tui.tui import log_file
+    from crm_tui.tui.work import call_service
+
+    path = log_file.install("eva", tmp_path / "app.log")
+    logger = logging.getLogger("crm_tui")
+    handler = logger.handlers[-1]
+    try:
+        def broken() -> None:
+            raise KeyError("no such column")
+
+        app = make_app("eva")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            call_service(app, broken)
+            await settle(app, pilot)
+            assert any("Unexpected error (KeyError" in str(n.message)
+                       for n in app._notifications)
+        handler.flush()
+        text = path.read_text()  # type: ignore[union-attr]
+        assert "user=eva crm_tui.tui.work ERROR service call broken failed" in text
+        assert "KeyError: 'no such column'" in text  # with its traceback
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.propagate = True
