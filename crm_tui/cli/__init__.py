@@ -48,6 +48,9 @@ def _run_app(session: Session) -> None:
 
     app = CrmApp(session.cfg.database_url, actor, notice=session.created)
     app.run()
+    if app.farewell:  # on the terminal as it is again, not on the app's screen
+        sys.stdout.flush()  # the driver's last words (leaving its screen) first
+        click.echo(app.farewell)
     if app.return_code:  # e.g. 1 when the account was deactivated: the SSH server logs it
         sys.exit(app.return_code)
 

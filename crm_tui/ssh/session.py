@@ -11,8 +11,11 @@ import asyncssh
 from crm_tui.ssh.child import PtyChild
 from crm_tui.ssh.state import Login, ServerState, log
 
-# What a killed app leaves switched on in the client's terminal.
-TERMINAL_RESET = (b"\x1b[?1049l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
+# What a killed app leaves switched on in the client's terminal. Leaving the app's
+# screen (ALT_SCREEN_OFF) only if it is still on: sent again, it also put the cursor back
+# where the app had started, and what the app printed last was written over.
+ALT_SCREEN_ON, ALT_SCREEN_OFF = b"\x1b[?1049h", b"\x1b[?1049l"
+TERMINAL_RESET = (b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
                   b"\x1b[?2004l\x1b[?1004l\x1b[?25h\x1b[0m\r\n")
 _TERM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 _PASSED_ENV = ("PATH", "HOME", "TZ", "CRM_TUI_CONFIG", "CRM_TUI_DATA_DIR", "PYTHONPATH",
@@ -49,6 +52,8 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         self._loop = asyncio.get_running_loop()
         self._last_input = self._loop.time()
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._alt_screen = False  # the app's own screen is on (see ALT_SCREEN_OFF)
+        self._tail = b""  # the end of the last output read
 
     def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
         """Keep the channel."""
@@ -137,6 +142,11 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
             self.child.resize(*self.size, pixwidth, pixheight)
 
     def _output(self, data: bytes) -> None:
+        seen = self._tail + data  # a switch split across two reads is still seen
+        on, off = seen.rfind(ALT_SCREEN_ON), seen.rfind(ALT_SCREEN_OFF)
+        if on != off:
+            self._alt_screen = on > off
+        self._tail = data[-(len(ALT_SCREEN_ON) - 1):]
         if self.chan is not None and not self.chan.is_closing():
             self.chan.write(data)
 
@@ -219,7 +229,8 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         if self.chan is None or self.chan.is_closing():
             return
         if code != 0 or self._ending:  # ended from outside: the app may not have
-            self.chan.write(TERMINAL_RESET)  # restored the terminal
+            # restored the terminal
+            self.chan.write((ALT_SCREEN_OFF if self._alt_screen else b"") + TERMINAL_RESET)
         if self._ending:
             self.chan.write(f"crm-tui: session closed: {self._ending}\r\n".encode())
         self.chan.exit(code if 0 <= code < 256 else 128 + abs(code) % 128)

@@ -107,6 +107,7 @@ class CrmApp(KeysInOrder):
                  notice: str = "") -> None:
         super().__init__()
         self.notice = notice  # told on start (a database made anew)
+        self.farewell = ""  # why the app ended, for the terminal once it is back
         self.db_url = db_url
         self.actor = actor
         self.clock = clock
@@ -237,8 +238,12 @@ class CrmApp(KeysInOrder):
         """A deactivated user's session ends (over SSH too) with a word why; other
         errors are shown as usual."""
         if isinstance(exc, InactiveUser):
-            self.exit(return_code=1, message="Your account was deactivated; the session "
-                      "has ended. Ask an admin if this is a mistake.")
+            # Printed once the terminal is back (see farewell): Textual printed an exit
+            # message on the app's own screen, which then went with it. Short lines: on
+            # a phone a long one wrapped, and ssh's "Connection ... closed." covered it.
+            self.farewell = ("Your account was deactivated: the session ended.\n"
+                             "Ask an admin if this is a mistake.")
+            self.exit(return_code=1)
             return
         toast_error(self)(exc)
 

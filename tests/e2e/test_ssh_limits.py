@@ -181,3 +181,30 @@ def test_connections_that_never_log_in_are_capped(ssh_world: SshWorld,
     finally:
         for sock in silent:
             sock.close()
+
+
+async def test_a_deactivated_users_session_ends_with_a_short_message(
+        ssh_world: SshWorld, start_server: Callable[..., SshServer]) -> None:
+    """The app tells why it ended once its screen is left, in short lines: printed on
+    its screen, the words went with it, and the server leaving that screen again put
+    the cursor back up, where ssh's "Connection ... closed." covered them."""
+    server = start_server()
+    client = await AppClient.open(server.port, ssh_world.keys["anna"], size=(60, 20))
+    await client.wait_for("Anna Berg")
+    setup.open_database(ssh_world.url)
+    try:
+        users.set_active(users.get_actor("eva"), "anna", False)
+    finally:
+        close_database()
+    status = await client.finished(timeout=30)
+    assert status not in (None, 0)
+    text = client.text()
+    assert "Your account was deactivated: the session ended." in text
+    assert "Ask an admin if this is a mistake." in text
+    # after the app's screen is left (printed on it, it went with the screen), and
+    # not followed by leaving it again: that put the cursor back up, and the next
+    # words (ssh's "Connection ... closed.") were written over these
+    output = client.output.decode("utf-8", "replace")
+    assert output.count("\x1b[?1049l") == 1
+    assert output.index("\x1b[?1049l") < output.index("Your account was deactivated")
+    await client.close()
