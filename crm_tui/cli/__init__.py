@@ -9,7 +9,7 @@ from peewee import OperationalError, PeeweeException
 
 from crm_tui import config
 from crm_tui.cli import admin, notify, orders, registers, ssh
-from crm_tui.cli.common import Session, pass_session
+from crm_tui.cli.common import Session, open_app, pass_session
 from crm_tui.domain.errors import CrmError, NearDuplicate
 from crm_tui.domain.text import printable
 
@@ -40,19 +40,7 @@ def _run_app(session: Session) -> None:
         raise click.UsageError("The app needs a terminal; use a command (see --help)")
     if session.demo:
         _ensure_demo(session)
-    actor = session.actor
-    from crm_tui.tui import log_file
-    from crm_tui.tui.app import CrmApp  # imported late: the CLI commands need no textual
-
-    log_file.install(actor.username)
-
-    app = CrmApp(session.cfg.database_url, actor, notice=session.created)
-    app.run()
-    if app.farewell:  # on the terminal as it is again, not on the app's screen
-        sys.stdout.flush()  # the driver's last words (leaving its screen) first
-        click.echo(app.farewell)
-    if app.return_code:  # e.g. 1 when the account was deactivated: the SSH server logs it
-        sys.exit(app.return_code)
+    open_app(session)
 
 
 def _ensure_demo(session: Session) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,6 +62,23 @@ class Session:
 
 
 pass_session = click.make_pass_decorator(Session)
+
+
+def open_app(session: Session) -> None:
+    """Run the app as the session's user; its errors go to DATA_DIR/app.log, and why it
+    ended (if it says) is printed once the terminal is back; exits with its code."""
+    actor = session.actor
+    from crm_tui.tui import log_file
+    from crm_tui.tui.app import CrmApp  # imported late: the CLI commands need no textual
+
+    log_file.install(actor.username)
+    app = CrmApp(session.cfg.database_url, actor, notice=session.created)
+    app.run()
+    if app.farewell:  # on the terminal as it is again, not on the app's screen
+        sys.stdout.flush()  # the driver's last words (leaving its screen) first
+        click.echo(app.farewell)
+    if app.return_code:  # e.g. 1 when the account was deactivated: the SSH server logs it
+        sys.exit(app.return_code)
 
 
 def out(text: str = "") -> None:

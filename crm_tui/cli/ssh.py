@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from crm_tui import config
-from crm_tui.cli.common import Session, pass_session
+from crm_tui.cli.common import Session, open_app, pass_session
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 
@@ -78,7 +78,4 @@ def ssh_command(session: Session) -> None:
     session.open()
     if not users.has_users():  # else the first login would become the admin
         raise click.ClickException("the database has no users yet; add them first")
-    actor = session.actor
-    from crm_tui.tui.app import CrmApp
-
-    CrmApp(session.cfg.database_url, actor).run()
+    open_app(session)
