@@ -81,16 +81,24 @@ def date(value: dt.date | str | None, field: str = "scheduled") -> dt.date | Non
         parsed = dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError(
-            f"'{value}' is not a valid date: use YYYY-MM-DD (e.g. 2026-03-15)", field
+            f"'{value}' is not a valid date: use YYYY-MM-DD (e.g. 2026-03-15), today, "
+            "tomorrow or +N days", field
         ) from None
     _in_years(parsed, value, field)
     return parsed
+
+
+_PLAIN_NUMBER = re.compile(r"\d+(?:[.,]\d*)?|[.,]\d+")
 
 
 def hours(value: Decimal | float | str | None) -> Decimal:
     """Time required in hours: a number >= 0 with at most two decimals."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return Decimal(0)
+    if isinstance(value, str) and not _PLAIN_NUMBER.fullmatch(value.strip().lstrip("-")):
+        # Decimal() takes "1e2" (100 h) and "1_000" too: a typo saved as a number
+        raise ValidationError(f"Hours must be a number like 1.5 or 1,5, not '{value.strip()}'",
+                              "hours")
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:

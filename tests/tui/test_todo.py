@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import Input, Static
 
 from crm_tui.domain.dates import absolute_day, absolute_when
+from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import bookings, orders
 from crm_tui.tui.app import CrmApp
@@ -193,6 +195,12 @@ def test_reminder_lead_times() -> None:
     assert parse_lead("2h") == 120
     assert parse_lead("1d") == 1440
     assert parse_lead(" 1 w ") == 10080
+    assert parse_lead("52w") == 52 * 10080
+    for too_long in ("99999999999", "53w"):  # a number: "not a number" was wrong
+        with pytest.raises(ValidationError, match="too long before: at most a year"):
+            parse_lead(too_long)
+    with pytest.raises(ValidationError, match="not a number of minutes"):
+        parse_lead("soon")
 
 
 async def test_empty_todo_and_user_text(eva: Actor, make_app: Callable[..., CrmApp]) -> None:

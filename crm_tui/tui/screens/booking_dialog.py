@@ -18,10 +18,11 @@ from crm_tui.domain.errors import CrmError, ValidationError
 from crm_tui.domain.records import BookingInfo, BookingKind
 from crm_tui.domain.text import printable
 from crm_tui.services import bookings, validate
+from crm_tui.services.bookings import MAX_REMIND_MINUTES
 from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
 from crm_tui.tui.work import call_service
 
-_LEAD = re.compile(r"^(\d{1,6})\s*(m|min|h|d|w)?$")
+_LEAD = re.compile(r"^(\d+)\s*(m|min|h|d|w)?$")
 _UNIT_MINUTES = {None: 1, "m": 1, "min": 1, "h": 60, "d": 60 * 24, "w": 60 * 24 * 7}
 KIND_LABELS = {BookingKind.PHONE: "Phone call", BookingKind.MEETING: "Meeting",
                BookingKind.DIGITAL: "Digital meeting", BookingKind.EMAIL: "E-mail"}
@@ -48,7 +49,11 @@ def parse_lead(value: str) -> int | None:
     if match is None:
         raise ValidationError(f"Reminder: '{value.strip()}' is not a number of minutes — "
                               "use e.g. 15, 2h or 1d", "reminder")
-    return int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+    minutes = int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+    if minutes > MAX_REMIND_MINUTES:  # a number, but one too large ("not a number" said)
+        raise ValidationError(f"Reminder: '{value.strip()}' is too long before: at most "
+                              "a year (52w)", "reminder")
+    return minutes
 
 
 class BookingDialog(ModalScreen[BookingInfo | None]):
