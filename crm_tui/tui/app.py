@@ -362,7 +362,8 @@ class CrmApp(KeysInOrder):
     # Command palette --------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every section and every action of the current screen, by name."""
+        """Every section and every action of the current screen, by name (Quit once:
+        Textual offers it too, with the other app-wide commands)."""
         for mode, (title, *_keys) in SECTIONS.items():
             if mode != "admin" or self.actor.is_admin:
                 yield SystemCommand(f"Go to {title}", f"Open the {title} section",
@@ -373,7 +374,7 @@ class CrmApp(KeysInOrder):
         for node, binding in keys_in_order(screen):  # a field's cursor keys last
             # a letter binding's action, run from here, is the action it wraps
             action = re.sub(r"^letter\('(\w+)'\)$", r"\1", binding.action)
-            if (not binding.description or action in seen
+            if (not binding.description or action in seen or action == "quit"
                     or action.startswith("section(") or (node, binding) not in enabled):
                 continue
             seen.add(action)

@@ -75,6 +75,7 @@ async def test_palette_offers_every_action_of_the_screen(
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for expected in ("Go to To-do", "Go to Admin settings", "Filter", "Save settings"):
             assert expected in titles, (expected, titles)
+        assert titles.count("Quit") == 1  # ours and Textual's were both offered
 
 
 async def test_help_and_palette_list_the_screens_keys_before_the_fields(
