@@ -17,7 +17,8 @@ from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput, Or
 from crm_tui.services import filters, order_list, orders
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.dialogs import ConfirmDialog
-from crm_tui.tui.screens.filter_dialog import FavouritesDialog, FilterDialog, NameDialog
+from crm_tui.tui.screens.favourites_dialog import FavouritesDialog, NameDialog
+from crm_tui.tui.screens.filter_dialog import FilterDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
@@ -101,7 +102,7 @@ async def test_journey5_filter_save_default_and_favourite(
         dialog = app.screen
         assert isinstance(dialog, FilterDialog)
         assert dialog.focused is not None and dialog.focused.id == "mine"
-        await pilot.press("space", "tab", "tab")  # assigned to me; skip status
+        await pilot.press("space", "tab", "tab", "tab")  # mine; skip assignee, status
         assert dialog.focused is not None and dialog.focused.id == "customer"
         await type_into(pilot, "Berg")
         await pilot.press("tab")
@@ -422,7 +423,7 @@ async def test_keys_typed_right_after_f_go_to_the_filter(
         screen = await open_orders(app, pilot)
         titles = [c.title for c in app.get_system_commands(screen)]
         assert titles.count("Filter") == 1  # "f" and ctrl+f: one action, listed once
-        burst(app, "f", *"nob", "space", "tab", "tab", *"Berg")
+        burst(app, "f", *"nob", "space", "tab", "tab", "tab", *"Berg")
         await settle(app, pilot)
         dialog = app.screen
         assert isinstance(dialog, FilterDialog)
@@ -501,3 +502,26 @@ async def test_an_empty_list_keeps_the_keys_it_suggests(eva: Actor, make_app) ->
         await settle(app, pilot)
         assert screen.criteria == OrderFilter() and screen.table.row_count == 1
         assert screen.table.has_focus
+
+
+async def test_the_filter_dialog_filters_by_assignee(eva: Actor, make_app) -> None:
+    """Assigned to another user was in the CLI (--assigned-to) only."""
+    make_user(eva, "carol", "view", "edit")
+    carols = add_order(eva, "Bergström Värme AB", "Carol's", assignees=("carol",))
+    add_order(eva, "Bergström Värme AB", "Nobody's")
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        assigned = dialog.query_one("#assigned", Select)
+        assert [value for _, value in assigned._options] == ["", "carol", "eva"]
+        for button in dialog.query("Button"):  # it fits 80x24, buttons and all
+            assert 0 < button.region.bottom <= 24
+        assigned.value = "carol"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert screen.criteria.assigned_to == "carol"
+        assert screen.table.serials == [carols]

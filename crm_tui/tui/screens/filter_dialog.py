@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Literal
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual import on
@@ -12,16 +11,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from crm_tui.domain.dates import day_offset
-from crm_tui.domain.errors import CrmError, ValidationError
-from crm_tui.domain.records import Completed, OrderFilter, SavedFilterInfo, StatusInfo
+from crm_tui.domain.errors import ValidationError
+from crm_tui.domain.records import (
+    Completed,
+    OrderFilter,
+    StatusInfo,
+    UserInfo,
+)
 from crm_tui.domain.text import printable
-from crm_tui.services import filters, validate
+from crm_tui.services import validate
 from crm_tui.services.statuses import list_statuses
-from crm_tui.tui.screens.dialogs import ConfirmDialog
+from crm_tui.services.users import list_users
 from crm_tui.tui.widgets.tick_list import SpaceTickBox
 from crm_tui.tui.work import call_service
 
@@ -43,6 +46,14 @@ DIALOG_CSS = """
 {name} .buttons > Button {{ margin-right: 2; }}
 {name} .hint {{ color: $text-muted; }}
 """
+
+
+def plain_name(shown: str, username: str) -> Text:
+    """A user as the choice shows them: the name, and the username if it differs."""
+    text = Text(printable(shown))
+    if shown != username:
+        text.append(f" ({printable(username)})", style="dim")
+    return text
 
 
 def parse_offset(value: str) -> int | None:
@@ -97,7 +108,10 @@ def describe(criteria: OrderFilter) -> str:
 class FilterDialog(ModalScreen[OrderFilter | None]):
     """Edit the list filter; returns the new criteria, or None when cancelled."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="FilterDialog")
+    DEFAULT_CSS = DIALOG_CSS.format(name="FilterDialog") + """
+    FilterDialog.-short .row { margin-bottom: 0; }
+    FilterDialog.-short .title { margin-bottom: 0; }
+    """
     BINDINGS = [
         Binding("ctrl+s,enter", "apply", "Apply"),
         Binding("ctrl+r", "clear", "Clear"),
@@ -113,6 +127,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
         self.criteria = criteria
         self.statuses = statuses
         self.today = today
+        self.users: list[UserInfo] = []  # read as the dialog opens (see on_mount)
 
     def compose(self) -> ComposeResult:
         """The filter fields, with an inline error line under the dates."""
@@ -121,6 +136,10 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             yield Static(Text("Filter contact orders"), classes="title")
             yield SpaceTickBox("Assigned to me", c.mine, id="mine", compact=True,
                            classes="row")
+            with Horizontal(classes="row"):
+                yield Label("Assigned to")
+                yield Select(self._user_options(), value=c.assigned_to or "",
+                             allow_blank=False, id="assigned", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Status")
                 yield Select(self._status_options(), value=c.status or "",
@@ -160,14 +179,38 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             names.append(self.criteria.status)
         return [(Text("Any status"), "")] + [(Text(printable(n)), n) for n in names]
 
+    def _user_options(self) -> list[tuple[Text, str]]:
+        """Anyone, the active users, and the filter's own (even if since deactivated)."""
+        names = [(u.display_name or u.username, u.username) for u in self.users if u.active]
+        wanted = self.criteria.assigned_to
+        if wanted and all(name != wanted for _, name in names):
+            names.append((wanted, wanted))
+        return [(Text("Anyone"), "")] + [(plain_name(shown, name), name)
+                                         for shown, name in names]
+
     def on_mount(self) -> None:
         """Start in the first field (at once: focus() would wait behind keys typed
-        already); read the statuses if not given."""
+        already); read the statuses if not given, and the users."""
+        self.set_class(self.app.size.height < 28, "-short")  # the fields fit a phone
         self.query_one("#date-error").display = False
         self.set_focus(self.query_one("#mine", Checkbox))
         if self.statuses is None:
             call_service(self, list_statuses, count_use=False, done=self._statuses_read,
                          group="statuses")
+        call_service(self, list_users, self.app.actor,  # type: ignore[attr-defined]
+                     done=self._users_read, group="users")
+
+    def _users_read(self, user_list: list[UserInfo]) -> None:
+        """Fill in the assignee choice, keeping what is chosen."""
+        if not self.is_attached:
+            return
+        self.users = user_list
+        select: Select[str] = self.query_one("#assigned", Select)
+        chosen = select.value
+        options = self._user_options()
+        select.set_options(options)
+        if any(value == chosen for _, value in options):
+            select.value = chosen
 
     def _statuses_read(self, status_list: list[StatusInfo]) -> None:
         """Fill in the status choice, keeping what is chosen."""
@@ -225,10 +268,11 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
         from_days = parse_offset(self.query_one("#from", Input).value)
         to_days = parse_offset(self.query_one("#to", Input).value)
         status = self.query_one("#status", Select).value
+        assigned = self.query_one("#assigned", Select).value
         completed = self.query_one("#completed", Select).value
         self.dismiss(OrderFilter(
             mine=self.query_one("#mine", Checkbox).value,
-            assigned_to=self.criteria.assigned_to,
+            assigned_to=assigned if isinstance(assigned, str) and assigned else None,
             status=status if isinstance(status, str) and status else None,
             customer=self.query_one("#customer", Input).value.strip() or None,
             scheduled_from=None if from_days is not None else start,
@@ -242,6 +286,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
     def action_clear(self) -> None:
         """Reset every field."""
         self.query_one("#mine", Checkbox).value = False
+        self.query_one("#assigned", Select).value = ""
         self.query_one("#status", Select).value = ""
         for name in ("customer", "from", "to", "text"):
             self.query_one(f"#{name}", Input).value = ""
@@ -250,142 +295,4 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         """Close without changing the filter."""
-        self.dismiss(None)
-
-
-class NameDialog(ModalScreen[str | None]):
-    """Ask for a name (e.g. of a favourite filter)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="NameDialog")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, title: str, value: str = "",
-                 check: Callable[[str], str] | None = None) -> None:
-        super().__init__()
-        self.title_text = title
-        self.initial = value
-        self.check = check  # raises ValidationError for a name refused (the dialog stays)
-
-    def compose(self) -> ComposeResult:
-        """Title, one input, an error line and a hint."""
-        with Vertical():
-            yield Static(Text(self.title_text), classes="title")
-            with Horizontal(classes="row"):
-                yield Label("Name")
-                yield Input(self.initial, id="name", compact=True)
-            yield Static("", id="name-error", classes="error-text")
-            yield Static(Text("Enter saves · esc cancels"), classes="hint")
-
-    def on_mount(self) -> None:
-        """Type straight away."""
-        self.query_one("#name-error").display = False
-        self.query_one("#name", Input).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        name = event.value.strip()
-        problem = "Give it a name" if not name else ""
-        if name and self.check is not None:
-            try:
-                name = self.check(name)
-            except ValidationError as exc:  # what was typed stays, to be fixed
-                problem = str(exc)
-        if problem:
-            error = self.query_one("#name-error", Static)
-            error.update(Text(problem))
-            error.display = True
-            return
-        self.dismiss(name)
-
-    def action_cancel(self) -> None:
-        """Close without a name."""
-        self.dismiss(None)
-
-
-FavouriteChoice = SavedFilterInfo | Literal["save"]
-
-
-class FavouritesDialog(ModalScreen[FavouriteChoice | None]):
-    """Pick a favourite filter (Enter), delete one (Delete), or save the current one (s)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="FavouritesDialog") + """
-    FavouritesDialog OptionList { height: auto; max-height: 12; }
-    """
-    BINDINGS = [
-        Binding("s,ctrl+b", "save", "Save current"),
-        Binding("delete", "delete", "Delete"),
-        Binding("escape", "cancel", "Cancel"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.favourites: list[SavedFilterInfo] = []
-
-    def compose(self) -> ComposeResult:
-        """The favourites, a status line and a hint."""
-        with Vertical():
-            yield Static(Text("Favourite filters"), classes="title")
-            yield OptionList(id="favourites")
-            yield Static(Text("Loading…"), id="fav-status", classes="hint")
-            yield Static(Text("Enter apply · s save current filter · Delete remove · "
-                              "esc cancel"), classes="hint")
-
-    def on_mount(self) -> None:
-        """Load the user's favourites."""
-        self._load()
-
-    def _load(self) -> None:
-        actor = self.app.actor  # type: ignore[attr-defined]
-        call_service(self, filters.favorites, actor, done=self._loaded, failed=self._failed,
-                     group="favourites")
-
-    def _loaded(self, favourites: list[SavedFilterInfo]) -> None:
-        self.favourites = favourites
-        options = self.query_one(OptionList)
-        options.clear_options()
-        options.add_options([Option(Text.assemble(
-            (printable(f.name), "bold"), "  ", (describe(f.criteria), "dim")), id=str(f.id))
-            for f in favourites])
-        status = self.query_one("#fav-status", Static)
-        status.update(Text("" if favourites else
-                           "No favourites yet — press s to save the current filter."))
-        status.display = not favourites
-        options.display = bool(favourites)
-        if favourites:
-            options.highlighted = 0
-        options.focus()
-
-    def _failed(self, exc: CrmError) -> None:
-        self.query_one("#fav-status", Static).update(Text(str(exc), style="bold red"))
-
-    def _current(self) -> SavedFilterInfo | None:
-        index = self.query_one(OptionList).highlighted
-        return self.favourites[index] if index is not None and self.favourites else None
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self) -> None:
-        current = self._current()
-        if current is not None:
-            self.dismiss(current)
-
-    def action_save(self) -> None:
-        """Save the list's current filter as a new favourite."""
-        self.dismiss("save")
-
-    def action_delete(self) -> None:
-        """Forget the highlighted favourite, once confirmed."""
-        current = self._current()
-        if current is None:
-            return
-        self.app.push_screen(ConfirmDialog(f"Delete your favourite “{printable(current.name)}”?",
-                                           title="Delete favourite", yes="Delete"),
-                             lambda yes: self._delete(current) if yes else None)
-
-    def _delete(self, favourite: SavedFilterInfo) -> None:
-        actor = self.app.actor  # type: ignore[attr-defined]
-        call_service(self, filters.delete_favorite, actor, favourite.name,
-                     done=lambda _: self._load(), failed=self._failed, group="favourites")
-
-    def action_cancel(self) -> None:
-        """Close without choosing."""
         self.dismiss(None)

@@ -28,13 +28,12 @@ from crm_tui.domain.text import printable
 from crm_tui.services import filters, order_list, orders
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.dialogs import ConfirmDialog
-from crm_tui.tui.screens.filter_dialog import (
+from crm_tui.tui.screens.favourites_dialog import (
     FavouriteChoice,
     FavouritesDialog,
-    FilterDialog,
     NameDialog,
-    describe,
 )
+from crm_tui.tui.screens.filter_dialog import FilterDialog, describe
 from crm_tui.tui.widgets.order_table import OrderTable
 from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
