@@ -768,3 +768,29 @@ async def test_a_slow_save_says_so_and_is_not_sent_twice(eva: Actor, make_app,
         await settle(app, pilot)
         assert len(calls) == 1 and not form.busy
         assert orders.get_order(eva, order.serial).row.subject == "Quote for two"
+
+
+async def test_a_customer_typed_out_offers_its_facilities(eva: Actor, make_app) -> None:
+    """A customer typed in full, not picked from the list, is the one saving uses; its
+    facility typed in full was called "+ new facility: created on save"."""
+    customer = registers.add_customer(eva, "Sandbergs Rör AB")
+    registers.add_facility(eva, "Huvudkontor", customer.id)
+    other = registers.add_customer(eva, "Nordic Pumps AB")
+    registers.add_facility(eva, "Huvudkontor", other.id)
+    app = make_app("eva")
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(app, pilot)
+        form.picker("customer").input.focus()
+        await pilot.press(*"Sandbergs Rör AB")
+        await settle(app, pilot)
+        form.picker("facility").input.focus()
+        await pilot.press(*"Huvudkontor")
+        await settle(app, pilot)
+        hint = form.picker("facility").query_one(".picker-hint", Static)
+        assert str(hint.content) == "= the existing facility of that name is used"
+        type_into(form, subject="Quote")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        saved = orders.get_order(eva, form.serial)
+        assert (saved.row.customer, saved.row.facility) == ("Sandbergs Rör AB", "Huvudkontor")
+        assert registers.get_facility(eva, saved.facility_id).customer_id == customer.id

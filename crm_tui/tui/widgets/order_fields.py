@@ -252,17 +252,23 @@ class OrderFields(VerticalScroll, can_focus=False):
     def _source_customer(self, text: str) -> list[PickItem]:
         return customers_matching(self.actor, text)
 
+    def _named(self, name: str) -> PickItem | None:
+        """The entry a picker names: chosen, or typed out in full (saving uses that one;
+        a customer typed, not picked, offered no facilities and called every facility
+        "new")."""
+        picker = self.picker(name)
+        return picker.item or (picker.exact_match() if picker.text else None)
+
     def _new_customer(self) -> bool:
-        customer = self.picker("customer")
-        return customer.item is None and bool(customer.text)
+        return self._named("customer") is None and bool(self.picker("customer").text)
 
     def _source_facility(self, text: str) -> list[PickItem]:
-        return facilities_matching(self.actor, text, self.picker("customer").item,
+        return facilities_matching(self.actor, text, self._named("customer"),
                                    self._new_customer())
 
     def _source_service_object(self, text: str) -> list[PickItem]:
-        return objects_matching(self.actor, text, self.picker("customer").item,
-                                self.picker("facility").item, self._new_customer())
+        return objects_matching(self.actor, text, self._named("customer"),
+                                self._named("facility"), self._new_customer())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter moves on from a text field; in a picker whose list is open it picks
