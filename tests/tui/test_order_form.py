@@ -476,6 +476,28 @@ async def test_changes_elsewhere_show_up(eva: Actor, make_app) -> None:
         assert "Changed by someone else" in form.query_one("#form-title", Static).content.plain
 
 
+async def test_a_rename_around_the_order_shows_in_its_title(eva: Actor, make_app) -> None:
+    """Its status renamed by the admin: the title showed the old name until the order
+    was opened again. Fields being edited stay as typed."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        title = form.query_one("#form-title", Static)
+        statuses.rename_status(eva, "New lead", "Fresh lead")
+        form.refresh_data()
+        await settle(app, pilot)
+        assert "Fresh lead" in title.content.plain and not form.is_dirty()
+        type_into(form, subject="Mine")
+        statuses.rename_status(eva, "Fresh lead", "Hot lead")
+        form.refresh_data()
+        await settle(app, pilot)
+        assert "Hot lead" in title.content.plain
+        assert form.query_one("#subject", Input).value == "Mine" and form.changes() == [
+            "subject"]
+
+
 async def test_reopen_a_completed_order(eva: Actor, make_app) -> None:
     """ctrl+t on a completed order reopens it."""
     customer = registers.add_customer(eva, "Bergström Värme AB")

@@ -274,6 +274,14 @@ class OrderFormScreen(CrmScreen):
             self.apply_detail(detail)
             self.notify(f"Contact order {detail.serial} was updated by someone else")
             return
+        if detail.version == self.detail.version and detail.row != self.detail.row:
+            # the same order, named anew around it (a status or customer renamed): shown
+            # as it is now; fields being edited stay as typed
+            if not self.changes():
+                self.apply_detail(detail)
+                return
+            self.detail = replace(self.detail, row=detail.row)
+            self._show_title()
         self._refresh_side(detail)
         if detail.version > self.detail.version:
             self._show_title(stale=True)
