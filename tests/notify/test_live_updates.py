@@ -56,4 +56,4 @@ async def test_a_deactivated_user_s_open_session_ends(db_url: str, admin: Actor)
         while app.return_code is None and time.monotonic() < deadline + 10:
             await pilot.pause(0.05)
         assert app.return_code == 1
-        assert "deactivated" in str(app._exit_renderables)
+        assert "deactivated" in app.farewell  # printed once the terminal is back

@@ -14,10 +14,10 @@ from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import order_list, orders, settings, statuses, users
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.admin import AdminScreen
-from crm_tui.tui.screens.admin_common import AddUserDialog, ConfirmDialog, PromptDialog
+from crm_tui.tui.screens.admin_common import AddUserDialog, PromptDialog
 from crm_tui.tui.screens.admin_settings import ChannelsPane, ListModePane
 from crm_tui.tui.screens.admin_statuses import StatusesPane
-from crm_tui.tui.screens.dialogs import ConfirmDialog as LeaveDialog
+from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.widgets.perm_matrix import COLUMNS, NO, YES, PermMatrix
 from tests.tui.conftest import settle
 
@@ -299,7 +299,7 @@ async def test_leaving_typed_settings_unsaved_asks_first(eva: Actor,
         await pilot.press("end", *" Nord")
         await pilot.press("f2")
         await settle(app, pilot)
-        assert isinstance(app.screen, LeaveDialog)
+        assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.message.endswith("Not saved: settings: Name (List mode tab)")
         await pilot.press("n")
         await settle(app, pilot)
@@ -309,7 +309,7 @@ async def test_leaving_typed_settings_unsaved_asks_first(eva: Actor,
         assert settings.get("organisation").endswith(" Nord")
         await pilot.press("f2")
         await settle(app, pilot)
-        assert not isinstance(app.screen, (LeaveDialog, AdminScreen))
+        assert not isinstance(app.screen, (ConfirmDialog, AdminScreen))
         # Leave, agreed: what was typed is dropped (it stayed, and the next Enter in
         # another field saved it).
         await pilot.press("f6")
@@ -323,7 +323,7 @@ async def test_leaving_typed_settings_unsaved_asks_first(eva: Actor,
         assert organisation.value.endswith(" Nord") and not screen.unsaved()
         await pilot.press("f2")
         await settle(app, pilot)
-        assert not isinstance(app.screen, (LeaveDialog, AdminScreen))
+        assert not isinstance(app.screen, (ConfirmDialog, AdminScreen))
         assert settings.get("organisation").endswith(" Nord")
 
 

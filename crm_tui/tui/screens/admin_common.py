@@ -90,28 +90,6 @@ class PromptDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question: y or Enter confirms, n or Escape cancels."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
-    BINDINGS = [Binding("y,enter", "answer(True)", "Yes"),
-                Binding("n,escape", "answer(False)", "No")]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        """The question and the keys."""
-        with Vertical():
-            yield Static(plain(self.question), classes="dialog-title")
-            yield Static("y / Enter: yes · n / Escape: no", classes="dialog-hint")
-
-    def action_answer(self, yes: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(yes)
-
-
 class AddUserDialog(ModalScreen[UserInfo | None]):
     """Add a user: username, name, e-mail, phone; the service validates."""
 

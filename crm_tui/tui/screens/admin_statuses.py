@@ -11,7 +11,8 @@ from textual.widgets import DataTable, Input, Label, Static
 from crm_tui.domain.records import StatusInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import statuses
-from crm_tui.tui.screens.admin_common import AdminPane, ConfirmDialog, PromptDialog
+from crm_tui.tui.screens.admin_common import AdminPane, PromptDialog
+from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.work import call_service
 
 
@@ -216,5 +217,7 @@ class StatusesPane(AdminPane):
         if info.in_use:
             delete()  # refused by the service with its own message
             return
-        self.app.push_screen(ConfirmDialog(f"Delete the unused status '{info.name}'?"),
+        # the app's one question: No has the focus, so an Enter typed ahead keeps it
+        self.app.push_screen(ConfirmDialog(f"Delete the unused status '{info.name}'?",
+                                           title="Delete status", yes="Delete"),
                              lambda yes: delete() if yes else None)
