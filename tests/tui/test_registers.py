@@ -318,8 +318,18 @@ async def test_an_empty_card_says_whose_orders_it_lacks(eva: Actor, make_app) ->
             empty = str(app.screen.query_one("#orders-empty", Static).content)
             if words is None:
                 assert "open" in empty and "completed" in empty  # eva sees its orders
+                assert not empty.startswith("Assigned to you")
             else:
                 assert empty == words  # and no "press a": tom may not add
+    # With an order of his: the counts say whose they are (the customer has more).
+    orders.assign(eva, ids["first"], ["tom"])
+    app = make_app("tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_customer(ids["berg"])
+        await settle(app, pilot)
+        empty = str(app.screen.query_one("#orders-empty", Static).content)
+        assert empty.startswith("Assigned to you: 1 open, 0 completed")
     fresh = registers.add_customer(eva, "Sjöberg Rör AB")
     app = make_app("eva")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -234,6 +234,8 @@ class CardScreen(CrmScreen):
             empty.update(Text(f"No contact orders{mine} yet.{add}"))
             return
         line = f"{counts.open} open, {counts.completed} completed (dark blue)."
+        if not self.crm.actor.has(Perm.VIEW):  # not every order of the customer's
+            line = f"Assigned to you: {line}"
         if self._orders_after is not None:
             line += f" {len(self.orders)} loaded; more load as you move down."
         empty.update(Text(line, style="dim"))
