@@ -31,6 +31,9 @@ def worker(session: Session, once: bool, interval: float, lease: float, max_atte
     """Deliver due reminders and notifications by e-mail and SMS."""
     from crm_tui.worker.run import WorkerOptions, run_forever, run_once
 
+    if click.get_current_context().find_root().params.get("as_user"):
+        # it acts for no user: it delivers every user's reminders and notifications
+        click.echo("Note: the worker delivers for every user; --as is ignored", err=True)
     session.open()
     # the host's local time with its offset: unambiguous whatever the host's zone
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",

@@ -478,3 +478,11 @@ def test_dates_relative_to_today_as_in_the_app(cli_db: str) -> None:
     assert f"on {today + dt.timedelta(days=1):%Y-%m-%d} 09:00" in booked
     run(cli_db, "co", "add", "--subject", "s", "--customer", "Berg AB", "--scheduled",
         "+x", ok=False)
+
+
+def test_the_worker_says_it_acts_for_no_user(cli_db: str) -> None:
+    """--as was taken in silence, as if the worker delivered one user's messages."""
+    once = run(cli_db, "worker", "--once", user=None, real=True)
+    assert "Note:" not in once.stderr and "0 reminders" in once.stdout
+    named = run(cli_db, "worker", "--once", user="anna", real=True)
+    assert "Note: the worker delivers for every user; --as is ignored" in named.stderr
