@@ -68,7 +68,8 @@ class OrderListScreen(CrmScreen):
         Binding("f", "letter('filter')", "Filter", priority=True),
         Binding("ctrl+f", "filter", "Filter", show=False),
         Binding("slash", "search", "Search"),
-        Binding("ctrl+s", "save_default", "Save settings"),
+        Binding("ctrl+s", "save_default", "Save settings",  # the manual's name for it
+                tooltip="Save this filter as your default: the list opens with it"),
         Binding("o", "letter('favourites')", "Favourites", priority=True),
         Binding("ctrl+o", "favourites", "Favourites", show=False),
         Binding("b", "letter('save_favourite')", "Save as favourite", show=False,
