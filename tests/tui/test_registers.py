@@ -791,3 +791,18 @@ async def test_moves_typed_as_a_card_opens_wait_for_its_rows(eva: Actor, make_ap
         assert table.cursor_row == 2
         await pilot.press("up")  # once loaded, moves are the table's own
         assert table.cursor_row == 1
+
+
+async def test_enter_right_after_typing_opens_what_was_typed(eva: Actor, make_app) -> None:
+    """Enter typed with the search text, before its results were shown, opened the top
+    hit of the text before: another customer (and "a" then a new order for it)."""
+    ids = world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        await search(app, pilot, screen, "bergström värme")
+        burst(app, "ctrl+u", *"Nordic Pumps", "enter", "a")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen)
+        assert form.fields.values().customer_id == ids["other"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -10,7 +11,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.events import Resize
-from textual.widget import AwaitMount, Widget
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from crm_tui.domain.errors import CrmError
@@ -122,6 +123,7 @@ class RegisterScreen(CrmScreen):
         self._widths: tuple[int, int] = (0, 0)  # of the Name and Details columns
         self._shown: tuple[str, int, int, list[SearchHit]] | None = None  # _show's answer
         self._hint: Text | None = None
+        self._open_when_shown: asyncio.Future[None] | None = None  # Enter, awaiting results
 
     def compose_body(self) -> Iterable[Widget]:
         """Search box, register switch, results and a hint line."""
@@ -259,6 +261,7 @@ class RegisterScreen(CrmScreen):
             table.move_cursor(row=min(cursor, len(self.rows) - 1))
         table.display = bool(self.rows)
         self.call_after_refresh(self._refit)  # the table may be taller or shorter now
+        self._open_waiting()
         if self.hits:
             self._set_hint(Text(f"{len(self.hits)} shown · Enter opens the card · ctrl+n "
                                 "adds a contact order for it", style="dim"))
@@ -293,6 +296,26 @@ class RegisterScreen(CrmScreen):
             return
         self._answered = asked
         self._set_hint(Text(f"Search failed: {exc}", style="bold red"))
+        if self._open_when_shown is not None and not self._open_when_shown.done():
+            self._open_when_shown.set_result(None)  # nothing to open: keys go on
+
+    def _open_waiting(self) -> None:
+        """Enter pressed before these results: open now, then let the keys go on."""
+        waiting, self._open_when_shown = self._open_when_shown, None
+        if waiting is None or waiting.done():
+            return
+        if self.query_one("#search", Input).value != self.query_text:
+            self._open_when_shown = waiting  # typed on meanwhile: wait for those
+            return
+        opened = self.action_open()
+
+        async def mounted() -> None:
+            if opened is not None:
+                await opened
+            if not waiting.done():
+                waiting.set_result(None)
+
+        asyncio.get_running_loop().create_task(mounted())
 
     # Register switch --------------------------------------------------------
 
@@ -371,8 +394,15 @@ class RegisterScreen(CrmScreen):
     def _selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
 
-    def action_open(self) -> AwaitMount | None:
-        """Open the highlighted entry's card (on a "more" line: show more)."""
+    def action_open(self) -> Awaitable[None] | None:
+        """Open the highlighted entry's card (on a "more" line: show more). Pressed
+        before the results of the text typed are shown, it waits for them: it opened
+        the top hit of the text before (another customer). The app awaits what this
+        returns before it handles the next key, so keys typed after Enter wait too."""
+        if self.searching or self.query_one("#search", Input).value != self.query_text:
+            if self._open_when_shown is None or self._open_when_shown.done():
+                self._open_when_shown = asyncio.get_running_loop().create_future()
+            return self._open_when_shown
         row = self.current_row()
         if isinstance(row, MoreRow):
             self.show_more(row.register)
