@@ -816,3 +816,18 @@ async def test_a_customer_typed_out_offers_its_facilities(eva: Actor, make_app) 
         saved = orders.get_order(eva, form.serial)
         assert (saved.row.customer, saved.row.facility) == ("Sandbergs Rör AB", "Huvudkontor")
         assert registers.get_facility(eva, saved.facility_id).customer_id == customer.id
+
+
+async def test_keys_typed_as_a_new_order_opens_keep_their_fields(eva: Actor,
+                                                                  make_app) -> None:
+    """n, "abc", Enter, "xyz" at once on the list (the form still loading) put
+    everything in the subject; Enter moves on as it does once the form has loaded."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        burst(app, "f3", "n", *"abc", "enter", *"xyz")  # from the to-do, all at once
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen)
+        values = form.fields.values()
+        assert (values.subject, values.customer) == ("abc", "xyz")

@@ -49,6 +49,8 @@ from crm_tui.tui.widgets.picker import Picker, PickItem, plain
 from crm_tui.tui.work import call_service
 
 NARROW_BELOW = 110
+NEXT_FIELD = "\x00"
+"""An Enter or Tab among the keys typed at a new order before it loaded."""
 SLOW_SAVE_S = 0.7
 """A save that has not answered after this long says it is on its way."""
 
@@ -139,7 +141,15 @@ class OrderFormScreen(CrmScreen):
         """Characters typed at a new order before its fields take keys (it is loading,
         nothing has the focus) are kept for its subject; one sent while nothing had the
         focus and handled once the subject has it goes into the subject after them."""
-        if self.serial is not None or not event.is_printable or not event.character:
+        if self.serial is not None:
+            return
+        if event.key in ("enter", "tab") and self.focused is None:
+            # on to the next field, as in a loaded form ("abc" Enter "xyz": the subject,
+            # then the customer; all of it went into the subject)
+            event.stop()
+            self._typed_ahead.append(NEXT_FIELD)
+            return
+        if not event.is_printable or not event.character:
             return
         focused = self.focused
         if focused is None:
@@ -237,8 +247,15 @@ class OrderFormScreen(CrmScreen):
         if isinstance(target, Input) and self._typed_ahead:
             # As a paste, behind the focus in the field's queue: inserted now, the text
             # would be selected as the field takes the focus and replaced by the next key.
-            target.post_message(events.Paste("".join(self._typed_ahead)))
+            # Each Enter or Tab typed ahead moves on to the next field.
+            first, *others = "".join(self._typed_ahead).split(NEXT_FIELD)
             self._typed_ahead.clear()
+            if first:
+                target.post_message(events.Paste(first))
+            for text in others:
+                field = self.focus_next()
+                if isinstance(field, Input) and text:
+                    field.post_message(events.Paste(text))
 
     def apply_detail(self, detail: OrderDetail, *, focus_follows: bool = False) -> None:
         """Show a saved order; it becomes the base of the next save."""
