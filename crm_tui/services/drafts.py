@@ -88,6 +88,11 @@ def get(actor: Actor, serial: int | None) -> DraftInfo | None:
     return _read(_file(actor, serial))
 
 
+def exists(actor: Actor, serial: int | None) -> bool:
+    """Whether a draft of order ``serial`` is kept (another session may drop one)."""
+    return _file(actor, serial).is_file()
+
+
 def drop(actor: Actor, serial: int | None) -> None:
     """Forget the draft of order ``serial`` (saved, or left on purpose)."""
     try:

@@ -59,8 +59,9 @@ class DraftKeeper:
     def tick(self) -> None:
         """Keep what changed since the last tick, or drop a draft no longer needed."""
         snap = self.snapshot()
-        if snap == self.kept:
-            return
+        if snap == self.kept and (snap is None or self._running
+                                  or drafts.exists(self.form.crm.actor, snap[0])):
+            return  # (kept again if another session of the user dropped it meanwhile)
         if snap is None:
             self.forget()
             return
