@@ -302,6 +302,17 @@ async def test_add_order_on_a_customer_card_takes_what_is_highlighted(eva: Actor
         await pilot.press("a")
         await settle(app, pilot)
         assert app.screen.picker("facility").chosen_id == only.id
+        # A facility card's Service objects tab: the highlighted object (it was left out).
+        registers.add_service_object(eva, "Boiler", customer=ids["berg"],
+                                     facility=ids["plant"])
+        app.open_facility(ids["plant"])
+        await settle(app, pilot)
+        await pilot.press("s", "down", "a")  # Boiler, Heat pump F2120: the second
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen)
+        assert [form.picker(n).chosen_id for n in ("customer", "facility", "service_object")
+                ] == [ids["berg"], ids["plant"], ids["pump"]]
 
 
 async def test_an_empty_card_says_whose_orders_it_lacks(eva: Actor, make_app) -> None:

@@ -332,6 +332,14 @@ class CardScreen(CrmScreen):
         """What a new order from this card knows."""
         raise NotImplementedError
 
+    def highlighted(self, table_id: str) -> int | None:
+        """The id of the highlighted row of a register table (None if it is empty)."""
+        table = self.query_one(f"#{table_id}", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key else None
+
     def action_add_order(self) -> None:
         """New contact order pre-filled from this card (once it has loaded)."""
         self.when_loaded(self._add_order)
@@ -425,10 +433,14 @@ class FacilityCardScreen(CardScreen):
         return super().openers() | {"objects-table": self.crm.open_service_object}
 
     def prefill(self) -> OrderInput | None:
-        """Customer and facility."""
+        """Customer and facility; on Service objects, the highlighted object too (it
+        was left out, as if none were highlighted)."""
         if self.facility is None:
             return None
-        return OrderInput(customer_id=self.facility.customer_id, facility_id=self.facility_id)
+        chosen = (self.highlighted("objects-table")
+                  if self.query_one(TabbedContent).active == "objects" else None)
+        return OrderInput(customer_id=self.facility.customer_id, facility_id=self.facility_id,
+                          service_object_id=chosen)
 
     def action_customer(self) -> None:
         """Open the customer's card (once this one has loaded)."""

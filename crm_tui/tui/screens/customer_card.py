@@ -153,14 +153,6 @@ class CustomerCardScreen(CardScreen):
         only = self.facilities[0][1] if len(self.facilities) == 1 else None
         return OrderInput(customer_id=self.customer_id, facility_id=only)
 
-    def highlighted(self, table_id: str) -> int | None:
-        """The id of the highlighted row of a register table (None if it is empty)."""
-        table = self.query_one(f"#{table_id}", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key else None
-
     def action_add_register(self) -> AwaitMount | None:
         """On the Facilities tab add a facility, on Service objects a service object."""
         if self.customer is None:
