@@ -584,6 +584,19 @@ async def test_cards_edit_facilities_and_service_objects(eva: Actor, make_app) -
         await settle(app, pilot)
         assert customer_card.query_one(TabbedContent).active == "details"
         assert customer_card.query_one("#c-name", Input).value == "Bergström Värme AB"
+    # Tab goes round the details being edited (past the last, "a" typed on made an order)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_customer(ids["berg"])
+        await settle(app, pilot)
+        card = app.screen
+        await pilot.press("e", *["tab"] * 6)
+        assert card.focused is card.query_one("#c-name", Input)
+        await pilot.press("shift+tab")
+        assert card.focused is card.query_one("#c-email", Input)
+        await pilot.press(*"a@b.se")
+        await settle(app, pilot)
+        assert app.screen is card and card.query_one("#c-email", Input).value.endswith("a@b.se")
 
 
 async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:

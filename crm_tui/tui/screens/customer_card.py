@@ -40,6 +40,10 @@ class CustomerCardScreen(CardScreen):
         Binding("ctrl+s", "save_details", "Save details", show=True),
         Binding("plus", "add_register", "Add facility/object", show=False,
                 tooltip="On the Facilities or Service objects tab: add one"),
+        # Tab goes round the details being edited: past the last one, the focus left
+        # them for the card, whose letters are keys (typing on ran "a": a new order).
+        Binding("tab", "detail_field(1)", show=False, priority=True),
+        Binding("shift+tab", "detail_field(-1)", show=False, priority=True),
     ]
     NEEDS = {"add_order": Perm.CREATE, "add_register": Perm.CREATE, "edit": Perm.EDIT,
              "save_details": Perm.EDIT}
@@ -167,6 +171,21 @@ class CustomerCardScreen(CardScreen):
                 self.added)
         self.notify("On the Facilities (f) or Service objects (s) tab, + adds one there")
         return None
+
+    def _detail_fields(self) -> list[Input]:
+        return [self.query_one(f"#c-{key}", Input) for key, _label in CUSTOMER_FIELDS]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Tab goes round the details only from one of them."""
+        if action == "detail_field":
+            return self.focused in self._detail_fields()
+        return super().check_action(action, parameters)
+
+    def action_detail_field(self, step: int) -> None:
+        """The next (or previous) detail, round from the last to the first."""
+        fields = self._detail_fields()
+        at = fields.index(self.focused) if self.focused in fields else 0
+        fields[(at + step) % len(fields)].focus()
 
     def action_edit(self) -> None:
         """Edit the details in place (dimmed without the edit permission)."""
