@@ -299,6 +299,6 @@ def test_a_term_with_a_bar_matches_within_a_part_never_across_two(admin: Actor) 
         for q in ("|", "p|f", '"filter | "', "filter | ", "filter acme")}
     assert texts["|"] == [serial] and texts["p|f"] == [serial]
     assert texts['"filter | "'] == []  # the phrase would run across two parts
-    assert texts["filter | "] == []  # as one: a word of one character is not a word
+    assert texts["filter | "] == []  # a one-letter word stays with its neighbour
     assert texts["filter acme"] == [serial]  # two words: the order's, its customer's
     assert not _mismatches(admin, ("|", "e|n", "r|b", "ab | qzlund"))

@@ -109,6 +109,9 @@ def test_filters(lw: ListWorld) -> None:
     assert listed(admin, text='"pump heat"') == []  # a quoted phrase is one term
     assert listed(admin, text='"heat pump" annual') == of(4)
     assert listed(admin, text="lift for") == of(3)
+    assert listed(admin, text="for lift") == of(3)  # in any order
+    # its number (a word that short is sought in the order's own text) and customer
+    assert listed(admin, text=f"{lw.s[3]} acme") == of(3)
     assert listed(admin, text="pump", completed=ONLY) == of(7)
     assert listed(admin, completed=ONLY) == of(5, 7)
     assert listed(admin, completed=Completed.INCLUDE) == of(2, 4, 1, 6, 3, 8, 5, 7)
@@ -117,14 +120,16 @@ def test_filters(lw: ListWorld) -> None:
     assert listed(admin, customer="   ", text="") == of(2, 4, 1, 6, 3, 8)
 
 
-def test_text_terms_keep_short_words_with_a_neighbour() -> None:
-    """A word shorter than a trigram stays with the word next to it, as a phrase (an
-    error code: "alarm e4"); quoted phrases are terms as they are."""
+def test_text_terms_are_words_and_short_ones_stay_with_a_neighbour() -> None:
+    """Each word is a term, in any order; a quoted phrase is one; a word of one or two
+    letters stays with the word beside it, as a phrase (an error code: "alarm e4"),
+    unless it is a number (an order's)."""
     assert order_list.text_terms("Sandbergs  Ventilation") == ["sandbergs", "ventilation"]
     assert order_list.text_terms("alarm E4") == ["alarm e4"]
     assert order_list.text_terms("e4 alarm") == ["e4 alarm"]
+    assert order_list.text_terms("47 sandbergs") == ["47", "sandbergs"]
     assert order_list.text_terms('"Heat pump" ab') == ["heat pump", "ab"]
-    assert order_list.text_terms('pump "x y" 12 ab') == ["pump", "x y", "12 ab"]
+    assert order_list.text_terms('pump "x y" 12 ab') == ["pump", "x y", "12", "ab"]
     assert order_list.text_terms("pump PUMP") == ["pump"]
     assert order_list.text_terms("  ") == [] and order_list.text_terms(None) == []
 
