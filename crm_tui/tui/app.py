@@ -324,14 +324,15 @@ class CrmApp(KeysInOrder):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def open_order(self, serial: int | None = None, *,
-                   prefill: OrderInput | None = None) -> AwaitMount | None:
+    def open_order(self, serial: int | None = None, *, prefill: OrderInput | None = None,
+                   missing_ok: bool = False) -> AwaitMount | None:
         """Open the contact-order form: an existing order, or a new one (pre-filled).
 
         Like the other openers it returns the new screen's mounting: an action that
         returns it is done, for the app, once the screen has mounted and focused its
         field, and only then does the app handle the next key (see
-        CrmScreen.action_letter)."""
+        CrmScreen.action_letter). With ``missing_ok`` an order that is not there (or not
+        the user's to see) closes the form again with a word instead of an error."""
         from crm_tui.tui.screens.order_form import OrderFormScreen
 
         if serial is None and not self.actor.has(Perm.CREATE):
@@ -339,7 +340,8 @@ class CrmApp(KeysInOrder):
             self.notify(f"{self.actor.username} may not create contact orders: needs the "
                         "'create' permission", severity="warning", markup=False)
             return None
-        return self.push_screen(OrderFormScreen(serial, prefill=prefill))
+        return self.push_screen(OrderFormScreen(serial, prefill=prefill,
+                                                missing_ok=missing_ok))
 
     def open_customer(self, customer_id: int) -> AwaitMount:
         """Open a customer card."""

@@ -471,15 +471,21 @@ async def test_an_orders_number_and_enter_in_the_search_opens_it(eva: Actor,
     app = make_app("eva", clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_orders(app, pilot)
-        await pilot.press("slash", *str(wanted), "enter")
+        # typed on at once: the keys after Enter go into the order's new note (they were
+        # typed into the search box, and the order did not open)
+        burst(app, "slash", *str(wanted), "enter", *"hello")
         await settle(app, pilot)
-        assert isinstance(app.screen, OrderFormScreen) and app.screen.serial == wanted
+        form = app.screen
+        assert isinstance(form, OrderFormScreen) and form.serial == wanted
+        assert form.notes.pending_text() == "hello"
+        form.notes.editor.text = ""
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is screen
         await pilot.press("slash", "ctrl+u", "9", "9", "9", "enter")  # no such order
         await settle(app, pilot)
         assert app.screen is screen and screen.criteria.text == "999"
+        assert any("No contact order 999" in str(n.message) for n in app._notifications)
 
 
 async def test_an_empty_list_keeps_the_keys_it_suggests(eva: Actor, make_app) -> None:

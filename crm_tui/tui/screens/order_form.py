@@ -18,6 +18,7 @@ from crm_tui.domain.errors import (
     ConflictError,
     CrmError,
     NearDuplicate,
+    NotFound,
     ValidationError,
 )
 from crm_tui.domain.permissions import Perm
@@ -81,9 +82,11 @@ class OrderFormScreen(CrmScreen):
         Binding("f9", "reload_asking", "Reload", show=False),
     ]
 
-    def __init__(self, serial: int | None, *, prefill: OrderInput | None = None) -> None:
+    def __init__(self, serial: int | None, *, prefill: OrderInput | None = None,
+                 missing_ok: bool = False) -> None:
         super().__init__()
         self.serial = serial
+        self.missing_ok = missing_ok  # opened by a number typed: none is no error
         self.prefill = prefill
         self.detail: OrderDetail | None = None
         self.loaded_values = FormValues()
@@ -178,6 +181,11 @@ class OrderFormScreen(CrmScreen):
                      done=self._loaded, failed=self._load_failed, group="load")
 
     def _load_failed(self, exc: CrmError) -> None:
+        if self.missing_ok and isinstance(exc, NotFound) and not self.ready:
+            self.notify(f"No contact order {self.serial}: the list shows the orders whose "
+                        "text holds the number", timeout=5)
+            self.dismiss()
+            return
         self.query_one("#form-title", Static).update(
             plain(f"Could not open the order: {exc}", style="bold red"))
 

@@ -25,7 +25,7 @@ from crm_tui.domain.records import (
     SavedFilterInfo,
 )
 from crm_tui.domain.text import printable
-from crm_tui.services import filters, order_list, orders
+from crm_tui.services import filters, order_list
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.favourites_dialog import (
@@ -77,6 +77,9 @@ class OrderListScreen(CrmScreen):
         Binding("ctrl+b", "save_favourite", "Save as favourite", show=False),
         Binding("x", "clear_filter", "Clear filter", show=False),
         Binding("r,ctrl+r", "refresh", "Refresh", show=False),
+        # Enter in the search box, within the key press: the keys typed after it go to
+        # the list, or to the order it opens (they were typed on into the search)
+        Binding("enter", "search_enter", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -295,19 +298,23 @@ class OrderListScreen(CrmScreen):
         if (event.value.strip() or None) != self.criteria.text:
             self._search_timer = self.set_timer(0.3, self._apply_search)
 
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter is the search box's only while it has the focus."""
+        if action == "search_enter":
+            return self.query_one("#search", Input).has_focus
+        return True
+
+    def action_search_enter(self) -> AwaitMount | None:
+        """Apply the search and go to the list; an order's number opens that order (in
+        the list it was one of those that contain the number, often on a later page)."""
         if self._search_timer is not None:
             self._search_timer.stop()
         self._apply_search()
         self.table.focus()
         text = self.query_one("#search", Input).value.strip()
         if text.isdigit() and len(text) < 10:
-            # an order's number opens that order (in the list it was one of those that
-            # contain the number, in date order, often on a later page)
-            call_service(self, orders.get_order, self.crm.actor, int(text),
-                         done=lambda order: self.crm.open_order(order.row.serial),
-                         failed=lambda exc: None, group="go-to-order")
+            return self.crm.open_order(int(text), missing_ok=True)
+        return None
 
     def _apply_search(self) -> None:
         text = self.query_one("#search", Input).value.strip() or None
