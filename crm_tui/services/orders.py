@@ -423,6 +423,17 @@ def delete_order(actor: Actor, serial: int) -> None:
         audit(actor, "order.delete", "order", serial, snapshot, None, order.version + 1)
 
 
+def existing(actor: Actor, serials: Sequence[int]) -> set[int]:
+    """Which of ``serials`` are orders (any user's: a draft's order deleted since is
+    told apart from one the user may not see)."""
+    with reading():
+        fresh(actor)
+        if not serials:
+            return set()
+        return {serial for (serial,) in ContactOrder.select(ContactOrder.serial).where(
+            ContactOrder.serial.in_(list(serials))).tuples()}
+
+
 def get_order(actor: Actor, serial: int) -> OrderDetail:
     """One order with notes and bookings, if the actor may see it."""
     with reading():

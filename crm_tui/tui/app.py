@@ -23,7 +23,7 @@ from crm_tui.domain.errors import CrmError, InactiveUser
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, DraftInfo, NotificationInfo, OrderInput
 from crm_tui.domain.text import printable
-from crm_tui.services import drafts, notifications, settings, users
+from crm_tui.services import drafts, notifications, orders, settings, users
 from crm_tui.services.setup import open_database
 from crm_tui.services.timezone import local_now
 from crm_tui.tui import alt_digits  # noqa: F401  (alt+digit is a key, not a character)
@@ -202,15 +202,28 @@ class CrmApp(KeysInOrder):
         if callable(refresh):
             refresh()
 
-    def _load_start(self) -> tuple[str, dict[str, str], int, Actor, int, list[DraftInfo]]:
+    def _load_start(self) -> tuple[str, dict[str, str], int, Actor, int, list[DraftInfo],
+                                   list[DraftInfo]]:
+        kept = drafts.all_of(self.actor)
+        there = orders.existing(self.actor, [d.serial for d in kept if d.serial is not None])
         return (settings.get("organisation"), users.get_preferences(self.actor),
                 notifications.unread_count(self.actor), users.get_actor(self.actor.username),
-                notifications.latest_id(self.actor), drafts.all_of(self.actor))
+                notifications.latest_id(self.actor),
+                [d for d in kept if d.serial is None or d.serial in there],
+                [d for d in kept if d.serial is not None and d.serial not in there])
 
     def _started(self, result: tuple[str, dict[str, str], int, Actor, int,
-                                    list[DraftInfo]]) -> None:
+                                    list[DraftInfo], list[DraftInfo]]) -> None:
         (self.organisation, prefs, self.unread, self.actor, self._latest_notification,
-         kept) = result
+         kept, orphans) = result
+        for gone in orphans:
+            # its order was deleted since: the note typed there is shown once, and goes
+            self.notify(f"Contact order {gone.serial} was deleted since you worked on it"
+                        + (f"; the note you had typed: {printable(gone.note)}"
+                           if gone.note.strip() else ""),
+                        title="Unsaved work", timeout=30, markup=False)
+            call_service(self, drafts.drop, self.actor, gone.serial, group="drafts",
+                         exclusive=False)
         if kept:  # an earlier session ended with unsaved work: say where it waits
             where = ", ".join(f"contact order {d.serial}" if d.serial is not None
                               else "a new contact order (n on the list)" for d in kept[:5])

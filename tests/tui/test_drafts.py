@@ -123,3 +123,21 @@ async def test_a_draft_goes_once_nothing_is_unsaved(eva: Actor, make_app) -> Non
         await settle(app, pilot)
         assert form.serial is not None and not form.is_dirty()
         assert drafts.get(eva, None) is None and drafts.get(eva, form.serial) is None
+
+
+async def test_a_draft_of_an_order_deleted_since_is_told_once(eva: Actor, make_app) -> None:
+    """It was announced at every start, and the order could not be opened."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    drafts.keep(eva, order.serial, base_version=order.version, loaded={}, values={},
+                note="Called, wants two")
+    orders.delete_order(eva, order.serial)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        told = messages(app)
+        assert any(f"Contact order {order.serial} was deleted since you worked on it; "
+                   "the note you had typed: Called, wants two" in m for m in told)
+        assert not any("Unsaved work from a session" in m for m in told)
+        await wait_for(pilot, lambda: drafts.get(eva, order.serial) is None,
+                       "the draft dropped")
