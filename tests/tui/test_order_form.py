@@ -253,6 +253,7 @@ async def test_leaving_with_unsaved_changes_asks(eva: Actor, make_app) -> None:
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.message.endswith(f"Not saved: contact order {order.serial}: Subject")
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen is form and form.query_one("#subject", Input).value == "Changed"

@@ -212,7 +212,8 @@ class CustomerCardScreen(CardScreen):
         if not self.changes():
             super().action_back()
             return
-        self.app.push_screen(ConfirmDialog("Leave without saving the customer's details?",
+        self.app.push_screen(ConfirmDialog("Leave without saving the customer's details?"
+                                           f"\nNot saved: {'; '.join(self.unsaved())}",
                                            title="Unsaved changes", yes="Leave"),
                              lambda yes: super(CustomerCardScreen, self).action_back()
                              if yes else None)

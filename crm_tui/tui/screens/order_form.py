@@ -580,8 +580,10 @@ class OrderFormScreen(CrmScreen):
                 self.discard()
                 self.dismiss()
 
-        self.app.push_screen(ConfirmDialog("Leave without saving your changes?",
-                                           title="Unsaved changes", yes="Leave"), answered)
+        lost = "; ".join(self.unsaved())  # named, as the section keys' question does
+        self.app.push_screen(ConfirmDialog(f"Leave without saving your changes?\nNot "
+                                           f"saved: {lost}", title="Unsaved changes",
+                                           yes="Leave"), answered)
 
     def discard(self) -> None:
         """Left without saving: the draft goes too."""
