@@ -260,6 +260,8 @@ def booking_add(session: Session, serial: int, at: str, kind: str, assignee: str
                                 assignee=assignee,
                                 minutes=minutes, remind_before=remind_before, note=note)
     remind = f", reminder at {info.reminder_at:%Y-%m-%d %H:%M}" if info.reminder_at else ""
+    if info.at < local_now():  # the app asks first; here it is said (a typo, most likely)
+        click.echo(f"Note: {info.at:%Y-%m-%d %H:%M} is in the past", err=True)
     click.echo(f"Booking {info.id}: {info.kind} on {info.at:%Y-%m-%d %H:%M} "
                f"for {info.assignee}{remind}")
 

@@ -127,10 +127,12 @@ def datetime_local(value: dt.datetime | str, field: str = "at") -> dt.datetime:
         parsed = dt.datetime.fromisoformat(raw.replace("T", " "))
     except ValueError:
         raise ValidationError(
-            f"'{raw}' is not a valid date and time: use 'YYYY-MM-DD HH:MM'", field
+            f"'{raw}' is not a valid date and time: use 'YYYY-MM-DD HH:MM' (or 'tomorrow "
+            "9:00', '+7 14:30')", field
         ) from None
     if ":" not in raw:
-        raise ValidationError(f"'{raw}' has no time of day: use 'YYYY-MM-DD HH:MM'", field)
+        raise ValidationError(f"'{raw}' has no time of day: use 'YYYY-MM-DD HH:MM' (or "
+                              "'tomorrow 9:00', '+7 14:30')", field)
     _in_years(parsed, raw, field)
     return parsed
 

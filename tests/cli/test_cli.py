@@ -476,6 +476,11 @@ def test_dates_relative_to_today_as_in_the_app(cli_db: str) -> None:
     booked = run(cli_db, "booking", "add", serial, "--at", "tomorrow 9:00", "--kind",
                  "phone").stdout
     assert f"on {today + dt.timedelta(days=1):%Y-%m-%d} 09:00" in booked
+    past = run(cli_db, "booking", "add", serial, "--at", "yesterday 9:00", "--kind", "phone")
+    assert f"Note: {today - dt.timedelta(days=1):%Y-%m-%d} 09:00 is in the past" in past.stderr
+    bad = run(cli_db, "booking", "add", serial, "--at", "tomorrow", "--kind", "phone",
+              ok=False)
+    assert "'tomorrow 9:00'" in bad.stderr  # the forms it takes
     run(cli_db, "co", "add", "--subject", "s", "--customer", "Berg AB", "--scheduled",
         "+x", ok=False)
 
