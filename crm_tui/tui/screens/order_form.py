@@ -248,7 +248,11 @@ class OrderFormScreen(CrmScreen):
     def _focus_loaded(self, target: Widget) -> None:
         """Once the loaded order is laid out (and the fields take keys): focus, and
         scroll to, the note editor of a saved order or a new order's subject (at once:
-        keys handled next go where the focus is)."""
+        keys handled next go where the focus is). A subject brought back from a draft
+        is not selected: the next key replaced it."""
+        if isinstance(target, Input) and target.value:
+            target.select_on_focus = False
+            target.cursor_position = len(target.value)
         self.set_focus(target, scroll_visible=False)
         if not self.can_view_entire(target):  # as focusing a widget would have
             self.scroll_to_center(target, animate=False, origin_visible=True)
