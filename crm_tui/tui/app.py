@@ -227,8 +227,8 @@ class CrmApp(KeysInOrder):
         if kept:  # an earlier session ended with unsaved work: say where it waits
             where = ", ".join(f"contact order {d.serial}" if d.serial is not None
                               else "a new contact order (n on the list)" for d in kept[:5])
-            self.notify(f"Unsaved work from a session that ended (or is open elsewhere): "
-                        f"{where}. Open it to carry on; it comes back as you left it.",
+            # short: on a phone a long toast covered half the screen
+            self.notify(f"Kept from another session: {where}. Open it to go on.",
                         title="Unsaved work", timeout=15)
         theme = prefs.get("theme")
         if theme and theme in self.available_themes:

@@ -44,7 +44,7 @@ async def test_typed_work_comes_back_after_the_app_ended(eva: Actor, make_app) -
         assert form.fields.values().subject == "Quote for two heat pumps"
         assert form.fields.values().contact_name == "Kim Ek"  # theirs, not the draft's
         assert form.notes.pending_text() == "Called, wants two"
-        assert any("Brought back what you typed" in m and "Subject, the typed note" in m
+        assert any("Brought back from " in m and "Subject, the typed note" in m
                    for m in messages(app))
         await pilot.press("ctrl+s")  # the order changed since: what changed is shown
         await settle(app, pilot)
@@ -73,8 +73,8 @@ async def test_a_new_order_comes_back_and_leaving_drops_the_draft(eva: Actor,
     app = make_app("eva")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)  # the start names the unsaved work
-        assert any("Unsaved work from a session that ended (or is open elsewhere): a "
-                   "new contact order (n on the list)" in m for m in messages(app))
+        assert any("Kept from another session: a new contact order (n on the list)" in m
+                   for m in messages(app))
         form = await open_form(app, pilot)
         assert (form.fields.values().subject, form.fields.values().contact_name) == (
             "Second heat pump", "Kim")
@@ -140,6 +140,6 @@ async def test_a_draft_of_an_order_deleted_since_is_told_once(eva: Actor, make_a
         told = messages(app)
         assert any(f"Contact order {order.serial} was deleted since you worked on it; "
                    "the note you had typed: Called, wants two" in m for m in told)
-        assert not any("Unsaved work from a session" in m for m in told)
+        assert not any("Kept from another session" in m for m in told)
         await wait_for(pilot, lambda: drafts.get(eva, order.serial) is None,
                        "the draft dropped")

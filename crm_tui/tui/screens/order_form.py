@@ -234,9 +234,9 @@ class OrderFormScreen(CrmScreen):
         if self.detail is not None and draft.base_version != self.detail.version:
             self._draft_base = draft.base_version
             self._show_title(stale=True)
-        self.notify(f"Brought back what you typed at {draft.saved_at:%Y-%m-%d %H:%M} "
-                    f"and had not saved: {', '.join(brought)}. ctrl+s saves it; Esc "
-                    "and Leave drops it.", title="Unsaved work", timeout=12)
+        self.notify(f"Brought back from {draft.saved_at:%Y-%m-%d %H:%M}: "
+                    f"{', '.join(brought)}. ctrl+s saves; Esc drops.",
+                    title="Unsaved work", timeout=12)
 
     @property
     def base_version(self) -> int:
