@@ -139,6 +139,15 @@ def mark_sent(delivery: Delivery) -> bool:
             (Outbox.id == delivery.id) & (Outbox.claimed_by == delivery.token)).execute() == 1
 
 
+def release(token: str) -> int:
+    """Hand back the rows still claimed by ``token`` and not tried (a worker told to
+    stop): pending again, their attempt not counted; returns how many."""
+    with writing():
+        return Outbox.update(status="pending", claimed_by=None, claimed_at=None,
+                             attempts=Outbox.attempts - 1).where(
+            (Outbox.claimed_by == token) & (Outbox.status == "sending")).execute()
+
+
 def backoff(attempts: int, base_seconds: float = 30, cap_seconds: float = 3600) -> float:
     """Seconds before the next try: doubling from ``base``, at most ``cap``."""
     return min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1))

@@ -54,8 +54,10 @@ def deliver(delivery: outbox.Delivery, cfg: dict[str, object], timeout: float) -
 
 def run_once(options: WorkerOptions | None = None,
              stop: threading.Event | None = None) -> PassResult:
-    """One pass: reminders due now, then every claimable outbox row, a batch at a time
-    (no further batch once ``stop`` is set: the claimed ones are delivered first)."""
+    """One pass: reminders due now, then every claimable outbox row, a batch at a time.
+    Once ``stop`` is set no further send starts: the batch's rows not yet tried are
+    handed back (each send waits up to its timeout on a hanging gateway, and sending
+    the rest of a batch of 20 first held SIGTERM for minutes)."""
     options = options or WorkerOptions()
     result = PassResult(reminders=outbox.fire_due_reminders())
     me = worker_id()
@@ -65,6 +67,10 @@ def run_once(options: WorkerOptions | None = None,
             return result
         cfg = settings.get_all(reveal=True)
         for delivery in batch:
+            if stop is not None and stop.is_set():
+                handed = outbox.release(delivery.token)
+                log.info("stopping: %d claimed deliveries handed back", handed)
+                return result
             # The batch's lease runs from its claim: slow sends let it run out, and
             # another worker then claimed and sent the rows not reached yet (twice).
             if delivery.id not in outbox.renew(delivery.token):

@@ -130,6 +130,33 @@ def test_a_stopping_worker_claims_no_further_batch(db_url: str, admin: Actor,
     assert smtp.mailbox.wait_for(2)
 
 
+def test_a_stopping_worker_hands_back_the_rest_of_its_batch(db_url: str, admin: Actor,
+                                                            smtp: SmtpServer) -> None:
+    """Told to stop during a send (a slow mail server), the worker finishes that send
+    and hands back the batch's other rows untried: it sent them all first, each up to
+    its timeout, and SIGTERM waited minutes."""
+    configure(admin, smtp, None)
+    due_reminders(admin, 3)
+    smtp.mailbox.hold = threading.Event()
+    stop = threading.Event()
+    results = []
+    passes = threading.Thread(target=lambda: results.append(
+        run_once(WorkerOptions(batch=3, timeout=20), stop)))
+    passes.start()
+    try:
+        assert smtp.mailbox.holding.wait(30), "the worker never reached the SMTP server"
+        stop.set()  # SIGTERM, as the worker's handler does
+    finally:
+        smtp.mailbox.hold.set()
+        passes.join(timeout=60)
+    assert not passes.is_alive() and results[0].sent == 1
+    emails = [r for r in outbox.list_outbox(admin) if r.channel == "email"]
+    assert sorted((r.status, r.attempts) for r in emails) == [
+        ("pending", 0), ("pending", 0), ("sent", 1)]
+    assert run_once(WorkerOptions(batch=3)).sent == 2  # the next worker sends them
+    assert smtp.mailbox.wait_for(3)
+
+
 def test_two_workers_deliver_each_reminder_once_per_channel(
         db_url: str, admin: Actor, smtp: SmtpServer, sms_gateway: Gateway) -> None:
     configure(admin, smtp, sms_gateway)
