@@ -597,6 +597,14 @@ async def test_cards_edit_facilities_and_service_objects(eva: Actor, make_app) -
         await pilot.press(*"a@b.se")
         await settle(app, pilot)
         assert app.screen is card and card.query_one("#c-email", Input).value.endswith("a@b.se")
+        # typed all at once: each Tab moves on within its key press (the focus moved one
+        # key late, and "Tab Tab Storgatan 1" saved the name "S")
+        card.query_one("#c-email", Input).value = ""
+        card.action_edit()  # the name has the focus
+        burst(app, "tab", "tab", *"Storgatan 1")
+        await settle(app, pilot)
+        assert card.query_one("#c-name", Input).value == "Bergström Värme AB"
+        assert card.query_one("#c-address", Input).value.endswith("Storgatan 1")
 
 
 async def test_hostile_names_render_literally(eva: Actor, make_app) -> None:

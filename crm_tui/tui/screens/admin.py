@@ -152,9 +152,12 @@ class AdminScreen(CrmScreen):
         self.action_show_tab(ids[(index + step) % len(ids)])
 
     def action_show_tab(self, tab_id: str) -> None:
-        """Go to one tab and put the cursor in it."""
+        """Go to one tab and put the cursor in it, within the key press: the next F8
+        typed ahead counts from this tab (focused later, the focus pulled the tabs back
+        to the pane it was in, and F8 F8 F8 skipped about)."""
         self.query_one(TabbedContent).active = tab_id
-        self._focus_pane()
+        if not self._focus_first():
+            self._focus_pane()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Fresh audit events each time its tab is opened."""
@@ -166,11 +169,13 @@ class AdminScreen(CrmScreen):
     def _focus_pane(self) -> None:
         self.call_after_refresh(self._focus_first)
 
-    def _focus_first(self) -> None:
+    def _focus_first(self) -> bool:
+        """Focus the active pane's first field (at once); False if it has none yet."""
         pane = self.query_one(TabbedContent).active_pane
         if pane is None:
-            return
+            return False
         for widget in pane.query("*"):
             if widget.focusable:
-                widget.focus()
-                return
+                self.set_focus(widget)
+                return True
+        return False

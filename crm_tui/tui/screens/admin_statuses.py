@@ -116,11 +116,12 @@ class StatusesPane(AdminPane):
 
     def action_focus_new(self) -> None:
         """Put the cursor in the new-status input."""
-        self.query_one("#status-new", Input).focus()
+        # at once: "n" and a name typed on lost the name's first letter to the list
+        self.screen.set_focus(self.query_one("#status-new", Input))
 
     def action_focus_table(self) -> None:
         """Leave the input for the list."""
-        self.table.focus()
+        self.screen.set_focus(self.table)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Add the typed status at the end of the list."""

@@ -293,8 +293,8 @@ class CardScreen(CrmScreen):
         tabs = self.query_one(TabbedContent)
         tabs.active = pane
         tables = tabs.get_pane(pane).query(DataTable)
-        if tables:
-            tables.first().focus()
+        if tables:  # at once: keys typed after the tab's key move in its table
+            self.set_focus(tables.first())
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:

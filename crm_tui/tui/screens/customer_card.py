@@ -185,12 +185,13 @@ class CustomerCardScreen(CardScreen):
         """The next (or previous) detail, round from the last to the first."""
         fields = self._detail_fields()
         at = fields.index(self.focused) if self.focused in fields else 0
-        fields[(at + step) % len(fields)].focus()
+        # at once: Tab and the text typed after it went one field late
+        self.set_focus(fields[(at + step) % len(fields)])
 
     def action_edit(self) -> None:
         """Edit the details in place (dimmed without the edit permission)."""
         self.query_one(TabbedContent).active = "details"
-        self.query_one("#c-name", Input).focus()
+        self.set_focus(self.query_one("#c-name", Input))  # at once: typing follows
 
     def changes(self) -> dict[str, str]:
         """Details edited but not saved."""

@@ -310,7 +310,7 @@ class OrderListScreen(CrmScreen):
         if self._search_timer is not None:
             self._search_timer.stop()
         self._apply_search()
-        self.table.focus()
+        self.set_focus(self.table)  # at once: the keys after Enter are the list's
         text = self.query_one("#search", Input).value.strip()
         if text.isdigit() and len(text) < 10:
             return self.crm.open_order(int(text), missing_ok=True)
@@ -325,7 +325,7 @@ class OrderListScreen(CrmScreen):
         """Leave the search box (hidden when empty); else go back."""
         search = self.query_one("#search", Input)
         if search.has_focus:
-            self.table.focus()
+            self.set_focus(self.table)
             search.display = bool(search.value.strip())
             return
         super().action_back()

@@ -382,8 +382,8 @@ class RegisterScreen(CrmScreen):
             table.action_cursor_up()
 
     def action_focus_search(self) -> None:
-        """Back to the search box."""
-        self.query_one("#search", Input).focus()
+        """Back to the search box (at once: the keys after it are typed there)."""
+        self.set_focus(self.query_one("#search", Input))
 
     @on(Input.Submitted, "#search")
     def _submitted(self, event: Input.Submitted) -> None:
