@@ -838,3 +838,21 @@ async def test_enter_right_after_typing_opens_what_was_typed(eva: Actor, make_ap
         form = app.screen
         assert isinstance(form, OrderFormScreen)
         assert form.fields.values().customer_id == ids["other"]
+        # ctrl+n and Down typed with the text act on its results too (ctrl+n made an
+        # order for the old top hit, and was saved so)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        if isinstance(app.screen, CustomerCardScreen):
+            await pilot.press("escape")
+            await settle(app, pilot)
+        assert app.screen is screen
+        screen.action_focus_search()
+        burst(app, "ctrl+u", *"bergström", "ctrl+n")
+        await settle(app, pilot)
+        assert app.screen.fields.values().customer_id == ids["berg"]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        screen.action_focus_search()
+        burst(app, "ctrl+u", *"bergström", "down", "enter")  # the second hit: the plant
+        await settle(app, pilot)
+        assert isinstance(app.screen, FacilityCardScreen)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Mapping
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -11,7 +12,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.events import Resize
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from crm_tui.domain.errors import CrmError
@@ -123,7 +124,8 @@ class RegisterScreen(CrmScreen):
         self._widths: tuple[int, int] = (0, 0)  # of the Name and Details columns
         self._shown: tuple[str, int, int, list[SearchHit]] | None = None  # _show's answer
         self._hint: Text | None = None
-        self._open_when_shown: asyncio.Future[None] | None = None  # Enter, awaiting results
+        # a key's action waiting for the results of the text typed before it, and its end
+        self._waiting: tuple[Callable[[], object], asyncio.Future[None]] | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         """Search box, register switch, results and a hint line."""
@@ -261,7 +263,7 @@ class RegisterScreen(CrmScreen):
             table.move_cursor(row=min(cursor, len(self.rows) - 1))
         table.display = bool(self.rows)
         self.call_after_refresh(self._refit)  # the table may be taller or shorter now
-        self._open_waiting()
+        self._run_waiting()
         if self.hits:
             self._set_hint(Text(f"{len(self.hits)} shown · Enter opens the card · ctrl+n "
                                 "adds a contact order for it", style="dim"))
@@ -296,26 +298,46 @@ class RegisterScreen(CrmScreen):
             return
         self._answered = asked
         self._set_hint(Text(f"Search failed: {exc}", style="bold red"))
-        if self._open_when_shown is not None and not self._open_when_shown.done():
-            self._open_when_shown.set_result(None)  # nothing to open: keys go on
+        if self._waiting is not None:
+            _action, ended = self._waiting
+            self._waiting = None
+            if not ended.done():
+                ended.set_result(None)  # nothing to act on: the keys go on
 
-    def _open_waiting(self) -> None:
-        """Enter pressed before these results: open now, then let the keys go on."""
-        waiting, self._open_when_shown = self._open_when_shown, None
-        if waiting is None or waiting.done():
-            return
-        if self.query_one("#search", Input).value != self.query_text:
-            self._open_when_shown = waiting  # typed on meanwhile: wait for those
-            return
-        opened = self.action_open()
+    @property
+    def stale(self) -> bool:
+        """True while the results shown are not those of the text typed (its search
+        is on its way, or not even asked: the box's Changed message is still queued)."""
+        return self.searching or self.query_one("#search", Input).value != self.query_text
 
-        async def mounted() -> None:
-            if opened is not None:
-                await opened
-            if not waiting.done():
-                waiting.set_result(None)
+    def when_current(self, action: Callable[[], object]) -> object:
+        """Run a key's action on the results of the text typed before it: now, or once
+        they are shown. Enter, ctrl+n or Down typed with the text took the results of
+        the text before (another customer's card, an order for it). What this returns
+        the app awaits before it handles the next key, so the keys after it wait too."""
+        if not self.stale:
+            return action()
+        if self._waiting is not None and not self._waiting[1].done():
+            self._waiting[1].set_result(None)  # (one key at a time: not expected)
+        self._waiting = (action, asyncio.get_running_loop().create_future())
+        return self._waiting[1]
 
-        asyncio.get_running_loop().create_task(mounted())
+    def _run_waiting(self) -> None:
+        """The results of the text typed are shown: the waiting key's action, then the
+        keys after it."""
+        if self._waiting is None or self.stale:
+            return  # typed on meanwhile: wait for those
+        action, ended = self._waiting
+        self._waiting = None
+        done = action()
+
+        async def finished() -> None:
+            if inspect.isawaitable(done):
+                await done
+            if not ended.done():
+                ended.set_result(None)
+
+        asyncio.get_running_loop().create_task(finished())
 
     # Register switch --------------------------------------------------------
 
@@ -371,15 +393,14 @@ class RegisterScreen(CrmScreen):
         if isinstance(row, MoreRow) and self.register_key != "all":
             self.show_more(row.register)  # scrolling on past the last hit fetches more
 
-    def action_cursor(self, step: int) -> None:
-        """Move the result cursor from the search box."""
+    def action_cursor(self, step: int) -> object:
+        """Move the result cursor from the search box (in the results of what was
+        typed)."""
         table = self.query_one("#hits", DataTable)
         if table.has_focus:
             raise SkipAction()
-        if step > 0:
-            table.action_cursor_down()
-        else:
-            table.action_cursor_up()
+        return self.when_current(table.action_cursor_down if step > 0
+                                 else table.action_cursor_up)
 
     def action_focus_search(self) -> None:
         """Back to the search box (at once: the keys after it are typed there)."""
@@ -394,15 +415,12 @@ class RegisterScreen(CrmScreen):
     def _selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
 
-    def action_open(self) -> Awaitable[None] | None:
-        """Open the highlighted entry's card (on a "more" line: show more). Pressed
-        before the results of the text typed are shown, it waits for them: it opened
-        the top hit of the text before (another customer). The app awaits what this
-        returns before it handles the next key, so keys typed after Enter wait too."""
-        if self.searching or self.query_one("#search", Input).value != self.query_text:
-            if self._open_when_shown is None or self._open_when_shown.done():
-                self._open_when_shown = asyncio.get_running_loop().create_future()
-            return self._open_when_shown
+    def action_open(self) -> object:
+        """Open the highlighted entry's card (on a "more" line: show more), in the
+        results of the text typed (see when_current)."""
+        return self.when_current(self._open)
+
+    def _open(self) -> AwaitMount | None:
         row = self.current_row()
         if isinstance(row, MoreRow):
             self.show_more(row.register)
@@ -423,7 +441,11 @@ class RegisterScreen(CrmScreen):
             return None
         return True
 
-    def action_add_order(self) -> None:
-        """New contact order from the highlighted entry (or a blank one)."""
+    def action_add_order(self) -> object:
+        """New contact order from the highlighted entry (or a blank one), in the
+        results of the text typed (see when_current)."""
+        return self.when_current(self._add_order)
+
+    def _add_order(self) -> AwaitMount | None:
         hit = self.current_hit()
-        self.crm.open_order(None, prefill=order_input_for(hit) if hit else None)
+        return self.crm.open_order(None, prefill=order_input_for(hit) if hit else None)
