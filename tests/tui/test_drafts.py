@@ -8,7 +8,7 @@ from crm_tui.services import drafts, orders, registers
 from crm_tui.tui.screens.dialogs import ConfirmDialog, ConflictDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from tests.conftest import make_user
-from tests.tui.conftest import settle
+from tests.tui.conftest import burst, settle
 from tests.tui.test_journeys import open_form, type_into
 from tests.tui.test_registers import wait_for
 
@@ -143,3 +143,26 @@ async def test_a_draft_of_an_order_deleted_since_is_told_once(eva: Actor, make_a
         assert not any("Kept from another session" in m for m in told)
         await wait_for(pilot, lambda: drafts.get(eva, order.serial) is None,
                        "the draft dropped")
+
+
+async def test_a_kept_note_and_one_typed_as_the_order_opens_are_both_kept(
+        eva: Actor, make_app) -> None:
+    """Enter on the order and a note typed at once: the typed one was kept and the
+    draft's note dropped for good (or the two were glued into one line)."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    drafts.keep(eva, order.serial, base_version=order.version, loaded={}, values={},
+                note="First draft line")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await app.open_order(order.serial)  # as Enter on a list row: mounted, loading
+        burst(app, *"second typed")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, OrderFormScreen)
+        assert form.notes.pending_text() == "First draft line\nsecond typed"
+        assert any("the typed note" in m for m in messages(app))
+        form.drafts.tick()
+        await wait_for(pilot, lambda: getattr(drafts.get(eva, order.serial), "note", "")
+                       == "First draft line\nsecond typed", "the draft with both")

@@ -225,8 +225,14 @@ class OrderFormScreen(CrmScreen):
             self.fields.show(values)
             brought = [FIELD_LABELS.get(name, name) for name in changed if name in
                        self.changes()]
-        if draft.note.strip() and not self.notes.pending_text():
-            self.notes.editor.text = draft.note
+        if draft.note.strip():
+            # before what was typed as the form opened (Enter and text at once): that
+            # was kept instead, and the draft's note dropped; on a line of its own, and
+            # the cursor after it, so that text typed next goes on the next line
+            editor = self.notes.editor
+            typed = editor.text.strip("\n")
+            editor.text = draft.note.rstrip() + "\n" + typed
+            editor.move_cursor(editor.document.end)
             brought.append("the typed note")
         if not brought:
             self.drafts.forget()
