@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 
+import pytest
 from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Checkbox, DataTable, Input, Select, Static, TabbedContent
@@ -68,7 +70,8 @@ async def _cursor_to(app: CrmApp, pilot: object, table: DataTable[object], row: 
         await pilot.press(key)  # type: ignore[attr-defined]
 
 
-async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp) -> None:
+async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Eva edits statuses, list mode, channels and Bob's rights; Bob's next session obeys."""
     _seed(eva)
     settings.set_value(eva, "channels.sms", "on")
@@ -183,6 +186,23 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp) -> None:
             await settle(app, pilot)
         bob = next(u for u in users.list_users(eva) if u.username == "bob")
         assert bob.perms == ("view-assigned", "create", "assign-self")
+        # Presses on one cell while the first is saved (a slow database): each switches
+        # the row as last saved (all were computed from the row before the first was
+        # saved: Enter Enter left View off, or wrote "on" three times)
+        await _cursor_to(app, pilot, matrix, bob_row, COLUMNS.index("edit"))
+        real, release = users.set_perms, threading.Event()
+
+        def slow(*args: object, **kwargs: object) -> object:
+            release.wait(10)
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(users, "set_perms", slow)
+        burst(app, "space", "space")
+        await pilot.pause()
+        release.set()
+        await settle(app, pilot)
+        monkeypatch.setattr(users, "set_perms", real)
+        assert not users.get_actor("bob").has("edit")  # on, then off again
         # View back on replaces View only assigned (both saw every order), and back.
         for perm, held in (("view", "view"), ("view-assigned", "view-assigned")):
             await _cursor_to(app, pilot, matrix, bob_row, COLUMNS.index(perm))

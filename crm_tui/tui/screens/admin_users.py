@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from crm_tui.domain.errors import CrmError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import UserInfo
 from crm_tui.domain.text import printable
@@ -39,6 +42,11 @@ class UsersPane(AdminPane):
 
     def __init__(self) -> None:
         super().__init__(id="users-pane")
+        # a user's cell switched again while the last switch is being saved waits for
+        # it: computed from the row before that was saved, two quick presses saved the
+        # same value twice (and Enter Enter left View off)
+        self._saving: set[str] = set()
+        self._queued: dict[str, deque[str]] = {}
 
     def compose(self) -> ComposeResult:
         """The matrix, a line about the highlighted cell, the legend."""
@@ -104,43 +112,62 @@ class UsersPane(AdminPane):
 
     def on_perm_matrix_toggled(self, event: PermMatrix.Toggled) -> None:
         """Switch one cell through the services; the row shows what was stored."""
-        user, column = event.user, event.column
-        if column == USER_COL:
+        if event.column == USER_COL:
             self._describe()
             return
-        if column == ACTIVE_COL:
-            self._set_active(user, not user.active)
+        self._switch(event.user.username, event.column)
+
+    def _switch(self, username: str, column: str) -> None:
+        """Switch a cell of the user's, from the row as last saved (see _saving)."""
+        if username in self._saving:
+            self._queued.setdefault(username, deque()).append(column)
             return
-        if column == ADMIN_COL:
-            call_service(self, users.set_perms, self.actor, user.username, list(user.perms),
-                         is_admin=not user.is_admin, done=self._changed,
+        user = next((u for u in self.matrix.users if u.username == username), None)
+        if user is None:
+            return
+        self._saving.add(username)
+        if column == ACTIVE_COL:
+            call_service(self, users.set_active, self.actor, username, not user.active,
+                         done=self._active_set, failed=lambda exc: self._failed(username, exc),
                          group="users-write", exclusive=False)
             return
-        perms = set(user.perms) ^ {column}
-        views = {Perm.VIEW.value, Perm.VIEW_ASSIGNED.value}
-        if column in views and column in perms:  # one view replaces the other
-            perms -= views - {column}
-        call_service(self, users.set_perms, self.actor, user.username, sorted(perms),
-                     is_admin=user.is_admin, done=self._changed,
+        perms, is_admin = set(user.perms), user.is_admin
+        if column == ADMIN_COL:
+            is_admin = not is_admin
+        else:
+            perms ^= {column}
+            views = {Perm.VIEW.value, Perm.VIEW_ASSIGNED.value}
+            if column in views and column in perms:  # one view replaces the other
+                perms -= views - {column}
+        call_service(self, users.set_perms, self.actor, username, sorted(perms),
+                     is_admin=is_admin, done=self._changed,
+                     failed=lambda exc: self._failed(username, exc),
                      group="users-write", exclusive=False)
 
     def _changed(self, user: UserInfo) -> None:
         self.matrix.replace(user)
         self._describe()
+        self._saving.discard(user.username)
+        waiting = self._queued.get(user.username)
+        if waiting:
+            self._switch(user.username, waiting.popleft())
 
-    def _set_active(self, user: UserInfo, active: bool) -> None:
-        def done(info: UserInfo) -> None:
-            self._changed(info)
-            self.saved(f"{info.username} {'activated' if info.active else 'deactivated'}")
+    def _active_set(self, info: UserInfo) -> None:
+        self.saved(f"{info.username} {'activated' if info.active else 'deactivated'}")
+        self._changed(info)
 
-        call_service(self, users.set_active, self.actor, user.username, active, done=done,
-                     group="users-write", exclusive=False)
+    def _failed(self, username: str, exc: CrmError) -> None:
+        """Refused: said, and the switches typed after it are not made."""
+        self._saving.discard(username)
+        self._queued.pop(username, None)
+        self.app.notify(printable(str(exc)), title="Not saved", severity="error",
+                        markup=False, timeout=8)
 
     def action_toggle_user(self) -> None:
         """Deactivate or activate the highlighted user."""
         user = self.matrix.current_user()
         if user is not None:
-            self._set_active(user, not user.active)
+            self._switch(user.username, ACTIVE_COL)
 
     def action_add_user(self) -> None:
         """Ask for a new user's details; the service checks them."""
