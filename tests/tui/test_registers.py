@@ -856,3 +856,20 @@ async def test_enter_right_after_typing_opens_what_was_typed(eva: Actor, make_ap
         burst(app, "ctrl+u", *"bergström", "down", "enter")  # the second hit: the plant
         await settle(app, pilot)
         assert isinstance(app.screen, FacilityCardScreen)
+
+
+async def test_coming_back_to_the_registers_a_new_search_replaces_the_old(
+        eva: Actor, make_app) -> None:
+    """The search text kept was typed on after ("Hellström FastigheterSolrosen")."""
+    ids = world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        await search(app, pilot, screen, "bergström värme")
+        await pilot.press("f2")
+        await settle(app, pilot)
+        burst(app, "3", *"Nordic", "enter")
+        await settle(app, pilot)
+        assert screen.query_one("#search", Input).value == "Nordic"
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen) and card.customer_id == ids["other"]

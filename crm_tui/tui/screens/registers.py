@@ -144,7 +144,12 @@ class RegisterScreen(CrmScreen):
         self.search_now()
 
     def on_screen_resume(self) -> None:
-        """Refresh when coming back from a card or form (names may have changed)."""
+        """Refresh when coming back from a card or form (names may have changed); the
+        search text kept is selected, so that a new search typed replaces it (it was
+        typed on after it: "Hellström FastigheterSolrosen")."""
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value:
+            search.select_all()
         self.refresh_data()
 
     def refresh_data(self) -> None:
