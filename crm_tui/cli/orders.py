@@ -113,7 +113,8 @@ def _criteria(session: Session, kw: dict[str, Any]) -> OrderFilter:
 @click.option("--from", "date_from", metavar="DATE", help=f"Scheduled from: {HINT}")
 @click.option("--to", "date_to", metavar="DATE", help=f"Scheduled up to: {HINT}")
 @click.option("--text", metavar="TEXT", help="Words, all of which an order holds in its "
-              'subject, contact, customer or number ("a phrase" in quotes)')
+              'subject, contact, customer or number, in any order ("a phrase" in quotes; '
+              "a word of one or two letters stays with its neighbour as typed)")
 @click.option("--completed", type=click.Choice([c.value for c in Completed]),
               default=Completed.EXCLUDE.value, show_default=True)
 @pass_session
