@@ -90,7 +90,9 @@ async def admin(pilot: Pilot[None]) -> None:
 
 
 async def help_screen(pilot: Pilot[None]) -> None:
-    """The keys of the to-do screen."""
+    """The keys of the to-do screen, once it has its bookings (Done and Next booking are
+    offered then: pressed before, help lacked them, depending on timing)."""
+    await settle(pilot)
     await press(pilot, "f1")
 
 
