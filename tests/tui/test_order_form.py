@@ -832,3 +832,26 @@ async def test_keys_typed_as_a_new_order_opens_keep_their_fields(eva: Actor,
         assert isinstance(form, OrderFormScreen)
         values = form.fields.values()
         assert (values.subject, values.customer) == ("abc", "xyz")
+
+
+async def test_notes_typed_and_added_at_once_are_two_notes(eva: Actor, make_app) -> None:
+    """"b one" ctrl+o "b two" ctrl+s at once added "b one", then "b oneb two": the
+    first stayed in the editor while it was saved. Typed as the order opens, ctrl+o
+    and ctrl+s were lost."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        burst(app, *"b one", "ctrl+o", *"b two", "ctrl+s")
+        await settle(app, pilot)
+        assert [n.text for n in orders.get_order(eva, order.serial).notes] == [
+            "b one", "b two"]
+        assert form.notes.pending_text() == ""
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await app.open_order(order.serial)  # as Enter on a row: mounted, still loading
+        burst(app, *"c one", "ctrl+o", *"c two", "ctrl+s")
+        await settle(app, pilot)
+        assert [n.text for n in orders.get_order(eva, order.serial).notes][2:] == [
+            "c one", "c two"]

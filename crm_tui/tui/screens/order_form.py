@@ -97,6 +97,7 @@ class OrderFormScreen(CrmScreen):
         self._after_save: Callable[[], None] | None = None
         self._typed_ahead: list[str] = []  # a new order's subject, typed before it loaded
         self._draft_base: int | None = None  # a restored draft's version, if older
+        self._when_ready: list[Callable[[], None]] = []  # keys' actions before it loaded
         self.drafts = DraftKeeper(self)
 
     # Layout -----------------------------------------------------------------
@@ -214,6 +215,9 @@ class OrderFormScreen(CrmScreen):
                 self._restore(data.draft)
             self.drafts.start()
         self.call_after_refresh(self._focus_loaded, target)
+        waiting, self._when_ready = self._when_ready, []
+        for action in waiting:  # after the focus and the text typed ahead (both queued)
+            self.call_after_refresh(action)
 
     def _restore(self, draft: DraftInfo) -> None:
         """Bring back what was typed here and not saved (the app or its connection
@@ -384,7 +388,8 @@ class OrderFormScreen(CrmScreen):
         if self.busy:  # a slow database: said, so that ctrl+s is not pressed on and on
             self.notify("Still saving the order…", timeout=3)
             return
-        if not self.ready:
+        if not self.ready:  # typed as the order opens: once it has loaded (it was lost)
+            self._when_ready.append(self.action_save)
             return
         if self.fields.validate_all():
             self.notify("Please fix the marked fields", severity="error")
@@ -505,6 +510,11 @@ class OrderFormScreen(CrmScreen):
 
     def action_add_note(self) -> None:
         """Append the typed note to the order."""
+        if not self.ready:  # typed as the order opens: the note so far, once it has loaded
+            if self.notes.pending_text():
+                text = self.notes.take_pending()
+                self._when_ready.append(lambda: self.notes.send(text))
+            return
         if not self.notes.pending_text():
             self.set_focus(self.notes.editor)  # at once: typing right after lands there
             self.notify("Type the note in the editor, then ctrl+o")

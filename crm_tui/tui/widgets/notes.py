@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
@@ -55,6 +56,7 @@ class NotesPanel(Vertical):
         self.serial: int | None = None
         self.notes: list[NoteInfo] = []
         self.saving = False
+        self._queued: deque[str] = deque()  # notes sent while one was on its way
 
     def compose(self) -> ComposeResult:
         """Title, timeline, editor and a hint line."""
@@ -104,29 +106,51 @@ class NotesPanel(Vertical):
         timeline.call_after_refresh(timeline.scroll_end, animate=False)
 
     def add_pending(self) -> bool:
-        """Append the typed note to the order; False if there is nothing to add."""
-        text = self.pending_text()
-        if not text or self.saving:
+        """Append the typed note to the order; False if there is nothing to add.
+
+        The editor is emptied as the note is sent, so that what is typed next is the
+        next note (typed on while it was saved, it was added to it and saved again);
+        a note typed and sent while one is on its way goes after it."""
+        if not self.pending_text():
             return False
         if self.serial is None:
             self.app.notify("Save the order first (ctrl+s); the note is added with it.",
                             severity="warning")
             return False
-        self.saving = True
-        actor = cast("CrmApp", self.app).actor
-        call_service(self, notes_service.add_note, actor, self.serial, self.editor.text,
-                     done=lambda note: self._added(note, text), failed=self._failed,
-                     group="note")
+        self.send(self.take_pending())
         return True
 
-    def _added(self, note: NoteInfo, sent: str) -> None:
+    def take_pending(self) -> str:
+        """The typed note, taken out of the editor (what is typed next is another)."""
+        text = self.editor.text
+        self.editor.clear()
+        return text
+
+    def send(self, text: str) -> None:
+        """Add ``text`` as a note: now, or after the notes on their way."""
+        if self.saving:
+            self._queued.append(text)
+            return
+        self.saving = True
+        actor = cast("CrmApp", self.app).actor
+        call_service(self, notes_service.add_note, actor, self.serial, text,
+                     done=self._added, failed=lambda exc: self._failed(exc, text),
+                     group="note", exclusive=False)
+
+    def _added(self, note: NoteInfo) -> None:
         self.saving = False
-        if self.pending_text() == sent:
-            self.editor.clear()
         self._append(note)
         self.post_message(self.NoteAdded(note))
+        if self._queued:
+            self.send(self._queued.popleft())
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception, sent: str) -> None:
+        """Not added: the notes not added go back into the editor, before what was
+        typed since."""
         self.saving = False
+        unsent = [sent, *self._queued, self.editor.text]
+        self._queued.clear()
+        self.editor.text = "\n".join(t.strip("\n") for t in unsent if t.strip())
+        self.editor.move_cursor(self.editor.document.end)
         self.app.notify(plain(str(exc)).plain, title="Note not added", severity="error",
                         markup=False, timeout=8)
