@@ -855,3 +855,23 @@ async def test_notes_typed_and_added_at_once_are_two_notes(eva: Actor, make_app)
         await settle(app, pilot)
         assert [n.text for n in orders.get_order(eva, order.serial).notes][2:] == [
             "c one", "c two"]
+
+
+async def test_down_and_enter_typed_with_a_name_pick_its_first_match(eva: Actor,
+                                                                     make_app) -> None:
+    """Down and Enter typed with the name, before any list was there: the Down did
+    nothing, and the name was saved as a new customer (or facility) beside the one
+    meant. The cursor goes after a name picked (typing on went into its middle)."""
+    customer = registers.add_customer(eva, "Brf Solrosen")
+    registers.add_facility(eva, "Kontor Täby", customer.id)
+    app = make_app("eva")
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(app, pilot)
+        burst(app, *"Quote", "tab", *"Brf Solro", "down", "enter", "tab", *"Kontor T",
+              "down", "enter")
+        await settle(app, pilot)
+        values = form.fields.values()
+        assert (values.customer, values.customer_id) == ("Brf Solrosen", customer.id)
+        assert values.facility == "Kontor Täby" and values.facility_id is not None
+        field = form.picker("facility").input
+        assert field.cursor_position == len("Kontor Täby")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -138,6 +139,7 @@ class Picker(Vertical):
         self._quiet: str | None = None
         self._timer: Timer | None = None
         self._set_count = 0  # set_value calls: a search asked for before one is stale
+        self._listing: asyncio.Future[None] | None = None  # a Down waiting for matches
 
     def compose(self) -> ComposeResult:
         """The text box, the hint line and the list of matches."""
@@ -170,6 +172,9 @@ class Picker(Vertical):
         if self.input.value != text:
             self._quiet = text
             self.input.value = text
+            # after the name chosen (the cursor stayed where the typing had stopped, and
+            # "XX" typed on made "Kontor TXXäby")
+            self.input.cursor_position = len(text)
         # A search of what was typed before (its timer, or its answer still on the way:
         # a save right after typing) would open the list over the value set now.
         if self._timer is not None:
@@ -214,10 +219,22 @@ class Picker(Vertical):
         asked = self._set_count
         call_service(self, self.source, self.value,
                      done=lambda items: self._found(items, asked),
-                     group="pick", exclusive=True)
+                     failed=self._not_found, group="pick", exclusive=True)
+
+    def _not_found(self, exc: Exception) -> None:
+        self._listed()
+        self.app.notify(plain(str(exc)).plain, title="Search failed", severity="error",
+                        markup=False)
+
+    def _listed(self) -> None:
+        """A Down waiting for the matches (see action_move): the keys after it go on."""
+        if self._listing is not None and not self._listing.done():
+            self._listing.set_result(None)
+        self._listing = None
 
     def _found(self, items: Sequence[PickItem], asked: int) -> None:
         if asked != self._set_count:
+            self._listed()
             return  # the value was set meanwhile
         self._items = list(items)
         options = self.query_one(OptionList)
@@ -235,6 +252,7 @@ class Picker(Vertical):
         else:
             self._close()
         self._show_hint()
+        self._listed()
 
     def _close(self) -> None:
         self.remove_class("-open")
@@ -268,14 +286,18 @@ class Picker(Vertical):
         hint.set_class(bool(text.plain), "-shown")
         hint.set_class(new, "-new")
 
-    def action_move(self, step: int) -> None:
-        """Move in the list; when closed, ↓ searches and opens it."""
+    def action_move(self, step: int) -> object:
+        """Move in the list; when closed, ↓ searches and opens it, and the keys after it
+        wait for the matches (Down and Enter typed with the name found no list yet: the
+        name was saved as a new customer or facility)."""
         if not self.is_open:
             if step > 0 and self.source is not None:
                 if self._timer is not None:
                     self._timer.stop()
+                self._listed()
+                self._listing = asyncio.get_running_loop().create_future()
                 self.search_now()
-                return
+                return self._listing
             raise SkipAction()
         options = self.query_one(OptionList)
         if step > 0:
