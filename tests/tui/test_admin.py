@@ -96,6 +96,7 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp,
         await settle(app, pilot)
         assert any("at most 80" in n.message for n in app._notifications)
         assert "Q" * 80 not in "".join(_status_names()) and app.focused is field
+        assert field.value == "Q" * 100  # back in the field, to be fixed
         field.value = ""
         await pilot.press("escape")  # back to the list: "n" and a name typed at once
         burst(app, "n", *"Offer sent")  # (the name lost its first letter to the list)
@@ -104,6 +105,14 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp,
         await settle(app, pilot)
         assert _status_names()[-1] == "Offer sent"
         assert _table_names(screen)[-1] == "Offer sent"
+        # and two at once (the second was "AlphanBeta": the field kept the focus)
+        burst(app, "n", *"Alpha", "enter", "n", *"Beta", "enter")
+        await settle(app, pilot)
+        assert _status_names()[-3:] == ["Offer sent", "Alpha", "Beta"]
+        for name in ("Alpha", "Beta"):
+            statuses.delete_status(eva, name)
+        screen.query_one(StatusesPane).reload()
+        await settle(app, pilot)
 
         # Rename "Contacted" (used by order 1) to "Called".
         table = screen.query_one("#status-table", DataTable)

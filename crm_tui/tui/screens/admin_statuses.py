@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
+from crm_tui.domain.errors import CrmError
 from crm_tui.domain.records import StatusInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import statuses
@@ -47,6 +48,9 @@ class StatusesPane(AdminPane):
                 tooltip="Deactivate or activate the status"),
         Binding("delete,ctrl+d", "delete", "Delete", tooltip="Delete an unused status"),
         Binding("escape", "focus_table", "Back to the list", show=False),
+        # within the key press: "n Alpha Enter n Beta Enter" typed at once made "Alpha"
+        # and "AlphanBeta" (the field kept the focus and its text while it was added)
+        Binding("enter", "add_new", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -123,26 +127,38 @@ class StatusesPane(AdminPane):
         """Leave the input for the list."""
         self.screen.set_focus(self.table)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Add the typed status at the end of the list."""
-        if event.input.id != "status-new":
-            return
-        event.stop()
-        name = event.value.strip()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter adds from the new-status field only."""
+        if action == "add_new":
+            return self.query_one("#status-new", Input).has_focus
+        return True
+
+    def action_add_new(self) -> None:
+        """Add the typed status at the end of the list; the field is emptied and the
+        list has the focus at once, as after any add (n starts the next one)."""
+        field = self.query_one("#status-new", Input)
+        name = field.value.strip()
         if not name:
             # the focus stays here: on the list, the letters typed next were its keys
             # (space deactivated a status, r renamed it)
             self.app.notify("Type a name for the new status, then Enter (Esc: back to "
                             "the list)", severity="warning", timeout=4)
             return
+        field.value = ""
+        self.screen.set_focus(self.table)
 
         def added(info: StatusInfo) -> None:
-            event.input.value = ""
             self.saved(f"Added status '{info.name}'")
             self.reload(keep=info.name)
 
+        def refused(exc: CrmError) -> None:  # the name back, to be fixed
+            field.value = name
+            self.screen.set_focus(field)
+            self.app.notify(printable(str(exc)), title="Not added", severity="error",
+                            markup=False, timeout=8)
+
         call_service(self, statuses.add_status, self.actor, name, done=added,
-                     group="statuses-write", exclusive=False)
+                     failed=refused, group="statuses-write", exclusive=False)
 
     def action_rename(self) -> None:
         """Ask for a new name for the highlighted status."""
