@@ -212,12 +212,18 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp,
         await settle(app, pilot)
         monkeypatch.setattr(users, "set_perms", real)
         assert not users.get_actor("bob").has("edit")  # on, then off again
-        # View back on replaces View only assigned (both saw every order), and back.
+        # View back on replaces View only assigned (both saw every order), and back;
+        # View off again leaves neither, which is said.
         for perm, held in (("view", "view"), ("view-assigned", "view-assigned")):
             await _cursor_to(app, pilot, matrix, bob_row, COLUMNS.index(perm))
             await pilot.press("space")
             await settle(app, pilot)
             assert users.get_actor("bob").perms == {held, "create", "assign-self"}
+        await pilot.press("space")  # view-assigned off too: he sees nothing, said so
+        await settle(app, pilot)
+        assert any("bob now sees no contact orders" in n.message for n in app._notifications)
+        await pilot.press("space")
+        await settle(app, pilot)
         assert not bob.is_admin
         row = matrix.get_row("bob")
         assert row[COLUMNS.index("create")] == YES and row[COLUMNS.index("view")] == NO

@@ -147,6 +147,12 @@ class UsersPane(AdminPane):
     def _changed(self, user: UserInfo) -> None:
         self.matrix.replace(user)
         self._describe()
+        views = {Perm.VIEW.value, Perm.VIEW_ASSIGNED.value}
+        if not user.is_admin and not views & set(user.perms):
+            # View off after it replaced "View only assigned" left no way to see orders
+            self.app.notify(f"{user.username} now sees no contact orders: give View or "
+                            "View only assigned", severity="warning", markup=False,
+                            timeout=6)
         self._saving.discard(user.username)
         waiting = self._queued.get(user.username)
         if waiting:
