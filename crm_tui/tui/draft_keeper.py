@@ -17,9 +17,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from crm_tui.domain.errors import CrmError
+from crm_tui.domain.records import DraftInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import drafts
-from crm_tui.tui.order_form_model import to_draft
+from crm_tui.tui.order_form_model import to_draft, with_draft
+from crm_tui.tui.screens.dialogs import FIELD_LABELS
 from crm_tui.tui.work import call_service
 
 if TYPE_CHECKING:
@@ -47,6 +49,31 @@ class DraftKeeper:
         """Compare every INTERVAL_S from now on (the form has loaded)."""
         self.started = True
         self.form.set_interval(INTERVAL_S, self.tick, name="draft")
+
+    def restore(self, draft: DraftInfo) -> None:
+        """Bring back what was typed in this form and not saved (the app or its
+        connection ended): the fields the user had changed, over the order as it is
+        now, and the note, before what was typed as the form opened (Enter and text at
+        once: that won, and the draft's note was dropped). If the order changed since,
+        saving shows what changed."""
+        form = self.form
+        brought: list[str] = []
+        if form.may_change:
+            values, changed = with_draft(form.loaded_values, draft)
+            form.fields.show(values)
+            brought = [FIELD_LABELS.get(name, name) for name in changed
+                       if name in form.changes()]
+        if draft.note.strip():
+            form.notes.put_before(draft.note)
+            brought.append("the typed note")
+        if not brought:
+            self.forget()
+            return
+        if form.detail is not None and draft.base_version != form.detail.version:
+            form.older_base(draft.base_version)
+        form.notify(f"Brought back from {draft.saved_at:%Y-%m-%d %H:%M}: "
+                    f"{', '.join(brought)}. ctrl+s saves; Esc drops.",
+                    title="Unsaved work", timeout=12)
 
     def snapshot(self) -> Snapshot | None:
         """The form's unsaved work as a draft would keep it (None: nothing unsaved)."""

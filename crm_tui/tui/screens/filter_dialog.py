@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import on
@@ -201,27 +201,24 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
                      done=self._users_read, group="users")
 
     def _users_read(self, user_list: list[UserInfo]) -> None:
-        """Fill in the assignee choice, keeping what is chosen."""
-        if not self.is_attached:
-            return
+        """Fill in the assignee choice."""
         self.users = user_list
-        select: Select[str] = self.query_one("#assigned", Select)
-        chosen = select.value
-        options = self._user_options()
-        select.set_options(options)
-        if any(value == chosen for _, value in options):
-            select.value = chosen
+        self._refill("#assigned", self._user_options)
 
     def _statuses_read(self, status_list: list[StatusInfo]) -> None:
-        """Fill in the status choice, keeping what is chosen."""
+        """Fill in the status choice."""
+        self.statuses = status_list
+        self._refill("#status", self._status_options)
+
+    def _refill(self, selector: str, options: Callable[[], list[tuple[Text, str]]]) -> None:
+        """Give a choice its options as read, keeping what is chosen."""
         if not self.is_attached:
             return  # closed meanwhile
-        self.statuses = status_list
-        select: Select[str] = self.query_one("#status", Select)
+        select: Select[str] = self.query_one(selector, Select)
         chosen = select.value
-        options = self._status_options()
-        select.set_options(options)
-        if any(value == chosen for _, value in options):
+        listed = options()
+        select.set_options(listed)
+        if any(value == chosen for _, value in listed):
             select.value = chosen
 
     def _dates(self) -> tuple[dt.date | None, dt.date | None]:

@@ -22,7 +22,7 @@ from crm_tui.domain.errors import (
     ValidationError,
 )
 from crm_tui.domain.permissions import Perm
-from crm_tui.domain.records import DraftInfo, OrderDetail, OrderInput
+from crm_tui.domain.records import OrderDetail, OrderInput
 from crm_tui.services import orders
 from crm_tui.tui.draft_keeper import DraftKeeper
 from crm_tui.tui.order_form_model import (
@@ -33,7 +33,6 @@ from crm_tui.tui.order_form_model import (
     fetch_form_data,
     order_input,
     values_of,
-    with_draft,
 )
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.dialogs import (
@@ -212,41 +211,18 @@ class OrderFormScreen(CrmScreen):
         self.ready = True
         if not self.drafts.started:  # the first load (a reload asked for drops edits)
             if data.draft is not None and self.may_work:
-                self._restore(data.draft)
+                self.drafts.restore(data.draft)
             self.drafts.start()
         self.call_after_refresh(self._focus_loaded, target)
         waiting, self._when_ready = self._when_ready, []
         for action in waiting:  # after the focus and the text typed ahead (both queued)
             self.call_after_refresh(action)
 
-    def _restore(self, draft: DraftInfo) -> None:
-        """Bring back what was typed here and not saved (the app or its connection
-        ended): the fields the user had changed, over the order as it is now, and
-        the typed note. If the order changed since, saving shows what changed."""
-        brought: list[str] = []
-        if self.may_change:
-            values, changed = with_draft(self.loaded_values, draft)
-            self.fields.show(values)
-            brought = [FIELD_LABELS.get(name, name) for name in changed if name in
-                       self.changes()]
-        if draft.note.strip():
-            # before what was typed as the form opened (Enter and text at once): that
-            # was kept instead, and the draft's note dropped; on a line of its own, and
-            # the cursor after it, so that text typed next goes on the next line
-            editor = self.notes.editor
-            typed = editor.text.strip("\n")
-            editor.text = draft.note.rstrip() + "\n" + typed
-            editor.move_cursor(editor.document.end)
-            brought.append("the typed note")
-        if not brought:
-            self.drafts.forget()
-            return
-        if self.detail is not None and draft.base_version != self.detail.version:
-            self._draft_base = draft.base_version
-            self._show_title(stale=True)
-        self.notify(f"Brought back from {draft.saved_at:%Y-%m-%d %H:%M}: "
-                    f"{', '.join(brought)}. ctrl+s saves; Esc drops.",
-                    title="Unsaved work", timeout=12)
+    def older_base(self, version: int) -> None:
+        """The edits are based on an older version (a draft's): saving names what
+        changed since."""
+        self._draft_base = version
+        self._show_title(stale=True)
 
     @property
     def base_version(self) -> int:

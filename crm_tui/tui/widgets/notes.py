@@ -120,6 +120,14 @@ class NotesPanel(Vertical):
         self.send(self.take_pending())
         return True
 
+    def put_before(self, text: str) -> None:
+        """Put ``text`` in the editor on lines of its own before what is typed there,
+        the cursor at the end: on a line of its own if nothing was typed, so that text
+        typed next is not glued to it."""
+        typed = self.editor.text.strip("\n")
+        self.editor.text = text.rstrip("\n") + "\n" + typed
+        self.editor.move_cursor(self.editor.document.end)
+
     def take_pending(self) -> str:
         """The typed note, taken out of the editor (what is typed next is another)."""
         text = self.editor.text
@@ -148,9 +156,8 @@ class NotesPanel(Vertical):
         """Not added: the notes not added go back into the editor, before what was
         typed since."""
         self.saving = False
-        unsent = [sent, *self._queued, self.editor.text]
+        self.put_before("\n".join(t.strip("\n") for t in (sent, *self._queued)
+                                   if t.strip()))
         self._queued.clear()
-        self.editor.text = "\n".join(t.strip("\n") for t in unsent if t.strip())
-        self.editor.move_cursor(self.editor.document.end)
         self.app.notify(plain(str(exc)).plain, title="Note not added", severity="error",
                         markup=False, timeout=8)
