@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: {printable(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except NearDuplicate as exc:
-        click.echo(f"Error: {printable(str(exc))} (--use-existing or --create-new)", err=True)
+        way = ("give the existing name as it is, or --create-new" if exc.similar
+               else "--use-existing or --create-new")
+        click.echo(f"Error: {printable(str(exc))} ({way})", err=True)
         sys.exit(1)
     except CrmError as exc:
         click.echo(f"Error: {printable(str(exc))}", err=True)

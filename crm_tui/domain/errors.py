@@ -95,10 +95,11 @@ class NearDuplicate(CrmError):
     """A new customer/facility name looks like an existing one."""
 
     def __init__(self, kind: str, name: str, candidates: Sequence[Candidate], *,
-                 renaming: bool = False) -> None:
+                 renaming: bool = False, similar: bool = False) -> None:
         self.kind = kind
         self.name = name
         self.candidates = list(candidates)
+        self.similar = similar  # like them but not the same name: not one to use-existing
         first = self.candidates[0]
         label = f"{first.name} ({first.number})" if first.number else first.name
         choice = ("keep the name it has, or save the new one anyway" if renaming else

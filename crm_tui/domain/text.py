@@ -44,6 +44,62 @@ def name_key(name: str | None) -> str:
     return "".join(words)
 
 
+_DIGITS = re.compile(r"\d+")
+PREFIX_MIN = 6  # a new key this long that starts an existing one is a name typed in part
+TYPO_MIN = 5  # keys this long one edit apart (two from TYPO2_MIN) are a typo of each other
+TYPO2_MIN = 14
+TYPO_EDITS = 2  # the most
+
+
+def names_alike(new: str, existing: str) -> bool:
+    """Whether the name ``new`` looks like a slip for ``existing``: the same key, the
+    start of it typed ("Brf Solros" for "Brf Solrosen"), or a letter or two off
+    ("Hanson & Söner" for "Hansson & Söner"). Names told apart by a number or a short
+    word ("Kontor 1" and "Kontor 2", "Hus A" and "Hus B") are different places."""
+    new_key, key = name_key(new), name_key(existing)
+    return new_key == key or (_markers(new) == _markers(existing)
+                              and keys_alike(new_key, key))
+
+
+def keys_alike(new_key: str, key: str) -> bool:
+    """names_alike for the keys alone (which have lost what tells names apart)."""
+    if new_key == key:
+        return True
+    if not new_key or _DIGITS.findall(new_key) != _DIGITS.findall(key):
+        return False
+    if len(new_key) >= PREFIX_MIN and key.startswith(new_key):
+        return True
+    shorter = min(len(new_key), len(key))
+    allowed = 2 if shorter >= TYPO2_MIN else 1 if shorter >= TYPO_MIN else 0
+    return allowed > 0 and edits_within(new_key, key, allowed)
+
+
+def _markers(name: str) -> tuple[list[str], list[str]]:
+    """What tells two like names apart on purpose: their numbers, and their words of one
+    or two letters that are not a company form."""
+    words = _NON_WORD.sub(" ", fold(name)).split()
+    return (_DIGITS.findall("".join(words)),
+            sorted(w for w in words if len(w) <= 2 and not w.isdigit()
+                   and w not in COMPANY_SUFFIXES))
+
+
+def edits_within(a: str, b: str, limit: int) -> bool:
+    """Whether ``a`` becomes ``b`` with at most ``limit`` letters inserted, removed or
+    changed (Levenshtein distance, computed only near the diagonal)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        current = [i] + [limit + 1] * len(b)
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1,
+                             previous[j - 1] + (letter != b[j - 1]))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
 SEPARATOR = " | "  # between the parts of a search blob; a search never matches across it
 
 

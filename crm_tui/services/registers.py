@@ -22,7 +22,16 @@ from crm_tui.domain.records import (
     SearchHit,
     ServiceObjectInfo,
 )
-from crm_tui.domain.text import fold, name_key, search_blob
+from crm_tui.domain.text import (
+    PREFIX_MIN,
+    TYPO_EDITS,
+    TYPO_MIN,
+    fold,
+    keys_alike,
+    name_key,
+    names_alike,
+    search_blob,
+)
 from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, reading, require, writing
 
@@ -78,15 +87,43 @@ def check_duplicates(kind: str, name: str, query: object, on_duplicate: str, *,
     model = query.model  # type: ignore[attr-defined]
     # A name of punctuation alone has no key: it is like the same punctuation only (all
     # such names were alike: "+" looked like existing "-")
-    alike = model.name_key == key if key else model.name == name.strip()
-    rows = list(query.where(alike).limit(5))  # type: ignore[attr-defined]
-    if not rows or on_duplicate == "create":
+    same = model.name_key == key if key else model.name == name.strip()
+    rows = list(query.where(same).limit(5))  # type: ignore[attr-defined]
+    if on_duplicate == "create":
         return None
-    if on_duplicate == "use-existing":
+    if rows and on_duplicate == "use-existing":
         return rows[0]
+    # use-existing takes a name with the same key only: a slip is asked about
+    similar = not rows
+    rows = rows or similar_rows(model, query, name, key)
+    if not rows:
+        return None
     raise NearDuplicate(kind, name, [
         Candidate(kind, r.id, r.name, getattr(r, "number", None)) for r in rows],
-        renaming=renaming)
+        renaming=renaming, similar=similar)
+
+
+SIMILAR_SCAN = 10_000  # keys sharing half of one that are tested for a slip
+
+
+def similar_rows(model: Any, query: Any, name: str, key: str) -> list[Any]:
+    """Up to five rows of ``query`` whose names look like a slip for ``key`` (its start
+    typed, or a letter or two off: names_alike). A letter or two off leaves the first or
+    the second half of the key as it was, so the rows tested are those that start with
+    the one or end with the other; a create is rare enough to scan for them."""
+    if len(key) < TYPO_MIN:
+        return []
+    half = len(key) // 2
+    length = fn.LENGTH(model.name_key)
+    near = ((model.name_key.startswith(key[:half]) | model.name_key.endswith(key[half:]))
+            & length.between(len(key) - TYPO_EDITS, len(key) + TYPO_EDITS))
+    if len(key) >= PREFIX_MIN:
+        near |= model.name_key.startswith(key)
+    # keys only (a scan of their index), then the names of those near enough
+    keys = query.where(near).select(model.id, model.name_key).limit(SIMILAR_SCAN).tuples()
+    ids = [row_id for row_id, other in keys if keys_alike(key, other)]
+    rows = query.where(model.id.in_(ids)).order_by(model.name) if ids else []
+    return [row for row in rows if names_alike(name, row.name)][:5]
 
 
 def create_customer(actor: Actor, name: str, *, number: str | None = None,

@@ -232,6 +232,11 @@ def test_near_duplicates_name_the_options_of_their_command(cli_db: str) -> None:
     refused = run(cli_db, "co", "add", "--subject", "s", "--customer", "Bergström  Värme",
                   ok=False)
     assert "(--use-existing or --create-new)" in refused.stderr
+    # a name like one there, but not its name: use-existing does not guess which
+    refused = run(cli_db, "co", "add", "--subject", "s", "--customer", "Bergström Värm",
+                  "--use-existing", ok=False)
+    assert "looks like existing 'Bergström Värme AB" in refused.stderr
+    assert "(give the existing name as it is, or --create-new)" in refused.stderr
 
 
 def test_register_edits(cli_db: str) -> None:

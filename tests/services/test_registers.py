@@ -164,6 +164,41 @@ def test_a_serial_number_is_one_object_per_customer(admin: Actor) -> None:
     registers.add_service_object(admin, "Valve", customer="A", on_duplicate="ask")
 
 
+def test_a_name_typed_in_part_or_a_letter_off_is_asked_about(admin: Actor) -> None:
+    """"Brf Solros" (the start of "Brf Solrosen", tabbed past before the list came) and
+    "Hanson & Söner" (a letter off "Hansson & Söner") were created beside them without a
+    word; use-existing takes a name as it is only. Names told apart by a number or a
+    letter ("Kontor 1", "Hus B") are other places, not slips."""
+    solrosen = registers.add_customer(admin, "Brf Solrosen")
+    hansson = registers.add_customer(admin, "Hansson & Söner")
+    for name, meant in (("Brf Solros", solrosen), ("Hanson & Söner", hansson),
+                        ("hansson & sönr", hansson)):
+        for choice in ("ask", "use-existing"):
+            with pytest.raises(NearDuplicate) as asked:
+                registers.add_customer(admin, name, on_duplicate=choice)
+            assert [c.id for c in asked.value.candidates] == [meant.id]
+            assert asked.value.similar
+    exact = registers.add_customer(admin, "BRF SOLROSEN", on_duplicate="use-existing")
+    assert exact.id == solrosen.id
+    created = registers.add_customer(admin, "Brf Solros", on_duplicate="create")
+    assert created.id not in (solrosen.id, hansson.id)
+    # the same key is still the same name, not a slip
+    with pytest.raises(NearDuplicate) as same:
+        registers.add_customer(admin, "brf solrosen ab")
+    assert not same.value.similar
+    # numbers and short words tell places apart; a short name is not a slip either
+    for first, second in (("Kontor 1", "Kontor 2"), ("Hus A", "Hus B"),
+                          ("Plant North", "Plant South"), ("Berg", "Bergström")):
+        registers.add_facility(admin, first, customer=solrosen.id)
+        registers.add_facility(admin, second, customer=solrosen.id)
+    names = sorted(f.name for f in order_list.customer_card(admin, solrosen.id).facilities)
+    assert names == ["Berg", "Bergström", "Hus A", "Hus B", "Kontor 1", "Kontor 2",
+                     "Plant North", "Plant South"]
+    with pytest.raises(NearDuplicate):  # facilities: the same rule, within the customer
+        registers.add_facility(admin, "Bergstöm", customer=solrosen.id)
+    registers.add_facility(admin, "Bergstöm", customer=hansson.id)  # another customer's
+
+
 def test_renaming_a_customer_like_another_asks_as_adding_does(admin: Actor) -> None:
     """A customer renamed to another's name (or a near one) raises NearDuplicate, as
     adding one does; it was saved without a word, and the name then named two."""
