@@ -123,7 +123,7 @@ async def test_a_save_right_after_typing_leaves_the_pickers_closed(
     """A new customer's name and ctrl+s typed at once: the order is saved with the new
     customer, and the search for what was typed (asked for before the save set the
     field) does not open the list of matches over the saved value afterwards."""
-    registers.add_customer(eva, "Nya Kunden Service AB")  # a match for the typed name
+    registers.add_customer(eva, "Gamla och Nya Kunden AB")  # a match for the typed name
     app = make_app("eva")
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(app, pilot)
@@ -260,12 +260,12 @@ async def test_leaving_with_unsaved_changes_asks(eva: Actor, make_app) -> None:
         await pilot.press("f9")  # reload: asks too (it dropped the edits)
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")
+        await pilot.press("right", "left", "enter")  # Left and Right go along the buttons
         await settle(app, pilot)
         assert app.screen is form and form.query_one("#subject", Input).value == "Changed"
         await pilot.press("escape")
         await settle(app, pilot)
-        await pilot.press("y")
+        await pilot.press("right", "enter")  # No, then Leave
         await settle(app, pilot)
         assert not isinstance(app.screen, OrderFormScreen)
         assert orders.get_order(eva, order.serial).row.subject == "Quote"

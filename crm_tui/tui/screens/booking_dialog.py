@@ -20,6 +20,7 @@ from crm_tui.domain.text import printable
 from crm_tui.services import bookings, validate
 from crm_tui.services.bookings import MAX_REMIND_MINUTES
 from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
+from crm_tui.tui.widgets.button_row import ButtonRow
 from crm_tui.tui.work import call_service
 
 _LEAD = re.compile(r"^(\d+)\s*(m|min|h|d|w)?$")
@@ -106,7 +107,7 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
                 yield Label("Assignee")
                 yield Input(placeholder="username (empty: me)", id="assignee", compact=True)
             yield Static("", id="booking-error", classes="error-text")
-            with Horizontal(classes="buttons"):
+            with ButtonRow(classes="buttons"):
                 yield Button("Book", id="book", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
             yield Static(Text("Enter/ctrl+s book · esc cancel"), classes="hint")

@@ -9,13 +9,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui.domain.errors import Candidate, ConflictError, NearDuplicate
 from crm_tui.domain.text import printable
+from crm_tui.tui.widgets.button_row import ButtonRow
 from crm_tui.tui.widgets.picker import plain
 
 FIELD_LABELS = {
@@ -65,7 +66,7 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical():
             yield Static(plain(self.title_text), classes="dialog-title")
             yield Static(plain(self.message))
-            with Horizontal():
+            with ButtonRow():
                 yield Button(Text(self.no), id="no")
                 yield Button(Text(self.yes), id="yes", variant="primary")
 
@@ -196,7 +197,7 @@ class ConflictDialog(ModalScreen[ConflictChoice]):
             if more:
                 yield Static(more, id="conflict-more")
             yield Static(mine, id="conflict-mine")
-            with Horizontal():
+            with ButtonRow():
                 yield Button(Text("Keep editing"), id="cancel")
                 yield Button(Text("Reload (r)"), id="reload", variant="warning")
                 yield Button(Text("Re-apply mine (a)"), id="reapply", variant="primary")

@@ -25,6 +25,7 @@ from crm_tui.domain.text import printable
 from crm_tui.services import validate
 from crm_tui.services.statuses import list_statuses
 from crm_tui.services.users import list_users
+from crm_tui.tui.widgets.button_row import ButtonRow
 from crm_tui.tui.widgets.tick_list import SpaceTickBox
 from crm_tui.tui.work import call_service
 
@@ -165,7 +166,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
                 yield Select([(label, str(value)) for value, label in
                               COMPLETED_LABELS.items()], value=str(c.completed),
                              allow_blank=False, id="completed", compact=True)
-            with Horizontal(classes="buttons"):
+            with ButtonRow(classes="buttons"):
                 yield Button("Apply", id="apply", variant="primary", compact=True)
                 yield Button("Clear", id="clear", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)

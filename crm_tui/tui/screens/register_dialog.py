@@ -20,6 +20,7 @@ from crm_tui.domain.records import Actor, FacilityInfo, ServiceObjectInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import register_edits, registers
 from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
+from crm_tui.tui.widgets.button_row import ButtonRow
 from crm_tui.tui.work import call_service
 
 NO_FACILITY = "(no facility)"
@@ -59,7 +60,7 @@ class RegisterDialog(ModalScreen[Any]):
                     yield Input(placeholder=placeholder, id=f"r-{key}", compact=True)
             yield from self.compose_extra()
             yield Static("", id="register-error", classes="error-text")
-            with Horizontal(classes="buttons"):
+            with ButtonRow(classes="buttons"):
                 yield Button(self.ACTION, id="add", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
             yield Static(Text(f"Enter/ctrl+s {self.ACTION.lower()} · esc cancel"),
