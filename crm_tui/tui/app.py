@@ -338,14 +338,15 @@ class CrmApp(KeysInOrder):
             self.push_screen(HelpScreen(self.screen))
 
     def open_order(self, serial: int | None = None, *, prefill: OrderInput | None = None,
-                   missing_ok: bool = False) -> AwaitMount | None:
+                   missing_ok: bool | Callable[[], None] = False) -> AwaitMount | None:
         """Open the contact-order form: an existing order, or a new one (pre-filled).
 
         Like the other openers it returns the new screen's mounting: an action that
         returns it is done, for the app, once the screen has mounted and focused its
         field, and only then does the app handle the next key (see
         CrmScreen.action_letter). With ``missing_ok`` an order that is not there (or not
-        the user's to see) closes the form again with a word instead of an error."""
+        the user's to see) closes the form again with a word instead of an error (and
+        calls it, if it is a function)."""
         from crm_tui.tui.screens.order_form import OrderFormScreen
 
         if serial is None and not self.actor.has(Perm.CREATE):

@@ -481,7 +481,18 @@ async def test_an_orders_number_and_enter_in_the_search_opens_it(eva: Actor,
         form.notes.editor.text = ""
         await pilot.press("escape")
         await settle(app, pilot)
-        assert app.screen is screen
+        assert app.screen is screen  # the list as it was: the number did not filter it
+        assert screen.criteria.text is None and screen.table.row_count == 3
+        assert not screen.query_one("#search", Input).display
+        await pilot.press("slash", *"late", "enter")  # a filter's text Esc comes back to
+        await settle(app, pilot)
+        assert screen.criteria.text == "late" and screen.table.row_count == 1
+        await pilot.press("slash", "ctrl+u", *str(wanted), "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OrderFormScreen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert screen.criteria.text == "late" and screen.table.row_count == 1
         await pilot.press("slash", "ctrl+u", "9", "9", "9", "enter")  # no such order
         await settle(app, pilot)
         assert app.screen is screen and screen.criteria.text == "999"

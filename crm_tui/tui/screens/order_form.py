@@ -82,7 +82,7 @@ class OrderFormScreen(CrmScreen):
     ]
 
     def __init__(self, serial: int | None, *, prefill: OrderInput | None = None,
-                 missing_ok: bool = False) -> None:
+                 missing_ok: bool | Callable[[], None] = False) -> None:
         super().__init__()
         self.serial = serial
         self.missing_ok = missing_ok  # opened by a number typed: none is no error
@@ -185,6 +185,8 @@ class OrderFormScreen(CrmScreen):
             self.notify(f"No contact order {self.serial}: the list shows the orders whose "
                         "text holds the number", timeout=5)
             self.dismiss()
+            if callable(self.missing_ok):
+                self.missing_ok()
             return
         self.query_one("#form-title", Static).update(
             plain(f"Could not open the order: {exc}", style="bold red"))

@@ -93,6 +93,7 @@ class OrderListScreen(CrmScreen):
         self._skip_resume = False
         self._loading_more = False
         self._search_timer: Timer | None = None
+        self._text_before_search: str | None = None  # the filter's text as "/" found it
 
     def compose_body(self) -> Iterable[Widget]:
         """Filter bar with totals, quick search, the table and its state line."""
@@ -289,6 +290,7 @@ class OrderListScreen(CrmScreen):
         """Show and focus the quick text search."""
         search = self.query_one("#search", Input)
         search.display = True
+        self._text_before_search = self.criteria.text
         self.set_focus(search)  # at once, so keys typed right after "/" land in the box
 
     @on(Input.Changed, "#search")
@@ -309,12 +311,24 @@ class OrderListScreen(CrmScreen):
         the list it was one of those that contain the number, often on a later page)."""
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._apply_search()
+        search = self.query_one("#search", Input)
+        text = search.value.strip()
         self.set_focus(self.table)  # at once: the keys after Enter are the list's
-        text = self.query_one("#search", Input).value.strip()
-        if text.isdigit() and len(text) < 10:
-            return self.crm.open_order(int(text), missing_ok=True)
-        return None
+        if not (text.isdigit() and len(text) < 10):
+            self._apply_search()
+            return None
+        # the list as it was before the number was typed, to come back to; the number
+        # filters it only if there is no such order
+        search.value = self._text_before_search or ""
+        search.display = bool(search.value)
+        self._apply_search()
+
+        def missing() -> None:
+            search.value = text
+            search.display = True
+            self._apply_search()
+
+        return self.crm.open_order(int(text), missing_ok=missing)
 
     def _apply_search(self) -> None:
         text = self.query_one("#search", Input).value.strip() or None
