@@ -342,3 +342,30 @@ async def test_booking_enter_twice_books_once_and_the_past_stays_asked(
         burst(app, *"+9 10:00", "enter", *"No")
         await settle(app, pilot)
         assert app.screen is form and times() == ["2026-12-04 11:00", "2026-12-07 10:00"]
+
+
+async def test_done_twice_at_once_marks_two_bookings(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """d moves on to the next booking at once: "d d" typed in a burst marked the first
+    booking twice (it was still under the cursor) and the second not at all."""
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    first = add_order(eva, "Bergström Värme AB", "Offer for heat pump")
+    second = add_order(eva, "Lindqvist Kyl", "Chiller noise")
+    third = add_order(eva, "Åberg Fastigheter", "Annual service")
+    made = [bookings.add_booking(anna, serial, at, "phone") for serial, at in (
+        (first, "2026-11-26 10:00"), (second, "2026-11-28 14:00"), (third, "2026-12-05 09:00"))]
+    app = make_app("anna", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_todo(app, pilot)
+        assert screen.current() is not None and screen.current().booking.id == made[0].id
+        burst(app, "d", "d")
+        await settle(app, pilot)
+        done = {b.id: b.done for serial in (first, second, third)
+                for b in orders.get_order(anna, serial).bookings}
+        assert done == {made[0].id: True, made[1].id: True, made[2].id: False}
+        assert screen.table.keys() == ["group:upcoming", f"b:{made[2].id}"]
+        assert screen.current() is not None and screen.current().booking.id == made[2].id
+        await pilot.press("d")  # the last one: the list is empty, nothing is left to mark
+        await settle(app, pilot)
+        assert all(b.done for b in orders.get_order(anna, third).bookings)
+        assert not screen.items and not screen.table.display

@@ -18,7 +18,7 @@ from crm_tui.services import bookings, todo
 from crm_tui.tui.screens.base import CrmScreen
 from crm_tui.tui.screens.booking_dialog import BookingDialog
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, Col, FittedTable, cell
-from crm_tui.tui.work import call_service
+from crm_tui.tui.work import call_service, toast_error
 
 GROUPS = (("overdue", "Overdue", "bold red"), ("today", "Today", "bold"),
           ("upcoming", "Upcoming", "bold"))
@@ -74,6 +74,7 @@ class TodoScreen(CrmScreen):
         self._skip_resume = False
         self._last_row = 0
         self._last_done: BookingInfo | None = None
+        self._marking: set[int] = set()  # bookings marked done, on their way
 
     def compose_body(self) -> Iterable[Widget]:
         """A summary line, the bookings table and its empty/loading/error state."""
@@ -188,15 +189,37 @@ class TodoScreen(CrmScreen):
         return self.crm.open_order(item.order_serial) if item is not None else None
 
     def action_done(self) -> None:
-        """Mark the highlighted booking done."""
+        """Mark the highlighted booking done and go on to the next one at once, so "d d"
+        marks two (the second marked the first again, still under the cursor)."""
         item = self.current()
         if item is None:
             self.notify("Choose a booking first", severity="warning")
             return
-        call_service(self, bookings.set_done, self.crm.actor, item.booking.id,
-                     done=self._marked, group="todo-done")
+        booking_id = item.booking.id
+        self._marking.add(booking_id)
+        self._go_past_marked()
+
+        def failed(exc: CrmError) -> None:
+            self._marking.discard(booking_id)
+            toast_error(self)(exc)
+            self.reload()
+
+        call_service(self, bookings.set_done, self.crm.actor, booking_id,
+                     done=self._marked, failed=failed, group="todo-done", exclusive=False)
+
+    def _go_past_marked(self) -> None:
+        """The cursor to the next booking not being marked done (else the one before)."""
+        keys = self.table.keys()
+        row = self.table.cursor_row
+        open_rows = [i for i, key in enumerate(keys) if key in self.items
+                     and self.items[key].booking.id not in self._marking]
+        target = next((i for i in open_rows if i > row), open_rows[-1] if open_rows else None)
+        if target is not None:
+            self._last_row = target
+            self.table.move_cursor(row=target, animate=False)
 
     def _marked(self, info: BookingInfo) -> None:
+        self._marking.discard(info.id)
         self._last_done = info if info.done else None
         if info.done:
             self.notify(f"Done: {info.kind} for order {info.order_serial} · u to undo",
