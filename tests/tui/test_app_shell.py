@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 from textual.app import App
 from textual.widgets import Button
+from textual.widgets._footer import FooterKey
 
 from crm_tui.domain.errors import ConflictError
-from crm_tui.domain.records import Actor
-from crm_tui.services import settings, users
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import orders, registers, settings, users
 from crm_tui.services.orders import TRACKED
 from crm_tui.tui.app import GC_QUIET_S, CrmApp
 from crm_tui.tui.screens.dialogs import FIELD_LABELS, ConflictDialog, field_names
@@ -19,6 +20,7 @@ from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.registers import RegisterScreen
 from crm_tui.tui.screens.todo import TodoScreen
+from crm_tui.tui.widgets.footer import CrmFooter
 from crm_tui.tui.widgets.header import AppHeader
 from tests.conftest import make_user
 from tests.tui.conftest import settle
@@ -212,3 +214,39 @@ async def test_an_unexpected_error_is_written_to_the_app_log(
         logger.removeHandler(handler)
         handler.close()
         logger.propagate = True
+
+
+async def test_the_footer_shows_whole_keys_the_screens_first(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """At 80 columns the footer cut a section key in the middle ("f3 O") with the
+    palette key drawn over it, and Escape was not named on a pushed page. It now shows
+    the keys that fit whole: the screen's, Back on a pushed page, Help, then sections in
+    their order; on a wide terminal the sections follow."""
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id))
+
+    def footer(app: CrmApp) -> tuple[list[str], int]:
+        keys = list(app.screen.query_one(CrmFooter).query(FooterKey))
+        palette = [k for k in keys if k.has_class("-command-palette")]
+        assert [k.description for k in palette] == ["palette"]
+        shown = [k for k in keys if not k.has_class("-command-palette")]
+        return [k.description for k in shown], sum(k.outer_size.width for k in shown) + (
+            palette[0].outer_size.width)
+
+    for width, sections in ((60, []), (80, []), (120, ["To-do", "Orders"]),
+                            (170, ["To-do", "Orders", "Registers", "Inbox"])):  # F6 is the editor's
+        app = make_app("eva")
+        async with app.run_test(size=(width, 24)) as pilot:
+            await settle(app, pilot)
+            await app.open_order(order.serial)
+            await settle(app, pilot)
+            described, used = footer(app)
+            own = ["Save", "Add note", "Book", "Complete", "Delete"]
+            if width == 60:  # Back and Help before the screen's fourth key
+                assert described == own[:3] + ["Back", "Help"], described
+            else:
+                assert described == own + ["Back", "Help"] + sections, described
+            assert used <= width  # nothing cut, nothing under the palette key
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert "Back" not in footer(app)[0]  # a section: nothing to go back to

@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Input, TextArea
 
+from crm_tui.tui.widgets.footer import CrmFooter
 from crm_tui.tui.widgets.header import AppHeader
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class CrmScreen(Screen[None]):
         """Header, the screen's own widgets, footer."""
         yield AppHeader(section=self.SECTION)
         yield from self.compose_body()
-        yield Footer()
+        yield CrmFooter()
 
     def compose_body(self) -> Iterable[Widget]:
         """The screen's own widgets."""
