@@ -42,6 +42,12 @@ class Session:
             path = sqlite_file(self.cfg.database_url)
             made = (path is not None and not path.exists() and not self.demo
                     and self.cfg.source != "default")
+            if made and path is not None and not path.parent.is_dir():
+                # a mistyped path made its directories too, from the root down
+                raise click.ClickException(
+                    f"There is no database at {printable(str(path))}, and no directory "
+                    f"{printable(str(path.parent))} to make one in ({self.cfg.source}): "
+                    "check the path, or make the directory first")
             setup.open_database(self.cfg.database_url)
             self._opened = True
             if made:

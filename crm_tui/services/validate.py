@@ -32,6 +32,9 @@ def text(value: str | None, field: str, *, required: bool = False,
             f"{label} is {len(value)} characters long; at most {max_len} are allowed", field)
     if not lines and _LINE_BREAK.search(value):
         raise ValidationError(f"{label} contains a line break: write it on one line", field)
+    if "\x00" in value:  # PostgreSQL refuses it in text (a database error, not a message)
+        raise ValidationError(f"{label} contains a NUL character (\\x00), which cannot "
+                              "be stored: remove it", field)
     return value
 
 

@@ -448,9 +448,17 @@ def test_demo_then_list_prints_every_order_sorted_completed_last(tmp_path: Path)
 
 
 def test_a_database_named_but_not_there_is_made_and_said_so(tmp_path) -> None:
-    """A mistyped --db gave an empty CRM without a word, as if the data were gone."""
+    """A mistyped --db gave an empty CRM without a word, as if the data were gone; one
+    in a directory that is not there is refused (its directories were made, from the
+    root down, and a read-only command then "succeeded" on the empty database)."""
     close_database()
-    path = tmp_path / "typo" / "crm.db"
+    nowhere = tmp_path / "no" / "such" / "crm.db"
+    refused = run(f"sqlite:///{nowhere}", "todo", ok=False)
+    assert refused.stderr.strip() == (
+        f"Error: There is no database at {nowhere}, and no directory {nowhere.parent} to "
+        "make one in (--db): check the path, or make the directory first")
+    assert not (tmp_path / "no").exists()
+    path = tmp_path / "crm.db"
     first = run(f"sqlite:///{path}", "user", "list", user=None)
     assert path.exists()
     assert f"Note: There was no database at {path}: a new, empty one was made" in (

@@ -262,3 +262,14 @@ def test_names_are_one_line(admin: Actor, call: Callable[[Actor], Any]) -> None:
 def test_notes_keep_their_lines(admin: Actor) -> None:
     serial = orders.create_order(admin, OrderInput(subject="s", customer="Acme")).serial
     assert notes.add_note(admin, serial, "One\r\ntwo\n\tthree").text == "One\ntwo\n\tthree"
+
+
+def test_a_nul_character_is_refused_on_both_databases(admin: Actor) -> None:
+    """A NUL in a note (or a name) is refused with a message: SQLite stored it and
+    PostgreSQL's driver failed on it, which reached the user as no message."""
+    serial = orders.create_order(admin, OrderInput(subject="s", customer="Acme")).serial
+    refused(lambda: notes.add_note(admin, serial, "before\x00after"), ValidationError,
+            match=("Note contains a NUL character",))
+    refused(lambda: registers.add_customer(admin, "Nul\x00 AB"), ValidationError,
+            match=("Customer contains a NUL character",))
+    assert [n.text for n in orders.get_order(admin, serial).notes] == []
