@@ -303,6 +303,9 @@ class CrmApp(KeysInOrder):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HelpScreen):
             self.pop_screen()
         self.switch_mode(mode)
+        entered = getattr(self.screen, "section_entered", None)
+        if entered is not None:  # where the section's key lands (registers: the search)
+            entered()
 
     async def action_quit(self) -> None:
         """Quit; asks first if a screen holds unsaved work."""

@@ -873,3 +873,34 @@ async def test_coming_back_to_the_registers_a_new_search_replaces_the_old(
         assert screen.query_one("#search", Input).value == "Nordic"
         card = app.screen
         assert isinstance(card, CustomerCardScreen) and card.customer_id == ids["other"]
+
+
+
+async def test_letters_typed_in_the_results_start_a_new_search(eva: Actor,
+                                                               make_app) -> None:
+    """With the results list focused, "hansson" typed there was lost up to its "a",
+    which added an order with "nsson" for its subject. A letter with no key of its own
+    now starts a new search in the search box; F4 puts the focus back in the search box
+    with its text selected, so what is typed next replaces it."""
+    ids = world(eva)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registers(app, pilot)
+        await search(app, pilot, screen, "bergström")
+        table = screen.query_one("#hits", DataTable)
+        search_box = screen.query_one("#search", Input)
+        screen.set_focus(table)  # as a click or Tab leaves it
+        burst(app, *"nordic", "enter")
+        await settle(app, pilot)
+        assert search_box.value == "nordic"
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen) and card.customer_id == ids["other"]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        screen.set_focus(table)
+        await pilot.press("f4")
+        assert search_box.has_focus and search_box.selected_text == "nordic"
+        burst(app, *"bergström", "enter")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen) and card.customer_id == ids["berg"]

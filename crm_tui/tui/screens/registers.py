@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.actions import SkipAction
 from textual.binding import Binding
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
@@ -129,8 +129,9 @@ class RegisterScreen(CrmScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         """Search box, register switch, results and a hint line."""
+        # not selected on focus: a letter typed in the results moves here and is kept
         yield Input(placeholder="Search by name, number, city, phone… (no accents needed)",
-                    id="search")
+                    id="search", select_on_focus=False)
         tabs = Tabs(*(Tab(label, id=f"reg-{key}") for key, label in REGISTER_TABS),
                     id="register")
         tabs.can_focus = False
@@ -410,6 +411,31 @@ class RegisterScreen(CrmScreen):
     def action_focus_search(self) -> None:
         """Back to the search box (at once: the keys after it are typed there)."""
         self.set_focus(self.query_one("#search", Input))
+
+    def section_entered(self) -> None:
+        """F4 (or 3) lands in the search box, its text selected for a new search: from
+        the results list, it left the focus there."""
+        if not self.is_mounted:
+            return  # opened for the first time: it starts in the search box
+        search = self.query_one("#search", Input)
+        self.set_focus(search)
+        if search.value:
+            search.select_all()
+
+    def on_key(self, event: Key) -> None:
+        """A letter with no key of its own, typed in the results list, starts a new
+        search in the search box, which takes the focus ("hansson" typed there was
+        dropped up to its "a", which added an order)."""
+        table = self.query_one("#hits", DataTable)
+        if not (table.has_focus and event.is_printable and event.character
+                and event.key not in self.active_bindings):
+            return
+        event.stop()
+        event.prevent_default()
+        search = self.query_one("#search", Input)
+        self.set_focus(search)
+        search.value = event.character
+        search.cursor_position = 1
 
     @on(Input.Submitted, "#search")
     def _submitted(self, event: Input.Submitted) -> None:
