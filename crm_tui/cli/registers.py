@@ -24,8 +24,10 @@ def _create_new_hint(verb: str = "adds") -> Iterator[None]:
     try:
         yield
     except NearDuplicate as exc:
-        raise click.ClickException(f"{printable(str(exc))} (--create-new {verb} it anyway)"
-                                   ) from None
+        # the service's "choose to use the existing one" named a choice these lack
+        other = "keep the name it has" if exc.renaming else "use that one"
+        raise click.ClickException(f"{printable(exc.looks_like())}: {other}, or "
+                                   f"--create-new {verb} it anyway") from None
 
 
 def _changes(options: str, **values: str | None) -> dict[str, str]:

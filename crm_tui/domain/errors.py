@@ -100,9 +100,13 @@ class NearDuplicate(CrmError):
         self.name = name
         self.candidates = list(candidates)
         self.similar = similar  # like them but not the same name: not one to use-existing
-        first = self.candidates[0]
-        label = f"{first.name} ({first.number})" if first.number else first.name
+        self.renaming = renaming
         choice = ("keep the name it has, or save the new one anyway" if renaming else
                   "choose to use the existing one or to create a new one")
-        super().__init__(f"{kind.capitalize()} '{name}' looks like existing '{label}'; "
-                         + choice)
+        super().__init__(f"{self.looks_like()}; {choice}")
+
+    def looks_like(self) -> str:
+        """"Customer 'X' looks like existing 'Y (1001)'": the finding, without a choice."""
+        first = self.candidates[0]
+        label = f"{first.name} ({first.number})" if first.number else first.name
+        return f"{self.kind.capitalize()} '{self.name}' looks like existing '{label}'"

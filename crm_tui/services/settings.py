@@ -341,13 +341,14 @@ def list_sort() -> ListSort:
 
 
 def set_value(actor: Actor, key: str, value: str) -> Any:
-    """Set one setting (admins only); returns the parsed value."""
-    if key not in SPECS:
-        raise ValidationError(f"Unknown setting '{key}'; known: {', '.join(SPECS)}")
-    parsed = SPECS[key].parse(str(value))
+    """Set one setting (admins only: said before anything about the value); returns the
+    parsed value."""
     with writing():
         actor = fresh(actor)
         require_admin(actor, "change settings")
+        if key not in SPECS:
+            raise ValidationError(f"Unknown setting '{key}'; known: {', '.join(SPECS)}")
+        parsed = SPECS[key].parse(str(value))
         row = Setting.get_or_none(Setting.key == key)
         before = json.loads(row.value) if row else SPECS[key].default
         Setting.insert(key=key, value=json.dumps(parsed)).on_conflict(

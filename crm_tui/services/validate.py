@@ -11,6 +11,7 @@ from crm_tui.domain.errors import ValidationError
 MAX_SUBJECT = 500
 MAX_NAME = 200
 MAX_NOTE = 200_000
+MAX_HOURS = Decimal(10_000)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()\-. /]{3,50}$")
 
@@ -110,8 +111,8 @@ def hours(value: Decimal | float | str | None) -> Decimal:
         raise ValidationError(f"Hours must be a number, not '{value}'", "hours")
     if number < 0:
         raise ValidationError(f"Hours must be 0 or more, not {value}", "hours")
-    if number > Decimal("100000"):
-        raise ValidationError(f"Hours must be at most 100000, not {value}", "hours")
+    if number > MAX_HOURS:  # five years of working days: more is a slip of the keys
+        raise ValidationError(f"Hours must be at most {MAX_HOURS:,}, not {value}", "hours")
     rounded = number.quantize(Decimal("0.01"))
     if rounded != number:  # 0.001 was stored as 0.00 without a word
         raise ValidationError(f"Hours take at most two decimals (1.33 for 1 h 20 min), "

@@ -195,3 +195,7 @@ def test_settings_for_the_admin_screen_are_admins_only(admin: Actor) -> None:
         assert "admins only" in str(exc)
     else:
         raise AssertionError("a non-admin read the settings")
+    # a bad value or key is not told before the refusal: "admins only" comes first
+    for key, value in (("list_sort", "random"), ("no.such.key", "1"), ("smtp.port", "x")):
+        refused(lambda k=key, v=value: settings.set_value(anna, k, v), PermissionDenied,
+                match=("admins only",))

@@ -32,6 +32,7 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], type[CrmError], tuple[str, ...]]] = 
     ("NaN hours", {"hours": "NaN"}, ValidationError, ("hours",)),
     ("infinite hours", {"hours": "inf"}, ValidationError, ("hours",)),
     ("huge hours", {"hours": "1e12"}, ValidationError, ("hours",)),
+    ("too many hours", {"hours": "100000"}, ValidationError, ("at most 10,000", "100000")),
     ("hours with an exponent", {"hours": "1e2"}, ValidationError, ("hours", "1e2")),
     ("hours with an underscore", {"hours": "1_000"}, ValidationError, ("hours", "1_000")),
     ("three decimals", {"hours": "0.001"}, ValidationError, ("two decimals", "0.001")),

@@ -129,6 +129,11 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp,
         assert isinstance(app.screen, PromptDialog)
         assert app.screen.query_one("#answer", Input).value == "won"
         assert "already exists" in str(app.screen.query_one("#prompt-error", Static).content)
+        await pilot.press("home", "ctrl+k", "enter")  # empty: asked again, saying why
+        await settle(app, pilot)
+        assert isinstance(app.screen, PromptDialog)
+        assert "must not be empty" in str(app.screen.query_one("#prompt-error",
+                                                               Static).content)
         await pilot.press("home", "ctrl+k")
         await _type(pilot, "Called")
         await pilot.press("enter")

@@ -88,6 +88,7 @@ async def test_journey1_todo_groups_done_and_next_booking(
         await pilot.press("enter")
         assert app.screen is dialog
         assert error.display and "YYYY-MM-DD HH:MM" in str(error.content)
+        assert str(error.content).count("tomorrow 9:00") == 1  # the hint was given twice
         await pilot.press("ctrl+u")
         await type_into(pilot, "2027-05-28 10:00")
         assert not error.display

@@ -171,7 +171,7 @@ class StatusesPane(AdminPane):
                                               error=error), answered)
 
         def answered(new: str | None) -> None:
-            if new is None or not new.strip() or new.strip() == info.name:
+            if new is None or new.strip() == info.name:  # an empty name: refused, said why
                 return
             # refused (a name taken): asked again with what was typed and why (the
             # dialog had closed, dropping the text, with only a toast saying why)

@@ -37,8 +37,8 @@ def parse_when(value: str, today: dt.date) -> dt.datetime:
     try:
         return validate.datetime_local(absolute_when(value, today))
     except ValidationError as exc:
-        raise ValidationError(f"When: {exc} (or e.g. 'tomorrow 9:00', '+7 14:30')",
-                              "at") from None
+        hint = "" if "tomorrow" in str(exc) else " (or e.g. 'tomorrow 9:00', '+7 14:30')"
+        raise ValidationError(f"When: {exc}{hint}", "at") from None
 
 
 def parse_lead(value: str) -> int | None:
