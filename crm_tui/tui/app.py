@@ -28,7 +28,7 @@ from crm_tui.services.setup import open_database
 from crm_tui.services.timezone import local_now
 from crm_tui.tui import alt_digits  # noqa: F401  (alt+digit is a key, not a character)
 from crm_tui.tui.key_order import KeysInOrder
-from crm_tui.tui.screens.help import HelpScreen, keys_in_order
+from crm_tui.tui.screens.help import HelpScreen, built_in, keys_in_order
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.todo import TodoScreen
 from crm_tui.tui.work import call_service, toast_error
@@ -382,7 +382,9 @@ class CrmApp(KeysInOrder):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every section and every action of the current screen, by name (Quit once:
-        Textual offers it too, with the other app-wide commands)."""
+        Textual offers it too, with the other app-wide commands). A field's own cursor
+        and editing keys are in help, not here: "del" found only "Delete character
+        left" and the like."""
         for mode, (title, *_keys) in SECTIONS.items():
             if mode != "admin" or self.actor.is_admin:
                 yield SystemCommand(f"Go to {title}", f"Open the {title} section",
@@ -390,11 +392,12 @@ class CrmApp(KeysInOrder):
         seen = set()
         enabled = {(item.node, item.binding) for item in screen.active_bindings.values()
                    if item.enabled}
-        for node, binding in keys_in_order(screen):  # a field's cursor keys last
+        for node, binding in keys_in_order(screen):
             # a letter binding's action, run from here, is the action it wraps
             action = re.sub(r"^letter\('(\w+)'\)$", r"\1", binding.action)
             if (not binding.description or action in seen or action == "quit"
-                    or action.startswith("section(") or (node, binding) not in enabled):
+                    or action.startswith("section(") or (node, binding) not in enabled
+                    or built_in(node, binding)):
                 continue
             seen.add(action)
             yield SystemCommand(binding.description,
