@@ -118,3 +118,15 @@ async def test_fixed_width_columns_size_the_table_without_measuring() -> None:
                     table.add_row(cell(number, right=True), cell(LONG), cell("Umeå"))
             await pilot.pause()
         assert fast.virtual_size.height == 1 + 6 + 20 + 20
+
+
+def test_columns_whose_minimums_add_up_past_the_width_still_fit() -> None:
+    """The audit table at 80 columns: its shared columns' minimums came to more than
+    the width, and the last column ran past the edge without its "…"."""
+    from crm_tui.tui.screens.admin_audit import AuditTable
+    from crm_tui.tui.widgets.order_table import fit_widths
+
+    for total in (80, 120):
+        widths = fit_widths(AuditTable.COLUMNS, total)
+        assert sum(widths) + 2 * len(widths) + 2 == total, (total, widths)
+        assert all(w >= c.minimum for w, c in zip(widths, AuditTable.COLUMNS, strict=True))

@@ -106,11 +106,12 @@ class AdminScreen(CrmScreen):
             pane.discard()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Tab keys only once the services have let us in."""
+        """Tab keys only once the services have let us in; the tables' Enter opens
+        nothing here (the outbox and audit tables offered "Open")."""
         if action in ("switch_tab", "show_tab"):
             tabs = self.query("#admin-tabs")
             return bool(tabs and tabs.first().display)
-        return True
+        return action != "open"
 
     def _loaded(self, data: AdminData) -> None:
         first = not self.query_one("#admin-tabs").display

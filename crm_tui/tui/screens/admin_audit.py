@@ -15,6 +15,7 @@ from crm_tui.domain.records import Actor, AuditInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import audit_log, timezone
 from crm_tui.tui.screens.admin_common import AdminPane
+from crm_tui.tui.widgets.order_table import Col, FittedTable, cell
 from crm_tui.tui.work import call_service
 
 AUDIT_LIMIT = 50
@@ -54,6 +55,19 @@ def summary(event: AuditInfo) -> str:
     return "; ".join(parts)
 
 
+class AuditTable(FittedTable):
+    """Audit events: who, what and which entity share the width with the change (at
+    120 columns the action was cut at 13, "booking.undon")."""
+
+    COLUMNS = (
+        Col("at", "When", width=11),
+        Col("who", "Who", share=12, minimum=8),
+        Col("what", "What", share=18, minimum=14),
+        Col("entity", "Entity", share=18, minimum=13),
+        Col("change", "Change", share=52, minimum=10),
+    )
+
+
 class AuditPane(AdminPane):
     """The newest audit events; the highlighted one in full below the table."""
 
@@ -69,14 +83,7 @@ class AuditPane(AdminPane):
 
     def compose(self) -> Iterable[Widget]:
         """The event table, its empty state, the detail line."""
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True,
-                                           id="audit-table")
-        table.add_column("When", key="at", width=11)
-        table.add_column("Who", key="who", width=8)
-        table.add_column("What", key="what", width=13)
-        table.add_column("Entity", key="entity", width=16)
-        table.add_column("Change", key="change")
-        yield table
+        yield AuditTable(id="audit-table")
         yield Static("", id="audit-empty", classes="empty-state")
         yield Static("", id="audit-detail")
 
@@ -87,15 +94,11 @@ class AuditPane(AdminPane):
     def show(self, events: list[AuditInfo]) -> None:
         """Fill the table, newest first."""
         self.events = list(events)
-        table = self.query_one(DataTable)
-        table.clear()
-        for event in self.events:
-            table.add_row(Text(event.at.strftime("%m-%d %H:%M")),
-                          Text(printable(event.actor) or "system"),
-                          Text(printable(event.action)),
-                          Text(printable(f"{event.entity} {event.entity_id}")),
-                          Text(printable(summary(event))[:200], style="dim"),
-                          key=str(event.id))
+        self.query_one(AuditTable).put_rows(
+            (str(event.id), [cell(event.at.strftime("%m-%d %H:%M")),
+                             cell(event.actor or "system"), cell(event.action),
+                             cell(f"{event.entity} {event.entity_id}"),
+                             cell(summary(event)[:200], "dim")]) for event in self.events)
         empty = self.query_one("#audit-empty", Static)
         empty.update(f"No changes recorded yet. The newest {AUDIT_LIMIT} show here.")
         empty.display = not self.events

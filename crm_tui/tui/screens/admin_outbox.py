@@ -15,10 +15,25 @@ from crm_tui.services import outbox
 from crm_tui.services.outbox import OutboxInfo
 from crm_tui.services.timezone import to_local
 from crm_tui.tui.screens.admin_common import AdminPane
+from crm_tui.tui.widgets.order_table import Col, FittedTable, cell
 from crm_tui.tui.work import call_service
 
 STATUS_STYLE = {"failed": "bold red", "pending": "yellow", "sending": "yellow",
                 "sent": "green"}
+
+
+class OutboxTable(FittedTable):
+    """Deliveries: the recipient and the last error share the width (at 120 columns the
+    recipient was cut at 20, "anna.berg@nordvarme.", beside an empty error column)."""
+
+    COLUMNS = (
+        Col("at", "Created", width=11),
+        Col("channel", "Channel", width=7),
+        Col("to", "Recipient", share=40, minimum=14),
+        Col("status", "Status", width=7),
+        Col("tries", "Tries", width=5),
+        Col("error", "Last error", share=60, minimum=10),
+    )
 
 
 class OutboxPane(AdminPane):
@@ -40,15 +55,7 @@ class OutboxPane(AdminPane):
 
     def compose(self) -> Iterable[Widget]:
         """The delivery table, its empty state, the highlighted row in full."""
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True,
-                                           id="outbox-table")
-        table.add_column("Created", key="at", width=11)
-        table.add_column("Channel", key="channel", width=7)
-        table.add_column("Recipient", key="to", width=20)
-        table.add_column("Status", key="status", width=8)
-        table.add_column("Tries", key="tries", width=5)
-        table.add_column("Last error", key="error")
-        yield table
+        yield OutboxTable(id="outbox-table")
         yield Static("", id="outbox-empty", classes="empty-state")
         yield Static("", id="outbox-detail")
 
@@ -59,15 +66,12 @@ class OutboxPane(AdminPane):
     def show(self, rows: list[OutboxInfo]) -> None:
         """Fill the table (in-app rows are the notifications themselves: not listed)."""
         self.rows = [r for r in rows if r.channel != "inapp"]
-        table = self.query_one(DataTable)
-        table.clear()
-        for row in self.rows:
-            table.add_row(Text(f"{to_local(row.created_at):%m-%d %H:%M}"),
-                          Text(row.channel), Text(printable(row.recipient)),
-                          Text(row.status, style=STATUS_STYLE.get(row.status, "")),
-                          Text(str(row.attempts)),
-                          Text(printable(row.last_error)[:200], style="dim"),
-                          key=str(row.id))
+        self.query_one(OutboxTable).put_rows(
+            (str(row.id), [cell(f"{to_local(row.created_at):%m-%d %H:%M}"),
+                           cell(row.channel), cell(row.recipient),
+                           cell(row.status, STATUS_STYLE.get(row.status, "")),
+                           cell(row.attempts, right=True),
+                           cell(row.last_error[:200], "dim")]) for row in self.rows)
         empty = self.query_one("#outbox-empty", Static)
         empty.update("Nothing sent by e-mail or SMS yet. Turn the channels on in Channels; "
                      "`crm-tui worker` delivers.")

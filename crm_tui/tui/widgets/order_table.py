@@ -49,6 +49,12 @@ def fit_widths(columns: Sequence[Col], total: int, padding: int = 1) -> list[int
     left = total - 2 - sum(2 * padding + w for w in widths)
     if flexible and left > 0:
         widths[flexible[0]] += left
+    for i in reversed(flexible):  # minimums raised past the width: the last ones give
+        if left >= 0:
+            break
+        give = min(-left, widths[i] - columns[i].minimum)
+        widths[i] -= give
+        left += give
     return widths
 
 
