@@ -224,6 +224,8 @@ async def test_journey_6_admin_morning(eva: Actor, make_app: MakeApp,
             await pilot.press("space")
             await settle(app, pilot)
             assert users.get_actor("bob").perms == {held, "create", "assign-self"}
+            detail = str(screen.query_one("#user-detail", Static).content)
+            assert "(one or the other: ticking it clears View" in detail  # said, not silent
         await pilot.press("space")  # view-assigned off too: he sees nothing, said so
         await settle(app, pilot)
         assert any("bob now sees no contact orders" in n.message for n in app._notifications)

@@ -25,6 +25,7 @@ from crm_tui.tui.widgets.perm_matrix import (
 )
 from crm_tui.tui.work import call_service
 
+VIEWS = frozenset({Perm.VIEW.value, Perm.VIEW_ASSIGNED.value})  # one or the other
 
 class UsersPane(AdminPane):
     """Who may do what: toggles apply at once (services re-read users on every call)."""
@@ -108,6 +109,9 @@ class UsersPane(AdminPane):
             text.append(f"{column_title(column)}: {'yes' if held else 'no'}")
             if user.is_admin and not held:
                 text.append(" (implied: admins can do everything)", style="dim")
+            elif column in VIEWS:  # ticking one cleared the other without a word
+                other = column_title(next(iter(VIEWS - {column})))
+                text.append(f" (one or the other: ticking it clears {other})", style="dim")
         detail.update(text)
 
     def on_perm_matrix_toggled(self, event: PermMatrix.Toggled) -> None:
@@ -136,9 +140,8 @@ class UsersPane(AdminPane):
             is_admin = not is_admin
         else:
             perms ^= {column}
-            views = {Perm.VIEW.value, Perm.VIEW_ASSIGNED.value}
-            if column in views and column in perms:  # one view replaces the other
-                perms -= views - {column}
+            if column in VIEWS and column in perms:  # one view replaces the other
+                perms -= VIEWS - {column}
         call_service(self, users.set_perms, self.actor, username, sorted(perms),
                      is_admin=is_admin, done=self._changed,
                      failed=lambda exc: self._failed(username, exc),
@@ -147,8 +150,7 @@ class UsersPane(AdminPane):
     def _changed(self, user: UserInfo) -> None:
         self.matrix.replace(user)
         self._describe()
-        views = {Perm.VIEW.value, Perm.VIEW_ASSIGNED.value}
-        if not user.is_admin and not views & set(user.perms):
+        if not user.is_admin and not VIEWS & set(user.perms):
             # View off after it replaced "View only assigned" left no way to see orders
             self.app.notify(f"{user.username} now sees no contact orders: give View or "
                             "View only assigned", severity="warning", markup=False,
