@@ -100,8 +100,9 @@ AddUserDialog .dialog-row { margin-bottom: 1; }
 AddUserDialog .dialog-row Label { padding-top: 0; }
 """
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
-    FIELDS = (("username", "Username", "e.g. anna"), ("name", "Name", "Anna Berg"),
-              ("email", "E-mail", "anna@example.com"), ("phone", "Phone", "+46 70 123 45 67"))
+    FIELDS = (("username", "Username", "e.g. anna"), ("name", "Name", "e.g. Anna Berg"),
+              ("email", "E-mail", "e.g. anna@example.com"),
+              ("phone", "Phone", "e.g. +46 70 123 45 67"))
 
     def compose(self) -> ComposeResult:
         """One row per field, the error line, the keys."""

@@ -294,7 +294,7 @@ class ListModePane(SettingsPane):
         "Organisation",
         Field("organisation", "Name", placeholder="Shown in the header"),
         Field("timezone", "Time zone", placeholder="e.g. Europe/Stockholm"),
-        Field("documents.max_mb", "Max document MB", placeholder="20"),
+        Field("documents.max_mb", "Max document MB", placeholder="e.g. 20"),
     )
 
 
@@ -307,15 +307,15 @@ class ChannelsPane(SettingsPane):
         Field("channels.email", "E-mail notifications", "check"),
         Field("channels.sms", "SMS notifications", "check"),
         "E-mail (SMTP)",
-        Field("smtp.host", "Host", placeholder="smtp.example.com"),
+        Field("smtp.host", "Host", placeholder="(not set) e.g. smtp.example.com"),
         Field("smtp.port", "Port", placeholder="25, 587 or 465"),
         Field("smtp.security", "Security", "select",
               (("None", "none"), ("STARTTLS", "starttls"), ("SSL/TLS", "ssl"))),
         Field("smtp.username", "Username"),
         Field("smtp.password", "Password", "secret", placeholder="(not set)"),
-        Field("smtp.from", "From address", placeholder="crm@example.com"),
+        Field("smtp.from", "From address", placeholder="(not set) e.g. crm@example.com"),
         "SMS gateway (HTTP)",
-        Field("sms.url", "URL", placeholder="https://sms.example.com/send"),
+        Field("sms.url", "URL", placeholder="(not set) e.g. https://sms.example.com/send"),
         Field("sms.method", "Method", "select",
               (("POST", "POST"), ("GET", "GET"), ("PUT", "PUT"))),
         Field("sms.headers", "Headers (JSON)", "secret", placeholder="{}"),
