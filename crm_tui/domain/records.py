@@ -246,11 +246,13 @@ class Cursor:
 
 @dataclass(frozen=True)
 class OrderPage:
-    """One page of the order list."""
+    """One page of the order list; ``prev_cursor`` when rows come before it (a page read
+    backwards: before a cursor, or the last page)."""
 
     rows: tuple[OrderRow, ...]
     next_cursor: Cursor | None
     sort: ListSort
+    prev_cursor: Cursor | None = None
 
 
 @dataclass(frozen=True)

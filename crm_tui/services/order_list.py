@@ -183,15 +183,23 @@ def _groups(criteria: OrderFilter) -> list[bool]:
 
 
 def list_orders(actor: Actor, criteria: OrderFilter | None = None, *,
-                after: Cursor | None = None, limit: int = 50) -> OrderPage:
-    """One page of orders the actor may see; completed ones always last.
+                after: Cursor | None = None, before: Cursor | None = None,
+                last: bool = False, limit: int = 50) -> OrderPage:
+    """One page of orders the actor may see; completed ones always last: the first
+    page, the one ``after`` a cursor, the one ``before`` a cursor, or the ``last`` one
+    (End in the list: it took a key press a page to get there).
 
     Each group (open, completed) is read with an equality on ``completed`` and a keyset
-    on (sort key, serial), so every page is an index range; a page that crosses from the
-    open to the completed orders reads both.
+    on (sort key, serial), so every page is an index range (read backwards for
+    ``before`` and ``last``); a page that crosses from the open to the completed orders
+    reads both.
     """
     criteria = criteria or OrderFilter()
     _page_size(limit)
+    if after is not None and (before is not None or last):
+        raise ValidationError("A page is after a cursor, or before one, not both")
+    backwards = before is not None or last
+    edge = before if backwards else after
     sort = settings.list_sort()
     with reading():
         actor = fresh(actor)
@@ -200,27 +208,35 @@ def list_orders(actor: Actor, criteria: OrderFilter | None = None, *,
         fields = _sort_fields(sort, keys)
         base = plan.where(plan.joined(row_query()))
         rows: list[OrderRow] = []
-        for group in _groups(criteria):
-            if after is not None and after.completed and not group:
-                continue  # the cursor is already past the open orders
+        groups = _groups(criteria)
+        for group in reversed(groups) if backwards else groups:
+            if edge is not None and edge.completed != group and edge.completed != backwards:
+                continue  # the cursor is already past this group
             query = base.where(keys.completed == group)
-            if after is not None and after.completed == group:
-                query = query.where(Tuple(*fields) > Tuple(*_cursor_values(after, sort)))
-            rows += to_rows(query.order_by(*fields).limit(limit + 1 - len(rows)))
+            if edge is not None and edge.completed == group:
+                bound = Tuple(*_cursor_values(edge, sort))
+                query = query.where(Tuple(*fields) < bound if backwards
+                                    else Tuple(*fields) > bound)
+            order = [field.desc() for field in fields] if backwards else fields
+            rows += to_rows(query.order_by(*order).limit(limit + 1 - len(rows)))
             if len(rows) > limit:
                 break
-    return _page_of(rows, limit, sort)
+    if not backwards:
+        return _page_of(rows, limit, sort)
+    page = list(reversed(rows[:limit]))
+    return OrderPage(tuple(page), _cursor_of(page[-1]) if page and before else None, sort,
+                     _cursor_of(page[0]) if len(rows) > limit else None)
+
+
+def _cursor_of(row: OrderRow) -> Cursor:
+    return Cursor(row.completed, row.sort_date.isoformat(), row.serial)
 
 
 def _page_of(rows: list[OrderRow], limit: int, sort: ListSort) -> OrderPage:
     """A page of ``limit`` rows from ``rows`` read with one more, to tell if more exist."""
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = None
-    if more and rows:
-        last = rows[-1]
-        cursor = Cursor(last.completed, last.sort_date.isoformat(), last.serial)
-    return OrderPage(tuple(rows), cursor, sort)
+    return OrderPage(tuple(rows), _cursor_of(rows[-1]) if more and rows else None, sort)
 
 
 def iter_orders(actor: Actor, criteria: OrderFilter | None = None,

@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 
 from crm_tui.domain.errors import AlreadyExists, CrmError, NotFound, ValidationError
-from crm_tui.domain.records import Actor, Completed, ListSort, OrderCounts, OrderFilter
+from crm_tui.domain.records import (
+    Actor,
+    Completed,
+    Cursor,
+    ListSort,
+    OrderCounts,
+    OrderFilter,
+)
 from crm_tui.services import bookings, filters, order_list, orders, registers, settings
 from crm_tui.services.timezone import local_now
 from tests.conftest import make_user
@@ -144,6 +151,8 @@ def test_bad_list_criteria_are_refused(lw: ListWorld) -> None:
          ValidationError),
         (lambda: order_list.list_orders(admin, limit=0), ValidationError),
         (lambda: order_list.list_orders(admin, limit=100_000), ValidationError),
+        (lambda: order_list.list_orders(admin, after=Cursor(False, "2026-01-01", 1),
+                                        last=True), ValidationError),
         (lambda: order_list.orders_of(admin), ValidationError),
         (lambda: order_list.customer_card(admin, 987654), NotFound),
     ]
@@ -209,6 +218,21 @@ def test_keyset_pages_cover_every_order_exactly_once(admin: Actor) -> None:
                     assert pages <= 30, "paging does not end"
                 assert walked == serials(whole), (sort, criteria, size)
                 assert len(set(walked)) == len(walked)
+                # End, then up: the last page and the ones before it, back to the first
+                page = order_list.list_orders(admin, criteria, last=True, limit=size)
+                assert page.next_cursor is None
+                backwards, pages = serials(page), 1
+                while page.prev_cursor is not None:
+                    before = page.prev_cursor
+                    page = order_list.list_orders(admin, criteria, before=before, limit=size)
+                    assert len(page.rows) == size or page.prev_cursor is None
+                    # more come after it: from its last row, which is just before ``before``
+                    assert page.next_cursor is not None
+                    assert page.next_cursor.serial == page.rows[-1].serial
+                    backwards = serials(page) + backwards
+                    pages += 1
+                    assert pages <= 30, "paging back does not end"
+                assert backwards == serials(whole), ("backwards", sort, criteria, size)
             total = order_list.totals(admin, criteria)
             assert total.count == len(whole.rows)
             assert total.hours == sum((r.hours for r in whole.rows), Decimal(0))

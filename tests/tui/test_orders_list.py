@@ -208,7 +208,10 @@ async def test_journey5_filter_save_default_and_favourite(
 
 async def test_pages_load_as_the_cursor_nears_the_end(
         eva: Actor, make_app: Callable[..., CrmApp], monkeypatch: pytest.MonkeyPatch) -> None:
-    """More than two pages: End loads page by page; every serial appears once, in order."""
+    """More than two pages: moving down loads page by page; every serial appears once,
+    in order. End reads the last page at once (it loaded one more page a press: ten
+    presses for 1,200 orders); moving up from there loads the pages before it; Home
+    goes back to the first page."""
     page = 25
     monkeypatch.setattr(OrderListScreen, "page_size", page)
     serials = [add_order(eva, f"Customer {i % 7}", f"Order {i}", days=i % 40)
@@ -219,16 +222,44 @@ async def test_pages_load_as_the_cursor_nears_the_end(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_orders(app, pilot)
         assert screen.table.row_count == page  # a page, not the whole table
-        for _ in range(5):
-            await pilot.press("end")
-            await settle(app, pilot)
-        loaded = screen.table.serials
-        assert len(loaded) == len(set(loaded)) == len(serials)
-        assert loaded == [r.serial for r in order_list.iter_orders(eva)]
-        assert set(loaded) == set(serials)
-        assert totals_text(screen) == f"{len(serials)} orders · 0.00 h"
+        everything = [r.serial for r in order_list.iter_orders(eva)]
+        await pilot.press("end")  # once: the last page, read from the end
+        await settle(app, pilot)
+        assert screen.table.serials == everything[-page:]
+        assert screen.table.current_serial == everything[-1]
         await pilot.press("enter")
-        assert opened == [loaded[-1]]
+        assert opened == [everything[-1]]
+        await pilot.press("home")  # the first page again, from the top
+        await settle(app, pilot)
+        assert screen.table.serials == everything[:page]
+        assert screen.table.current_serial == everything[0]
+        for _ in range(3):  # down: the next pages load as the cursor nears the end
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+        assert screen.table.serials == everything
+        assert totals_text(screen) == f"{len(serials)} orders · 0.00 h"
+        await pilot.press("home")
+        await settle(app, pilot)
+        assert screen.table.serials == everything  # all loaded: nothing read again
+        screen.reload(keep=False)
+        await settle(app, pilot)
+        await pilot.press("end")
+        await settle(app, pilot)
+        for _ in range(4):  # up from the end: the pages before it load near the top
+            await pilot.press("pageup")
+            await settle(app, pilot)
+        assert screen.table.serials == everything
+        await pilot.press("home")
+        assert screen.table.current_serial == everything[0]
+        screen.reload(keep=False)  # at the end, an order added by someone else shows
+        await settle(app, pilot)
+        await pilot.press("end")
+        await settle(app, pilot)
+        added = add_order(eva, "Customer 1", "Added meanwhile", days=99)
+        screen.refresh_data()
+        await settle(app, pilot)
+        assert screen.table.serials == (everything + [added])[-page:]  # as many as shown
+        assert screen.table.current_serial == everything[-1]
         await pilot.press("n")
         assert opened[-1] is None
 

@@ -87,7 +87,8 @@ class OrderListScreen(CrmScreen):
         self.criteria = OrderFilter()
         self.totals: OrderTotals | None = None
         self.loaded = False
-        self._cursor: Cursor | None = None
+        self._cursor: Cursor | None = None  # after the last loaded order, if more follow
+        self._before: Cursor | None = None  # at the first loaded one, if some come before
         self._generation = 0
         self._started = False
         self._skip_resume = False
@@ -171,10 +172,12 @@ class OrderListScreen(CrmScreen):
         serial = self.table.current_serial if keep else None
         page = self.page_size
         limit = min(MAX_RELOAD, max(page, self.table.row_count)) if keep else page
+        # rows loaded up to the last (End, then up): read again from the end
+        last = keep and self._before is not None
         actor, criteria = self.crm.actor, self.criteria.resolved(self.crm.now().date())
         # The page first, the totals once it is in: on a 2-core machine the two queries
         # in parallel (beside the start-up's other reads) held the page back.
-        call_service(self, order_list.list_orders, actor, criteria, limit=limit,
+        call_service(self, order_list.list_orders, actor, criteria, limit=limit, last=last,
                      done=lambda page: self._first_page(generation, page, serial, criteria),
                      failed=lambda exc: self._failed(generation, exc), group="orders-page")
 
@@ -188,12 +191,54 @@ class OrderListScreen(CrmScreen):
         if generation != self._generation:
             return
         self._load_totals(generation, criteria)
-        self._cursor = page.next_cursor
-        self.table.set_orders(page.rows, more=page.next_cursor is not None)
-        if serial is not None:
-            self.table.select_serial(serial)
+        self._cursor, self._before = page.next_cursor, page.prev_cursor
+        self.table.set_orders(page.rows, more=page.next_cursor is not None,
+                              earlier=page.prev_cursor is not None, select=serial)
         self.loaded = True
         self._show_state()
+
+    @on(OrderTable.EdgeWanted)
+    def _edge_wanted(self, event: OrderTable.EdgeWanted) -> None:
+        """Home: the first page (as the list opens); End: the last page, read from the
+        end, with the cursor on its last order."""
+        # no more pages past the loaded ones meanwhile: the cursor's move to the edge
+        # asks for one, which would land in the page read here
+        self._cursor = self._before = None
+        if not event.end:
+            self.reload(keep=False)
+            return
+        self._generation += 1
+        generation, self._loading_more = self._generation, False
+        call_service(self, order_list.list_orders, self.crm.actor,
+                     self.criteria.resolved(self.crm.now().date()), last=True,
+                     limit=self.page_size,
+                     done=lambda page: self._last_page(generation, page),
+                     failed=lambda exc: self._failed(generation, exc), group="orders-page")
+
+    def _last_page(self, generation: int, page: OrderPage) -> None:
+        if generation != self._generation:
+            return
+        self._cursor, self._before = None, page.prev_cursor
+        self.table.set_orders(page.rows, earlier=page.prev_cursor is not None, at_end=True)
+
+    @on(OrderTable.EarlierWanted)
+    def _earlier_wanted(self) -> None:
+        if self._before is None or self._loading_more:
+            return
+        self._loading_more = True
+        generation = self._generation
+        call_service(self, order_list.list_orders, self.crm.actor,
+                     self.criteria.resolved(self.crm.now().date()),
+                     before=self._before, limit=self.page_size,
+                     done=lambda page: self._earlier_page(generation, page),
+                     failed=lambda exc: self._failed(generation, exc), group="orders-more")
+
+    def _earlier_page(self, generation: int, page: OrderPage) -> None:
+        if generation != self._generation:
+            return
+        self._loading_more = False
+        self._before = page.prev_cursor
+        self.table.prepend_orders(page.rows, earlier=page.prev_cursor is not None)
 
     @on(OrderTable.MoreWanted)
     def _more_wanted(self) -> None:

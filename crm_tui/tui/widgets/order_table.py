@@ -210,8 +210,11 @@ class OrderTable(FittedTable):
     """Contact orders: serial, scheduled, subject, customer (or ``party``: see
     PARTIES), status, assignees, hours.
 
-    ``set_orders`` replaces the rows, ``add_orders`` appends a page. Set ``more`` when
-    another page exists: the table posts ``MoreWanted`` once the cursor nears the end.
+    ``set_orders`` replaces the rows, ``add_orders`` appends a page, ``prepend_orders``
+    puts one before them. Set ``more`` when another page exists: the table posts
+    ``MoreWanted`` once the cursor nears the end; ``earlier`` when rows come before the
+    first loaded one: ``EarlierWanted`` near the top. Home and End past what is loaded
+    post ``EdgeWanted``.
     """
 
     COLUMNS = ORDER_COLUMNS
@@ -230,6 +233,20 @@ class OrderTable(FittedTable):
 
         table: OrderTable
 
+    @dataclass
+    class EarlierWanted(Message):
+        """The cursor is near the first loaded row and rows exist before it."""
+
+        table: OrderTable
+
+    @dataclass
+    class EdgeWanted(Message):
+        """Home or End, with rows past the loaded ones on that side: the first page, or
+        the last, is wanted in place of what is loaded."""
+
+        table: OrderTable
+        end: bool
+
     def __init__(self, *, party: str = "customer", id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -237,7 +254,9 @@ class OrderTable(FittedTable):
         self.COLUMNS = tuple(replace(c, key=party, label=PARTIES[party])
                              if c.key == "customer" else c for c in ORDER_COLUMNS)
         self.more = False
+        self.earlier = False
         self._asked = False
+        self._asked_earlier = False
 
     def on_mount(self) -> None:
         """Also ask for more rows when scrolled (mouse wheel) near the end."""
@@ -248,11 +267,44 @@ class OrderTable(FittedTable):
         if value >= self.max_scroll_y - self.NEAR_END:
             self._check_near_end(force=True)
 
-    def set_orders(self, rows: Iterable[OrderRow], *, more: bool = False) -> None:
-        """Replace the rows."""
+    def set_orders(self, rows: Iterable[OrderRow], *, more: bool = False,
+                   earlier: bool = False, at_end: bool = False,
+                   select: int | None = None) -> None:
+        """Replace the rows; the cursor goes to the order ``select`` if it is there, else
+        to the last row with ``at_end``, else to the first (before the table asks for
+        the rows past its ends: on the first row it asked for those before it)."""
         self.put_rows((str(r.serial), order_cells(r, self.party)) for r in rows)
+        if select is not None and self.select_serial(select):
+            pass
+        elif at_end and self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
         self.more, self._asked = more, False
+        self.earlier, self._asked_earlier = earlier, False
         self._check_near_end()
+        self._check_near_top()
+
+    def prepend_orders(self, rows: Iterable[OrderRow], *, earlier: bool = False) -> None:
+        """Put a page of rows before the loaded ones; the cursor stays on its order."""
+        new = [(str(r.serial), order_cells(r, self.party)) for r in rows]
+        row = self.cursor_row
+        self.put_rows(new + self._cells)
+        if new and self.row_count:
+            self.move_cursor(row=min(row + len(new), self.row_count - 1), animate=False)
+        self.earlier, self._asked_earlier = earlier, False
+        self._check_near_top()
+
+    def action_scroll_top(self) -> None:
+        """Home: the first row; if rows come before the loaded ones, the first page."""
+        if self.earlier:
+            self.post_message(self.EdgeWanted(self, end=False))
+        super().action_scroll_top()
+
+    def action_scroll_bottom(self) -> None:
+        """End: the last row; if more rows come after the loaded ones, the last page (it
+        loaded one more page a press)."""
+        if self.more:
+            self.post_message(self.EdgeWanted(self, end=True))
+        super().action_scroll_bottom()
 
     def add_orders(self, rows: Iterable[OrderRow], *, more: bool = False) -> None:
         """Append a page of rows."""
@@ -282,10 +334,19 @@ class OrderTable(FittedTable):
             self._asked = True
             self.post_message(self.MoreWanted(self))
 
+    def _check_near_top(self) -> None:
+        """The cursor (not a scroll: a table being refilled scrolls to its top) near the
+        first loaded row, with rows before it."""
+        if (self.earlier and not self._asked_earlier and self.row_count
+                and self.cursor_row < self.NEAR_END):
+            self._asked_earlier = True
+            self.post_message(self.EarlierWanted(self))
+
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table is self:
             self._check_near_end()
+            self._check_near_top()
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
