@@ -11,6 +11,7 @@ from peewee import JOIN, SQL, Expression, Field, SelectQuery, fn
 
 from crm_tui.db.database import db, ids_sql, is_sqlite, reader
 from crm_tui.db.models import (
+    AuditEvent,
     ContactOrder,
     Customer,
     Facility,
@@ -62,9 +63,27 @@ def visible_order(actor: Actor, serial: int, *, lock: bool = False) -> ContactOr
     if lock and not is_sqlite():
         query = query.for_update()
     order = query.first()
+    if order is None and actor.has(Perm.VIEW):
+        raise NotFound(_gone(serial))
     if order is None or (not actor.has(Perm.VIEW) and not is_involved(actor, order)):
         raise NotFound(f"No contact order {serial}")
     return order
+
+
+def _gone(serial: int) -> str:
+    """Why there is no order ``serial``, for one who sees every order: deleted by whom
+    and when, if it was (an order open in a form and deleted meanwhile said only "No
+    contact order 1205"); else that there is none."""
+    from crm_tui.services.timezone import to_local
+
+    deleted = (AuditEvent.select(AuditEvent.actor, AuditEvent.at)
+               .where((AuditEvent.entity == "order") & (AuditEvent.entity_id == str(serial))
+                      & (AuditEvent.action == "order.delete"))
+               .order_by(AuditEvent.id.desc()).first())
+    if deleted is None:
+        return f"No contact order {serial}"
+    return (f"Contact order {serial} was deleted by {deleted.actor or 'the system'} on "
+            f"{to_local(deleted.at):%Y-%m-%d %H:%M}")
 
 
 ROW_FIELDS = (ContactOrder.id, ContactOrder.serial, ContactOrder.subject, ContactOrder.customer,

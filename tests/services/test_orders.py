@@ -262,8 +262,12 @@ def test_delete_keeps_a_full_snapshot_in_the_audit_trail(admin: Actor) -> None:
     order_id = orders.get_order(admin, serial).row.id
 
     orders.delete_order(admin, serial)
-    with pytest.raises(NotFound):
-        orders.get_order(admin, serial)
+    with pytest.raises(NotFound, match=rf"^Contact order {serial} was deleted by eva on "
+                       r"\d{4}-\d\d-\d\d \d\d:\d\d$"):  # said who, to one in its form
+        notes.add_note(admin, serial, "typed meanwhile")
+    bob = users.get_actor("bob")  # who sees only his own orders is told no more than that
+    with pytest.raises(NotFound, match=rf"^No contact order {serial}$"):
+        orders.get_order(bob, serial)
     with db.connection_context():
         for model in (Note, Booking, Assignment):
             assert model.select().where(model.order == order_id).count() == 0, model.__name__
