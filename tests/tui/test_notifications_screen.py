@@ -41,6 +41,14 @@ async def test_mark_read_open_and_mark_all(eva: Actor,
         assert [n.order_serial for n in listed] == serials[::-1]  # newest first
         assert all(str(c.style) == "bold" for c in table.get_row_at(0))
         assert "First [b]job[/b]" in table.row_text(str(listed[-1].id))[2]
+        detail = screen.query_one("#notes-detail", Static)  # the highlighted one in full
+        assert detail.display and str(detail.content) == listed[0].text
+        await pilot.press("down", "down")
+        await settle(app, pilot)
+        assert str(detail.content) == listed[-1].text and "First [b]job[/b]" in str(
+            detail.content)
+        await pilot.press("up", "up")
+        await settle(app, pilot)
 
         await pilot.press("m")
         await settle(app, pilot)

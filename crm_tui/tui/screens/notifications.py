@@ -57,6 +57,8 @@ class NotificationsScreen(CrmScreen):
     NotificationsScreen #notes-summary { height: 1; padding: 0 1; background: $boost; }
     NotificationsScreen #notes-state { height: auto; padding: 1 2; color: $text-muted; }
     NotificationsScreen #notes-state.error { color: $error; }
+    NotificationsScreen #notes-detail { height: auto; max-height: 4; padding: 0 1;
+        background: $boost; }
     """
     BINDINGS = [
         Binding("m", "mark_read", "Mark read"),
@@ -75,6 +77,9 @@ class NotificationsScreen(CrmScreen):
         yield Static(id="notes-summary")
         yield NotificationTable(id="notifications")
         yield Static(Text("Loading notifications…"), id="notes-state")
+        # the highlighted one in full: at 80 columns the text was cut, with no way to
+        # read the rest but opening the order
+        yield Static(id="notes-detail")
 
     @property
     def table(self) -> NotificationTable:
@@ -117,6 +122,19 @@ class NotificationsScreen(CrmScreen):
         state.remove_class("error")
         state.display, self.table.display = not items, bool(items)
         state.update(Text(EMPTY))
+        self._detail()
+
+    @on(DataTable.RowHighlighted, "NotificationTable")
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._detail()
+
+    def _detail(self) -> None:
+        """The highlighted notification's whole text below the table."""
+        detail = self.query_one("#notes-detail", Static)
+        item = self.current()
+        detail.display = item is not None
+        if item is not None:
+            detail.update(Text(printable(item.text)))
 
     def _failed(self, exc: CrmError) -> None:
         self.loaded = True
@@ -124,6 +142,7 @@ class NotificationsScreen(CrmScreen):
         state.update(Text(f"Could not read notifications: {printable(str(exc))}"))
         state.add_class("error")
         state.display, self.table.display = True, False
+        self.query_one("#notes-detail", Static).display = False
 
     def current(self) -> NotificationInfo | None:
         """The notification under the cursor."""
