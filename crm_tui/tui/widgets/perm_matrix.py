@@ -78,7 +78,9 @@ class PermMatrix(DataTable[Text]):
             self.column = column
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(cursor_type="cell", zebra_stripes=True, id=id)
+        # the user column stays as the cells scroll sideways (at 60 columns the names
+        # went off the screen on the right-hand permissions)
+        super().__init__(cursor_type="cell", zebra_stripes=True, id=id, fixed_columns=1)
         self.users: list[UserInfo] = []
         self.header_layout = Layout("", 0)
 
