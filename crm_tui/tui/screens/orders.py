@@ -223,41 +223,36 @@ class OrderListScreen(CrmScreen):
 
     @on(OrderTable.EarlierWanted)
     def _earlier_wanted(self) -> None:
-        if self._before is None or self._loading_more:
-            return
-        self._loading_more = True
-        generation = self._generation
-        call_service(self, order_list.list_orders, self.crm.actor,
-                     self.criteria.resolved(self.crm.now().date()),
-                     before=self._before, limit=self.page_size,
-                     done=lambda page: self._earlier_page(generation, page),
-                     failed=lambda exc: self._failed(generation, exc), group="orders-more")
-
-    def _earlier_page(self, generation: int, page: OrderPage) -> None:
-        if generation != self._generation:
-            return
-        self._loading_more = False
-        self._before = page.prev_cursor
-        self.table.prepend_orders(page.rows, earlier=page.prev_cursor is not None)
+        self._read_page(earlier=True)
 
     @on(OrderTable.MoreWanted)
     def _more_wanted(self) -> None:
-        if self._cursor is None or self._loading_more:
+        self._read_page(earlier=False)
+
+    def _read_page(self, *, earlier: bool) -> None:
+        """The page before the loaded rows (``earlier``), or the one after them."""
+        edge = self._before if earlier else self._cursor
+        if edge is None or self._loading_more:
             return
         self._loading_more = True
         generation = self._generation
+        side = {"before": edge} if earlier else {"after": edge}
         call_service(self, order_list.list_orders, self.crm.actor,
-                     self.criteria.resolved(self.crm.now().date()),
-                     after=self._cursor, limit=self.page_size,
-                     done=lambda page: self._next_page(generation, page),
+                     self.criteria.resolved(self.crm.now().date()), **side,
+                     limit=self.page_size,
+                     done=lambda page: self._page_read(generation, page, earlier),
                      failed=lambda exc: self._failed(generation, exc), group="orders-more")
 
-    def _next_page(self, generation: int, page: OrderPage) -> None:
+    def _page_read(self, generation: int, page: OrderPage, earlier: bool) -> None:
         if generation != self._generation:
             return
         self._loading_more = False
-        self._cursor = page.next_cursor
-        self.table.add_orders(page.rows, more=page.next_cursor is not None)
+        if earlier:
+            self._before = page.prev_cursor
+            self.table.prepend_orders(page.rows, earlier=page.prev_cursor is not None)
+        else:
+            self._cursor = page.next_cursor
+            self.table.add_orders(page.rows, more=page.next_cursor is not None)
 
     def _totals_loaded(self, generation: int, totals: OrderTotals) -> None:
         if generation != self._generation:
