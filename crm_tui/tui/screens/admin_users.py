@@ -27,6 +27,7 @@ from crm_tui.tui.work import call_service
 
 VIEWS = frozenset({Perm.VIEW.value, Perm.VIEW_ASSIGNED.value})  # one or the other
 
+
 class UsersPane(AdminPane):
     """Who may do what: toggles apply at once (services re-read users on every call)."""
 
