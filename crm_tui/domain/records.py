@@ -243,6 +243,11 @@ class Cursor:
     key: str
     serial: int
 
+    @classmethod
+    def at(cls, row: OrderRow) -> Cursor:
+        """The position of ``row`` in the list: a page after it starts with the next."""
+        return cls(row.completed, row.sort_date.isoformat(), row.serial)
+
 
 @dataclass(frozen=True)
 class OrderPage:

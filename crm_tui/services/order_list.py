@@ -224,19 +224,15 @@ def list_orders(actor: Actor, criteria: OrderFilter | None = None, *,
     if not backwards:
         return _page_of(rows, limit, sort)
     page = list(reversed(rows[:limit]))
-    return OrderPage(tuple(page), _cursor_of(page[-1]) if page and before else None, sort,
-                     _cursor_of(page[0]) if len(rows) > limit else None)
-
-
-def _cursor_of(row: OrderRow) -> Cursor:
-    return Cursor(row.completed, row.sort_date.isoformat(), row.serial)
+    return OrderPage(tuple(page), Cursor.at(page[-1]) if page and before else None, sort,
+                     Cursor.at(page[0]) if len(rows) > limit else None)
 
 
 def _page_of(rows: list[OrderRow], limit: int, sort: ListSort) -> OrderPage:
     """A page of ``limit`` rows from ``rows`` read with one more, to tell if more exist."""
     more = len(rows) > limit
     rows = rows[:limit]
-    return OrderPage(tuple(rows), _cursor_of(rows[-1]) if more and rows else None, sort)
+    return OrderPage(tuple(rows), Cursor.at(rows[-1]) if more and rows else None, sort)
 
 
 def iter_orders(actor: Actor, criteria: OrderFilter | None = None,

@@ -573,3 +573,42 @@ async def test_the_filter_dialog_filters_by_assignee(eva: Actor, make_app) -> No
         await settle(app, pilot)
         assert screen.criteria.assigned_to == "carol"
         assert screen.table.serials == [carols]
+
+
+async def test_a_refresh_keeps_the_order_past_the_rows_it_reads_again(
+        eva: Actor, make_app: Callable[..., CrmApp], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh reads the loaded rows again, at most MAX_RELOAD of them: from the top,
+    an order further down was not among them and the cursor went to the top (past 500
+    rows). It now reads them around the cursor's order, going down or, after End, up."""
+    from crm_tui.tui.screens import orders as orders_screen
+
+    page = 10
+    monkeypatch.setattr(OrderListScreen, "page_size", page)
+    monkeypatch.setattr(orders_screen, "MAX_RELOAD", 24)
+    for i in range(75):
+        add_order(eva, f"Customer {i % 7}", f"Order {i}", days=i % 40)
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        everything = [r.serial for r in order_list.iter_orders(eva)]
+        for keys in (["pagedown"] * 4, ["end"] + ["pageup"] * 3):
+            await pilot.press("home")
+            await settle(app, pilot)
+            for key in keys:
+                await pilot.press(key)
+                await settle(app, pilot)
+            here = screen.table.current_serial
+            assert here is not None and screen.table.row_count > 24, keys
+            assert everything.index(here) >= 24 or keys[0] == "end", keys
+            screen.refresh_data()  # as a change by someone else does
+            await settle(app, pilot)
+            assert screen.table.current_serial == here, keys
+            loaded = screen.table.serials
+            first = everything.index(loaded[0])
+            assert loaded == everything[first:first + len(loaded)], keys  # no gaps
+            for key in ("pageup",) * 8 + ("pagedown",) * 12:  # on both sides, no gaps
+                await pilot.press(key)
+                await settle(app, pilot)
+            loaded = screen.table.serials
+            first = everything.index(loaded[0])
+            assert loaded == everything[first:first + len(loaded)], keys

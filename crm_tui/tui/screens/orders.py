@@ -170,15 +170,17 @@ class OrderListScreen(CrmScreen):
         self._generation += 1
         generation, self._loading_more = self._generation, False
         serial = self.table.current_serial if keep else None
-        page = self.page_size
-        limit = min(MAX_RELOAD, max(page, self.table.row_count)) if keep else page
-        # rows loaded up to the last (End, then up): read again from the end
-        last = keep and self._before is not None
+        # the loaded rows again (as many as fit MAX_RELOAD, around the cursor's order),
+        # else the first page
+        where, limit = (self.table.window_around_cursor(MAX_RELOAD) if keep
+                        else ({}, self.page_size))
+        limit = max(limit, self.page_size)
         actor, criteria = self.crm.actor, self.criteria.resolved(self.crm.now().date())
         # The page first, the totals once it is in: on a 2-core machine the two queries
         # in parallel (beside the start-up's other reads) held the page back.
-        call_service(self, order_list.list_orders, actor, criteria, limit=limit, last=last,
-                     done=lambda page: self._first_page(generation, page, serial, criteria),
+        call_service(self, order_list.list_orders, actor, criteria, limit=limit, **where,
+                     done=lambda page: self._first_page(generation, page, serial, criteria,
+                                                        "after" in where),
                      failed=lambda exc: self._failed(generation, exc), group="orders-page")
 
     def _load_totals(self, generation: int, criteria: OrderFilter) -> None:
@@ -187,13 +189,15 @@ class OrderListScreen(CrmScreen):
                      failed=lambda exc: None, group="orders-totals")
 
     def _first_page(self, generation: int, page: OrderPage, serial: int | None,
-                    criteria: OrderFilter) -> None:
+                    criteria: OrderFilter, after: bool = False) -> None:
         if generation != self._generation:
             return
         self._load_totals(generation, criteria)
         self._cursor, self._before = page.next_cursor, page.prev_cursor
+        if after and page.rows:  # read on from an order: some come before these
+            self._before = Cursor.at(page.rows[0])
         self.table.set_orders(page.rows, more=page.next_cursor is not None,
-                              earlier=page.prev_cursor is not None, select=serial)
+                              earlier=self._before is not None, select=serial)
         self.loaded = True
         self._show_state()
 

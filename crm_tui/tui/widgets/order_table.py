@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -13,7 +14,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
 
-from crm_tui.domain.records import OrderRow
+from crm_tui.domain.records import Cursor, OrderRow
 from crm_tui.domain.text import printable
 from crm_tui.tui.widgets.fast_table import FastTable
 
@@ -255,6 +256,7 @@ class OrderTable(FittedTable):
                              if c.key == "customer" else c for c in ORDER_COLUMNS)
         self.more = False
         self.earlier = False
+        self._positions: dict[str, Cursor] = {}  # each loaded order's place in the list
         self._asked = False
         self._asked_earlier = False
 
@@ -273,6 +275,8 @@ class OrderTable(FittedTable):
         """Replace the rows; the cursor goes to the order ``select`` if it is there, else
         to the last row with ``at_end``, else to the first (before the table asks for
         the rows past its ends: on the first row it asked for those before it)."""
+        rows = list(rows)
+        self._positions = {str(r.serial): Cursor.at(r) for r in rows}
         self.put_rows((str(r.serial), order_cells(r, self.party)) for r in rows)
         if select is not None and self.select_serial(select):
             pass
@@ -285,6 +289,8 @@ class OrderTable(FittedTable):
 
     def prepend_orders(self, rows: Iterable[OrderRow], *, earlier: bool = False) -> None:
         """Put a page of rows before the loaded ones; the cursor stays on its order."""
+        rows = list(rows)
+        self._positions.update((str(r.serial), Cursor.at(r)) for r in rows)
         new = [(str(r.serial), order_cells(r, self.party)) for r in rows]
         row = self.cursor_row
         self.put_rows(new + self._cells)
@@ -308,10 +314,33 @@ class OrderTable(FittedTable):
 
     def add_orders(self, rows: Iterable[OrderRow], *, more: bool = False) -> None:
         """Append a page of rows."""
+        rows = list(rows)
+        self._positions.update((str(r.serial), Cursor.at(r)) for r in rows)
         self.put_rows(((str(r.serial), order_cells(r, self.party)) for r in rows),
                       append=True)
         self.more, self._asked = more, False
         self._check_near_end()
+
+    def window_around_cursor(self, most: int) -> tuple[dict[str, Any], int]:
+        """How to read the loaded rows again, as list_orders' arguments (``after``,
+        ``before`` or ``last``: none for the list's top), and how many: all of them if
+        they fit in ``most``, else ``most`` around the cursor's order. (Re-read from the
+        top, an order past the first 500 was lost, and the cursor went to the top.)"""
+        count, row, keys = self.row_count, self.cursor_row, self.keys()
+        if count <= most and not self.earlier:
+            return {}, max(1, count)
+        start = max(0, min(row - most // 2, count - most))
+        limit = min(most, count - start)
+        if start:
+            return {"after": self._positions[keys[start - 1]]}, limit
+        # loaded from past the list's top: the order before the first is not known
+        if limit < count:
+            return {"before": self._positions[keys[limit]]}, limit
+        if not self.more:
+            return {"last": True}, limit
+        if row < count - 1:  # one order less: the side away from the cursor
+            return {"before": self._positions[keys[-1]]}, count - 1
+        return {"after": self._positions[keys[0]]}, count - 1
 
     @property
     def serials(self) -> list[int]:
