@@ -198,15 +198,16 @@ async def test_enter_opens_card_with_all_orders(eva: Actor, make_app) -> None:
 
 
 async def test_a_card_pages_its_orders_and_keeps_its_place(eva: Actor, make_app) -> None:
-    """A customer with more orders than a page: the card shows the first page and the
-    count of them all, reads the next page as the cursor nears the end, and coming back
-    from an order deep in the list keeps the cursor on it."""
+    """A customer with more orders than two pages: the card shows the first page and
+    the count of them all, End reads the rest and goes to the last (it read one more
+    page a press), and coming back from an order deep in the list keeps the cursor on
+    it."""
     page = order_list.CARD_PAGE
     owner = registers.add_customer(eva, "Många Order AB")
     made = [orders.create_order(eva, OrderInput(
         subject=f"Visit {i}", customer_id=owner.id,
         scheduled=f"2027-{i % 12 + 1:02d}-{i % 28 + 1:02d}")).serial
-        for i in range(page + 20)]
+        for i in range(2 * page + 20)]
     orders.set_completed(eva, made[3], True)
     everything = [r.serial for r in order_list.list_orders(
         eva, INCLUDE, limit=order_list.MAX_PAGE).rows if r.customer_id == owner.id]
@@ -221,13 +222,13 @@ async def test_a_card_pages_its_orders_and_keeps_its_place(eva: Actor, make_app)
         table = card.query_one("#orders-table", OrderTable)
         assert table.serials == everything[:page]
         tabs = card.query_one(TabbedContent)
-        assert str(tabs.get_tab("orders").label) == f"Orders {page + 20}"
+        assert str(tabs.get_tab("orders").label) == f"Orders {2 * page + 20}"
         status = card.query_one("#orders-empty", Static).content
-        assert f"{page + 19} open, 1 completed" in str(status)
+        assert f"{2 * page + 19} open, 1 completed" in str(status)
         assert f"{page} loaded" in str(status)
-        await pilot.press("end")
-        await wait_for(pilot, lambda: table.row_count == page + 20, "the second page")
-        assert table.serials == everything
+        await pilot.press("end")  # once: the rest, and the cursor on the last
+        await wait_for(pilot, lambda: table.row_count == 2 * page + 20, "the rest")
+        assert table.serials == everything and table.current_serial == everything[-1]
         assert f"{page} loaded" not in str(card.query_one("#orders-empty", Static).content)
         # Open an order of the second page, come back: the cursor is still on it.
         table.select_serial(everything[page + 5])

@@ -243,24 +243,39 @@ class CardScreen(CrmScreen):
     @on(OrderTable.MoreWanted)
     def _more_wanted(self) -> None:
         """The cursor neared the last loaded order: read the next page."""
-        if self._orders_after is None or self._loading_more:
+        self._read_more(to_end=False)
+
+    @on(OrderTable.EdgeWanted)
+    def _edge_wanted(self, event: OrderTable.EdgeWanted) -> None:
+        """End with more orders to come: read the rest (as many as a page can hold, 500)
+        and go to the last (End went to the last loaded one, a page at a time)."""
+        if event.end:
+            self._read_more(to_end=True)
+
+    def _read_more(self, *, to_end: bool) -> None:
+        if self._orders_after is None or (self._loading_more and not to_end):
             return
         self._loading_more = True
+        if to_end:  # a page on its way is dropped: it is among the rows read here
+            self._orders_generation += 1
         generation = self._orders_generation
         call_service(self, order_list.orders_of, self.crm.actor, **self.owner(),
-                     after=self._orders_after, limit=order_list.CARD_PAGE,
-                     done=lambda page: self._more_orders(generation, page),
+                     after=self._orders_after,
+                     limit=order_list.MAX_PAGE if to_end else order_list.CARD_PAGE,
+                     done=lambda page: self._more_orders(generation, page, to_end),
                      failed=lambda exc: self._more_failed(generation, exc),
                      group="card-more")
 
-    def _more_orders(self, generation: int, page: OrderPage) -> None:
+    def _more_orders(self, generation: int, page: OrderPage, to_end: bool = False) -> None:
         if generation != self._orders_generation:
             return
         self._loading_more = False
         self.orders += page.rows
         self._orders_after = page.next_cursor
-        self.query_one("#orders-table", OrderTable).add_orders(
-            page.rows, more=page.next_cursor is not None)
+        table = self.query_one("#orders-table", OrderTable)
+        table.add_orders(page.rows, more=page.next_cursor is not None)
+        if to_end and table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
         self._show_counts()
 
     def _more_failed(self, generation: int, exc: CrmError) -> None:
