@@ -110,9 +110,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: {printable(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except NearDuplicate as exc:
-        way = ("give the existing name as it is, or --create-new" if exc.similar
-               else "--use-existing or --create-new")
-        click.echo(f"Error: {printable(str(exc))} ({way})", err=True)
+        # a name like one there but not its name is not taken for it by --use-existing:
+        # "choose to use the existing one" read as if that had not been chosen
+        said = (f"{exc.looks_like()}: give that name as it is to use it, or --create-new"
+                if exc.similar else f"{exc} (--use-existing or --create-new)")
+        click.echo(f"Error: {printable(said)}", err=True)
         sys.exit(1)
     except CrmError as exc:
         click.echo(f"Error: {printable(str(exc))}", err=True)

@@ -236,8 +236,9 @@ def test_near_duplicates_name_the_options_of_their_command(cli_db: str) -> None:
     # a name like one there, but not its name: use-existing does not guess which
     refused = run(cli_db, "co", "add", "--subject", "s", "--customer", "Bergström Värm",
                   "--use-existing", ok=False)
-    assert "looks like existing 'Bergström Värme AB" in refused.stderr
-    assert "(give the existing name as it is, or --create-new)" in refused.stderr
+    assert refused.stderr.strip() == (
+        "Error: Customer 'Bergström Värm' looks like existing 'Bergström Värme AB (1001)': "
+        "give that name as it is to use it, or --create-new")
 
 
 def test_register_edits(cli_db: str) -> None:

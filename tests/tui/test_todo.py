@@ -366,6 +366,16 @@ async def test_done_twice_at_once_marks_two_bookings(
         assert done == {made[0].id: True, made[1].id: True, made[2].id: False}
         assert screen.table.keys() == ["group:upcoming", f"b:{made[2].id}"]
         assert screen.current() is not None and screen.current().booking.id == made[2].id
+        burst(app, "u", "u")  # both back, the second first
+        await settle(app, pilot)
+        assert not any(b.done for serial in (first, second)
+                       for b in orders.get_order(anna, serial).bookings)
+        await pilot.press("u")  # nothing left to undo: said
+        await settle(app, pilot)
+        assert any("Nothing to undo" in str(n.message) for n in app._notifications)
+        burst(app, "home", "d", "d")
+        await settle(app, pilot)
+        assert screen.table.keys() == ["group:upcoming", f"b:{made[2].id}"]
         await pilot.press("d")  # the last one: the list is empty, nothing is left to mark
         await settle(app, pilot)
         assert all(b.done for b in orders.get_order(anna, third).bookings)

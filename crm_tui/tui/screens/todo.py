@@ -73,7 +73,7 @@ class TodoScreen(CrmScreen):
         self._started = False
         self._skip_resume = False
         self._last_row = 0
-        self._last_done: BookingInfo | None = None
+        self._done: list[BookingInfo] = []  # marked done here, the last one last (u)
         self._marking: set[int] = set()  # bookings marked done, on their way
 
     def compose_body(self) -> Iterable[Widget]:
@@ -220,18 +220,22 @@ class TodoScreen(CrmScreen):
 
     def _marked(self, info: BookingInfo) -> None:
         self._marking.discard(info.id)
-        self._last_done = info if info.done else None
         if info.done:
+            self._done.append(info)
             self.notify(f"Done: {info.kind} for order {info.order_serial} · u to undo",
                         markup=False)
         self.reload()
 
     def action_undo_done(self) -> None:
-        """Re-open the booking last marked done."""
-        if self._last_done is None:
+        """Re-open the booking last marked done here; again, the one before it ("d d"
+        and "u u" re-opened only the second, and the second u said nothing)."""
+        if not self._done:
+            self.notify("Nothing to undo: no booking was marked done here",
+                        severity="warning")
             return
-        call_service(self, bookings.set_done, self.crm.actor, self._last_done.id, False,
-                     done=self._marked, group="todo-done")
+        booking = self._done.pop()
+        call_service(self, bookings.set_done, self.crm.actor, booking.id, False,
+                     done=self._marked, group="todo-done", exclusive=False)
 
     def action_book(self) -> AwaitMount | None:
         """Book the next contact for the highlighted booking's order."""
