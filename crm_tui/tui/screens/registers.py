@@ -129,9 +129,8 @@ class RegisterScreen(CrmScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         """Search box, register switch, results and a hint line."""
-        # not selected on focus: a letter typed in the results moves here and is kept
         yield Input(placeholder="Search by name, number, city, phone… (no accents needed)",
-                    id="search", select_on_focus=False)
+                    id="search")
         tabs = Tabs(*(Tab(label, id=f"reg-{key}") for key, label in REGISTER_TABS),
                     id="register")
         tabs.can_focus = False
@@ -433,9 +432,8 @@ class RegisterScreen(CrmScreen):
         event.stop()
         event.prevent_default()
         search = self.query_one("#search", Input)
-        self.set_focus(search)
-        search.value = event.character
-        search.cursor_position = 1
+        self.set_focus(search)  # which selects its text: the key, sent after, replaces it
+        search.post_message(Key(event.key, event.character))
 
     @on(Input.Submitted, "#search")
     def _submitted(self, event: Input.Submitted) -> None:
