@@ -71,6 +71,9 @@ class DraftKeeper:
             return
         if form.detail is not None and draft.base_version != form.detail.version:
             form.older_base(draft.base_version)
+        # the draft's file is this form's now: dropped once nothing is unsaved (Reload
+        # in the conflict left it, to come back over the other side's version)
+        self.kept = (draft.serial, -1, "", "", "")
         form.notify(f"Brought back from {draft.saved_at:%Y-%m-%d %H:%M}: "
                     f"{', '.join(brought)}. ctrl+s saves; Esc drops.",
                     title="Unsaved work", timeout=12)

@@ -166,3 +166,47 @@ async def test_a_kept_note_and_one_typed_as_the_order_opens_are_both_kept(
         form.drafts.tick()
         await wait_for(pilot, lambda: getattr(drafts.get(eva, order.serial), "note", "")
                        == "First draft line\nsecond typed", "the draft with both")
+
+
+async def test_reload_in_the_conflict_drops_a_brought_back_draft(eva: Actor,
+                                                                make_app) -> None:
+    """A draft brought back over an order someone changed since: saving shows the
+    conflict, and Reload shows their version. The draft came back at the next start
+    with its old values over their version, and its ctrl+s then wrote over their change
+    without a conflict."""
+    anna = make_user(eva, "anna", "view", "edit")
+    customer = registers.add_customer(eva, "Bergström Värme AB")
+    order = orders.create_order(eva, OrderInput(subject="Quote", customer_id=customer.id,
+                                                hours="1"))
+    app = make_app("anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        type_into(form, subject="Anna's subject", hours="5")
+        form.drafts.tick()
+        await wait_for(pilot, lambda: drafts.get(anna, order.serial) is not None,
+                       "the draft")
+    theirs = orders.edit_order(eva, order.serial, OrderInput(subject="Eva's subject",
+                                                              hours="2"), order.version)
+    app = make_app("anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        assert form.fields.values().subject == "Anna's subject"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        await pilot.press("r")  # reload theirs
+        await settle(app, pilot)
+        assert app.screen is form and form.fields.values().subject == "Eva's subject"
+        assert not form.is_dirty() and form.base_version == theirs.version
+        form.drafts.tick()
+        await settle(app, pilot)
+        assert drafts.get(anna, order.serial) is None
+    app = make_app("anna")  # nothing comes back: their version stands
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, order.serial)
+        assert form.fields.values().subject == "Eva's subject"
+        assert not any("Brought back" in m for m in messages(app))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    saved = orders.get_order(eva, order.serial).row
+    assert (saved.subject, str(saved.hours)) == ("Eva's subject", "2.00")

@@ -175,8 +175,11 @@ class OrderFormScreen(CrmScreen):
                              lambda yes: self.action_reload() if yes else None)
 
     def action_reload(self) -> None:
-        """Load the order again from the database (unsaved field edits are dropped)."""
+        """Load the order again from the database (unsaved field edits are dropped, and
+        so is their draft: a typed note, which stays, is kept again at the next tick)."""
         self._draft_base = None
+        if self.drafts.started:
+            self.drafts.forget()
         call_service(self, fetch_form_data, self.crm.actor, self.serial, self.prefill,
                      done=self._loaded, failed=self._load_failed, group="load")
 
