@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -16,7 +18,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
 from textual.widgets import DataTable, Input, Tabs, TextArea
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from crm_tui.db import changes
 from crm_tui.domain.errors import CrmError, InactiveUser
@@ -33,6 +35,9 @@ from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.screens.todo import TodoScreen
 from crm_tui.tui.work import call_service, toast_error
 
+log = logging.getLogger(__name__)
+WATCH_RETRY_S = 0.5  # first wait before the change watcher is made again; doubles
+WATCH_RETRY_MAX_S = 10.0
 GC_QUIET_S = 0.5
 """A full garbage collection waits until the user has not typed for this long ..."""
 GC_LATEST_S = 30.0
@@ -185,15 +190,44 @@ class CrmApp(KeysInOrder):
         await super().on_event(event)
 
     def _watch_database(self) -> None:
-        """Thread: wake the UI when another user (or process) changes the database."""
+        """Thread: wake the UI when another user (or process) changes the database. A
+        watcher whose connection is lost (a PostgreSQL restart, a killed connection) is
+        made again, and the screen read again for what it missed: live updates stopped
+        for good, without a word, until the app was restarted."""
         worker = get_current_worker()
-        watcher = changes.watcher()
-        try:
-            while not worker.is_cancelled:
-                if watcher.wait(0.5) and not worker.is_cancelled:
-                    self.call_from_thread(self.data_changed)
-        finally:
-            watcher.close()
+        retry_s, lost = WATCH_RETRY_S, False
+        while not worker.is_cancelled:
+            try:
+                watcher = changes.watcher()
+            except Exception:  # noqa: BLE001 - the database is away: try again later
+                log.warning("cannot watch the database for changes; trying again in %s s",
+                            retry_s, exc_info=not lost)
+                lost = True
+                self._pause_watching(worker, retry_s)
+                retry_s = min(retry_s * 2, WATCH_RETRY_MAX_S)
+                continue
+            if lost:
+                log.warning("watching the database for changes again")
+                self.call_from_thread(self.data_changed)  # what changed meanwhile
+            retry_s, lost = WATCH_RETRY_S, False
+            try:
+                while not worker.is_cancelled:
+                    if watcher.wait(0.5) and not worker.is_cancelled:
+                        self.call_from_thread(self.data_changed)
+            except Exception:  # noqa: BLE001 - its connection ended: made again above
+                log.warning("lost the database's change notices; reconnecting",
+                            exc_info=True)
+                lost = True
+            finally:
+                with contextlib.suppress(Exception):
+                    watcher.close()
+
+    @staticmethod
+    def _pause_watching(worker: Worker[None], seconds: float) -> None:
+        """Wait ``seconds`` in the watcher's thread, or less if the app is ending."""
+        deadline = time.monotonic() + seconds
+        while not worker.is_cancelled and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def data_changed(self) -> None:
         """Someone changed the data: refresh the header and the visible screen."""
