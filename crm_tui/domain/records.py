@@ -258,6 +258,7 @@ class OrderPage:
     next_cursor: Cursor | None
     sort: ListSort
     prev_cursor: Cursor | None = None
+    anchor: int = 0  # read around an order's place: the row at that place
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,20 @@ def list_orders(actor: Actor, criteria: OrderFilter | None = None, *,
                      Cursor.at(page[0]) if len(rows) > limit else None)
 
 
+def orders_around(actor: Actor, criteria: OrderFilter | None, position: Cursor, *,
+                  before: int, after: int) -> OrderPage:
+    """The orders around an order's place in the list (``Cursor.at`` of it): up to
+    ``before`` orders before it, then up to ``after`` from that place on: the order
+    itself if it is still there (it may have gone, or moved), or the one after it.
+    ``anchor`` is the row at that place. The list reads its loaded rows again this way
+    (from the top, an order past the first 500 was lost, and the cursor with it)."""
+    head = list_orders(actor, criteria, before=position, limit=before)
+    start = Cursor.at(head.rows[-1]) if head.rows else None
+    tail = list_orders(actor, criteria, after=start, limit=after)
+    return OrderPage(head.rows + tail.rows, tail.next_cursor, tail.sort, head.prev_cursor,
+                     anchor=len(head.rows))
+
+
 def _page_of(rows: list[OrderRow], limit: int, sort: ListSort) -> OrderPage:
     """A page of ``limit`` rows from ``rows`` read with one more, to tell if more exist."""
     more = len(rows) > limit

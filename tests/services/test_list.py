@@ -233,6 +233,16 @@ def test_keyset_pages_cover_every_order_exactly_once(admin: Actor) -> None:
                     pages += 1
                     assert pages <= 30, "paging back does not end"
                 assert backwards == serials(whole), ("backwards", sort, criteria, size)
+            # around an order's place: the orders before it, it, and those after it
+            rows = whole.rows
+            for k in (0, 1, len(rows) // 2, len(rows) - 1):
+                around = order_list.orders_around(admin, criteria, Cursor.at(rows[k]),
+                                                  before=3, after=4)
+                start = max(0, k - 3)
+                assert serials(around) == serials(whole)[start:k + 4], (sort, criteria, k)
+                assert around.anchor == k - start
+                assert (around.prev_cursor is not None) == (start > 0)
+                assert (around.next_cursor is not None) == (k + 4 < len(rows))
             total = order_list.totals(admin, criteria)
             assert total.count == len(whole.rows)
             assert total.hours == sum((r.hours for r in whole.rows), Decimal(0))

@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 from crm_tui.db.database import db
 from crm_tui.db.models import Counter
 from crm_tui.domain.records import Actor, Completed, OrderFilter, OrderInput, OrderTotals
-from crm_tui.services import filters, order_list, orders
+from crm_tui.services import filters, order_list, orders, settings
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.favourites_dialog import FavouritesDialog, NameDialog
@@ -258,7 +258,7 @@ async def test_pages_load_as_the_cursor_nears_the_end(
         added = add_order(eva, "Customer 1", "Added meanwhile", days=99)
         screen.refresh_data()
         await settle(app, pilot)
-        assert screen.table.serials == (everything + [added])[-page:]  # as many as shown
+        assert screen.table.serials == everything[-page:] + [added]
         assert screen.table.current_serial == everything[-1]
         await pilot.press("n")
         assert opened[-1] is None
@@ -612,3 +612,39 @@ async def test_a_refresh_keeps_the_order_past_the_rows_it_reads_again(
             loaded = screen.table.serials
             first = everything.index(loaded[0])
             assert loaded == everything[first:first + len(loaded)], keys
+
+
+async def test_an_order_removed_or_moved_elsewhere_keeps_the_cursor_near(
+        eva: Actor, make_app: Callable[..., CrmApp], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone deletes or completes the order under the cursor: the cursor goes to the
+    order that took its place (it went to the first row, or 100 rows away). The admin
+    switches the list to order numbers: the cursor stays on its order."""
+    page = 10
+    monkeypatch.setattr(OrderListScreen, "page_size", page)
+    for i in range(45):
+        add_order(eva, f"Customer {i % 7}", f"Order {i}", days=i % 40)
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        for _ in range(2):
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+        everything = [r.serial for r in order_list.iter_orders(eva)]
+        here = screen.table.current_serial
+        assert here is not None and everything.index(here) > page
+        after = everything[everything.index(here) + 1]
+        orders.delete_order(eva, here)
+        screen.refresh_data()
+        await settle(app, pilot)
+        assert screen.table.current_serial == after  # in its place
+        nxt = everything[everything.index(after) + 1]
+        orders.set_completed(eva, after, True)  # completed: out of the open orders
+        screen.refresh_data()
+        await settle(app, pilot)
+        assert screen.table.current_serial == nxt
+        settings.set_value(eva, "list_sort", "serial")
+        screen.refresh_data()
+        await settle(app, pilot)
+        assert screen.table.current_serial == nxt  # the same order, in its new place
+        loaded = screen.table.serials
+        assert loaded == sorted(loaded)

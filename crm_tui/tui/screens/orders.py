@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -169,19 +170,27 @@ class OrderListScreen(CrmScreen):
         """Read the first page(s) again; with ``keep`` stay on the same order."""
         self._generation += 1
         generation, self._loading_more = self._generation, False
-        serial = self.table.current_serial if keep else None
-        # the loaded rows again (as many as fit MAX_RELOAD, around the cursor's order),
-        # else the first page
-        where, limit = (self.table.window_around_cursor(MAX_RELOAD) if keep
-                        else ({}, self.page_size))
-        limit = max(limit, self.page_size)
+        table = self.table
+        serial = table.current_serial if keep else None
         actor, criteria = self.crm.actor, self.criteria.resolved(self.crm.now().date())
+        done = partial(self._first_page, generation, serial=serial, criteria=criteria)
+        failed = partial(self._failed, generation)
         # The page first, the totals once it is in: on a 2-core machine the two queries
         # in parallel (beside the start-up's other reads) held the page back.
-        call_service(self, order_list.list_orders, actor, criteria, limit=limit, **where,
-                     done=lambda page: self._first_page(generation, page, serial, criteria,
-                                                        "after" in where),
-                     failed=lambda exc: self._failed(generation, exc), group="orders-page")
+        position = table.current_position if keep else None
+        if position is None:
+            call_service(self, order_list.list_orders, actor, criteria,
+                         limit=self.page_size, done=done, failed=failed, group="orders-page")
+            return
+        # the loaded rows again, at most MAX_RELOAD, around the cursor's order: re-read
+        # from the top, an order past them was lost (and the cursor went to the top), and
+        # one someone else removed took the cursor 100 rows away
+        row = table.cursor_row
+        before = max(1, min(row, MAX_RELOAD // 2))
+        after = max(self.page_size, min(MAX_RELOAD - before, table.row_count - row))
+        call_service(self, order_list.orders_around, actor, criteria, position,
+                     before=before, after=after, done=done, failed=failed,
+                     group="orders-page")
 
     def _load_totals(self, generation: int, criteria: OrderFilter) -> None:
         call_service(self, order_list.totals, self.crm.actor, criteria,
@@ -189,15 +198,14 @@ class OrderListScreen(CrmScreen):
                      failed=lambda exc: None, group="orders-totals")
 
     def _first_page(self, generation: int, page: OrderPage, serial: int | None,
-                    criteria: OrderFilter, after: bool = False) -> None:
+                    criteria: OrderFilter) -> None:
         if generation != self._generation:
             return
         self._load_totals(generation, criteria)
         self._cursor, self._before = page.next_cursor, page.prev_cursor
-        if after and page.rows:  # read on from an order: some come before these
-            self._before = Cursor.at(page.rows[0])
         self.table.set_orders(page.rows, more=page.next_cursor is not None,
-                              earlier=self._before is not None, select=serial)
+                              earlier=page.prev_cursor is not None, select=serial,
+                              instead=page.anchor)
         self.loaded = True
         self._show_state()
 

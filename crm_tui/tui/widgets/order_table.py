@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -271,10 +270,11 @@ class OrderTable(FittedTable):
 
     def set_orders(self, rows: Iterable[OrderRow], *, more: bool = False,
                    earlier: bool = False, at_end: bool = False,
-                   select: int | None = None) -> None:
-        """Replace the rows; the cursor goes to the order ``select`` if it is there, else
-        to the last row with ``at_end``, else to the first (before the table asks for
-        the rows past its ends: on the first row it asked for those before it)."""
+                   select: int | None = None, instead: int = 0) -> None:
+        """Replace the rows; the cursor goes to the order ``select`` if it is there,
+        else to the row ``instead`` (the one that took a gone order's place), or the
+        last row with ``at_end`` (before the table asks for the rows past its ends: on
+        the first row it asked for those before it)."""
         rows = list(rows)
         self._positions = {str(r.serial): Cursor.at(r) for r in rows}
         self.put_rows((str(r.serial), order_cells(r, self.party)) for r in rows)
@@ -282,6 +282,8 @@ class OrderTable(FittedTable):
             pass
         elif at_end and self.row_count:
             self.move_cursor(row=self.row_count - 1, animate=False)
+        elif self.row_count:
+            self.move_cursor(row=min(instead, self.row_count - 1), animate=False)
         self.more, self._asked = more, False
         self.earlier, self._asked_earlier = earlier, False
         self._check_near_end()
@@ -321,26 +323,11 @@ class OrderTable(FittedTable):
         self.more, self._asked = more, False
         self._check_near_end()
 
-    def window_around_cursor(self, most: int) -> tuple[dict[str, Any], int]:
-        """How to read the loaded rows again, as list_orders' arguments (``after``,
-        ``before`` or ``last``: none for the list's top), and how many: all of them if
-        they fit in ``most``, else ``most`` around the cursor's order. (Re-read from the
-        top, an order past the first 500 was lost, and the cursor went to the top.)"""
-        count, row, keys = self.row_count, self.cursor_row, self.keys()
-        if count <= most and not self.earlier:
-            return {}, max(1, count)
-        start = max(0, min(row - most // 2, count - most))
-        limit = min(most, count - start)
-        if start:
-            return {"after": self._positions[keys[start - 1]]}, limit
-        # loaded from past the list's top: the order before the first is not known
-        if limit < count:
-            return {"before": self._positions[keys[limit]]}, limit
-        if not self.more:
-            return {"last": True}, limit
-        if row < count - 1:  # one order less: the side away from the cursor
-            return {"before": self._positions[keys[-1]]}, count - 1
-        return {"after": self._positions[keys[0]]}, count - 1
+    @property
+    def current_position(self) -> Cursor | None:
+        """The place in the list of the order under the cursor."""
+        key = self.key_at()
+        return self._positions.get(key) if key is not None else None
 
     @property
     def serials(self) -> list[int]:
