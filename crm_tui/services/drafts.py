@@ -40,6 +40,18 @@ def _folder(actor: Actor) -> Path:
     return config.data_dir() / "drafts" / database / actor.username
 
 
+def _make_private(folder: Path) -> None:
+    """The folder and those between it and the data directory, readable by their OS
+    user only (parents=True made them 755: anyone could list whose drafts there were)."""
+    path = config.data_dir() / "drafts"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for part in ("", *folder.relative_to(path).parts):
+        path = path / part if part else path
+        path.mkdir(mode=0o700, exist_ok=True)
+        if path.stat().st_mode & 0o077:  # made by an older version
+            path.chmod(0o700)
+
+
 def _file(actor: Actor, serial: int | None) -> Path:
     return _folder(actor) / ("new.json" if serial is None else f"order-{int(serial)}.json")
 
@@ -55,7 +67,7 @@ def keep(actor: Actor, serial: int | None, *, base_version: int, loaded: dict[st
         raise ValidationError("The draft is too large to keep")
     folder = _folder(actor)
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make_private(folder)
         handle, temporary = tempfile.mkstemp(prefix=".draft.", dir=folder)
     except OSError as exc:
         raise DraftError(f"Cannot keep a draft in {folder}: {exc.strerror}") from None

@@ -41,7 +41,10 @@ def test_drafts_are_private_per_database_and_old_ones_go(admin: Actor, tmp_path)
     drafts.keep(admin, 7, base_version=1, loaded={}, values=TYPED, note="")
     [path] = (config.data_dir() / "drafts").rglob("order-7.json")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    # the folders up to drafts/ too: anyone could list which users had drafts
+    for folder in (path.parent, path.parent.parent, path.parent.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert folder.name == "drafts"
     # Another database (here a second SQLite file) has drafts of its own.
     close_database()
     setup.open_database(sqlite_url(tmp_path / "other.db"))
