@@ -204,6 +204,13 @@ def fetch_form_data(actor: Actor, serial: int | None, prefill: OrderInput | None
                     users.list_users(actor), detail, links, drafts.get(actor, serial))
 
 
+def fetch_fresh(actor: Actor, serial: int) -> tuple[OrderDetail, list[StatusInfo]]:
+    """The order as it is now and the statuses to offer (someone changed the data; runs
+    in a worker thread)."""
+    return (orders.get_order(actor, serial),
+            statuses.list_statuses(include_inactive=False, count_use=False))
+
+
 def customers_matching(actor: Actor, text: str) -> list[PickItem]:
     """Customers for the customer picker."""
     return [PickItem(h.id, h.title, h.subtitle, h.number)

@@ -490,6 +490,14 @@ async def test_a_rename_around_the_order_shows_in_its_title(eva: Actor, make_app
         form.refresh_data()
         await settle(app, pilot)
         assert "Fresh lead" in title.content.plain and not form.is_dirty()
+        status = form.query_one("#status", Select)
+
+        def offered() -> list[str]:
+            return [str(prompt) for prompt, _value in status._options]
+
+        # the drop-down offers the new name, not the old one and "(inactive)"
+        assert status.value == "Fresh lead" and "Fresh lead" in offered()
+        assert "New lead" not in offered() and not any("inactive" in o for o in offered())
         type_into(form, subject="Mine")
         statuses.rename_status(eva, "Fresh lead", "Hot lead")
         form.refresh_data()
@@ -497,6 +505,7 @@ async def test_a_rename_around_the_order_shows_in_its_title(eva: Actor, make_app
         assert "Hot lead" in title.content.plain
         assert form.query_one("#subject", Input).value == "Mine" and form.changes() == [
             "subject"]
+        assert status.value == "Hot lead" and "Fresh lead" not in " ".join(offered())
 
 
 async def test_reopen_a_completed_order(eva: Actor, make_app) -> None:

@@ -22,7 +22,7 @@ from crm_tui.domain.errors import (
     ValidationError,
 )
 from crm_tui.domain.permissions import Perm
-from crm_tui.domain.records import OrderDetail, OrderInput
+from crm_tui.domain.records import OrderDetail, OrderInput, StatusInfo
 from crm_tui.services import orders
 from crm_tui.tui.draft_keeper import DraftKeeper
 from crm_tui.tui.order_form_model import (
@@ -31,6 +31,7 @@ from crm_tui.tui.order_form_model import (
     FormValues,
     changed_fields,
     fetch_form_data,
+    fetch_fresh,
     order_input,
     values_of,
 )
@@ -284,12 +285,22 @@ class OrderFormScreen(CrmScreen):
     def refresh_data(self) -> None:
         """Someone changed the data: show their notes and bookings; fields if untouched."""
         if self.ready and self.serial is not None and not self.busy:
-            call_service(self, orders.get_order, self.crm.actor, self.serial,
+            call_service(self, fetch_fresh, self.crm.actor, self.serial,
                          done=self._changed_elsewhere, failed=lambda exc: None, group="load")
 
-    def _changed_elsewhere(self, detail: OrderDetail) -> None:
+    def _changed_elsewhere(self, fresh: tuple[OrderDetail, list[StatusInfo]]) -> None:
+        detail, offered = fresh
         if self.detail is None or detail.serial != self.serial or self.busy:
             return
+        if offered != self.fields.statuses:  # a status renamed showed as "(inactive)"
+            self.fields.statuses = offered
+            if self.changes():  # fields being edited: the status chosen stays chosen
+                status = self.fields.values().status
+                if ("status" not in self.changes() and detail.version == self.detail.version
+                        and detail.row.status):  # renamed: the same one, by its new name
+                    status = detail.row.status
+                    self.loaded_values = replace(self.loaded_values, status=status)
+                self.fields.set_statuses(status)
         if detail.version > self.detail.version and not self.changes():
             self.apply_detail(detail)
             self.notify(f"Contact order {detail.serial} was updated by someone else")
