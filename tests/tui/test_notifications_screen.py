@@ -79,3 +79,26 @@ async def test_no_notifications(eva: Actor, make_app: Callable[..., CrmApp]) -> 
         assert isinstance(screen, NotificationsScreen)
         state = screen.query_one("#notes-state", Static)
         assert state.display and "No notifications yet." in str(state.content)
+
+
+async def test_a_notification_of_an_order_no_longer_yours_says_so(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Opening the notification of an order you were taken off (or one deleted since)
+    showed "No contact order 32" over an empty form that still offered Save; it now
+    says so and stays on the list."""
+    make_user(eva, "anna", "view-assigned", "edit")
+    serial = assign_to_anna(eva, "Taken off again")
+    orders.unassign(eva, serial, ["anna"])  # anna no longer sees it
+    app = make_app("anna", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, NotificationsScreen) and screen.current() is not None
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert any(f"No contact order {serial}" == str(n.message)
+                   for n in app._notifications)
+

@@ -162,7 +162,8 @@ class NotificationsScreen(CrmScreen):
         if not item.read:
             self._mark(item.id)
         if item.order_serial is not None:
-            return self.crm.open_order(item.order_serial)
+            # one no longer to be seen (unassigned, deleted) is said, not an empty form
+            return self.crm.open_order(item.order_serial, missing_ok=True)
         self.notify(printable(item.text), markup=False)
         return None
 

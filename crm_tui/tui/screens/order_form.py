@@ -186,8 +186,10 @@ class OrderFormScreen(CrmScreen):
 
     def _load_failed(self, exc: CrmError) -> None:
         if self.missing_ok and isinstance(exc, NotFound) and not self.ready:
-            self.notify(f"No contact order {self.serial}: the list shows the orders whose "
-                        "text holds the number", timeout=5)
+            # (from the list's search, which then shows the orders holding the number)
+            more = ": the list shows the orders whose text holds the number" if callable(
+                self.missing_ok) else ""
+            self.notify(f"{exc}{more}", timeout=5, markup=False)
             self.dismiss()
             if callable(self.missing_ok):
                 self.missing_ok()
