@@ -186,9 +186,8 @@ class OrderFormScreen(CrmScreen):
 
     def _load_failed(self, exc: CrmError) -> None:
         if self.missing_ok and isinstance(exc, NotFound) and not self.ready:
-            # (from the list's search, which then shows the orders holding the number)
-            more = ": the list shows the orders whose text holds the number" if callable(
-                self.missing_ok) else ""
+            more = (": the list shows the orders whose text holds the number"  # (searched)
+                    if callable(self.missing_ok) else "")
             self.notify(f"{exc}{more}", timeout=5, markup=False)
             self.dismiss()
             if callable(self.missing_ok):
@@ -295,14 +294,12 @@ class OrderFormScreen(CrmScreen):
         if self.detail is None or detail.serial != self.serial or self.busy:
             return
         if offered != self.fields.statuses:  # a status renamed showed as "(inactive)"
-            self.fields.statuses = offered
-            if self.changes():  # fields being edited: the status chosen stays chosen
-                status = self.fields.values().status
-                if ("status" not in self.changes() and detail.version == self.detail.version
-                        and detail.row.status):  # renamed: the same one, by its new name
-                    status = detail.row.status
-                    self.loaded_values = replace(self.loaded_values, status=status)
-                self.fields.set_statuses(status)
+            status = self.fields.values().status  # one the user chose stays chosen
+            if ("status" not in self.changes() and detail.version == self.detail.version
+                    and detail.row.status):  # renamed: the same one, by its new name
+                status = detail.row.status
+                self.loaded_values = replace(self.loaded_values, status=status)
+            self.fields.offer_statuses(offered, status)
         if detail.version > self.detail.version and not self.changes():
             self.apply_detail(detail)
             self.notify(f"Contact order {detail.serial} was updated by someone else")

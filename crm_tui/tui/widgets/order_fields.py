@@ -131,6 +131,12 @@ class OrderFields(VerticalScroll, can_focus=False):
         self.set_statuses(pre.status or (self.statuses[0].name if self.statuses else ""))
         self.set_assignees(tuple(pre.assignees or ()))
 
+    def offer_statuses(self, offered: list[StatusInfo], current: str) -> None:
+        """Other statuses to offer (one renamed, added or deactivated meanwhile), with
+        ``current`` chosen."""
+        self.statuses = offered
+        self.set_statuses(current)
+
     def set_statuses(self, current: str) -> None:
         """The admin's active statuses, plus the order's own if it was deactivated."""
         names = [s.name for s in self.statuses]
