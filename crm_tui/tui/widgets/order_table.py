@@ -278,12 +278,10 @@ class OrderTable(FittedTable):
         rows = list(rows)
         self._positions = {str(r.serial): Cursor.at(r) for r in rows}
         self.put_rows((str(r.serial), order_cells(r, self.party)) for r in rows)
-        if select is not None and self.select_serial(select):
-            pass
-        elif at_end and self.row_count:
-            self.move_cursor(row=self.row_count - 1, animate=False)
-        elif self.row_count:
-            self.move_cursor(row=min(instead, self.row_count - 1), animate=False)
+        found = select is not None and self.select_serial(select)
+        if not found and self.row_count:
+            last = self.row_count - 1
+            self.move_cursor(row=last if at_end else min(instead, last), animate=False)
         self.more, self._asked = more, False
         self.earlier, self._asked_earlier = earlier, False
         self._check_near_end()
