@@ -100,6 +100,8 @@ class CrmApp(KeysInOrder):
         # A note editor (TextArea) takes F6 to select a line: ahead of it, F6 goes to
         # Admin settings there too, as everywhere else.
         Binding("f6", "section_over_editor('admin')", show=False, priority=True),
+        # for one who is not an admin, whose F6 (Admin) is not there: said, not nothing
+        Binding("f6", "admins_only", show=False),
     ]
 
     organisation: reactive[str] = reactive("")
@@ -315,7 +317,13 @@ class CrmApp(KeysInOrder):
                                                       (DataTable, Tabs, EmptyState))
         if action == "section_over_editor":
             return self.actor.is_admin and isinstance(self.focused, TextArea)
+        if action == "admins_only":
+            return not self.actor.is_admin
         return True
+
+    def action_admins_only(self) -> None:
+        """F6 pressed by one who is not an admin."""
+        self.notify("Admin settings are for admins only", severity="warning")
 
     def action_section_over_editor(self, mode: str) -> None:
         """A section's key pressed in a text editor that binds it too."""

@@ -252,3 +252,23 @@ async def test_the_footer_shows_whole_keys_the_screens_first(
             await pilot.press("escape")
             await settle(app, pilot)
             assert "Back" not in footer(app)[0]  # a section: nothing to go back to
+
+
+async def test_f6_tells_one_who_is_not_an_admin(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """F6 (Admin) did nothing at all for a user who is not an admin; it says why, and
+    is still neither in the footer nor in the palette for them."""
+    make_user(eva, "anna", "view")
+    app = make_app("anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        before = app.screen
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert app.screen is before
+        assert any("Admin settings are for admins only" in str(n.message)
+                   for n in app._notifications)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Go to Admin settings" not in titles
+        shown = [k.description for k in app.screen.query(FooterKey)]
+        assert "Admin" not in shown
