@@ -237,7 +237,8 @@ def settings_set(session: Session, key: str, value: str) -> None:
 @click.command("audit")
 @click.option("--entity", type=click.Choice([*AUDITED, "service-object"]),
               help="What the events are of (service-object as the other commands name it)")
-@click.option("--id", "entity_id", help="The entity's id or serial")
+@click.option("--id", "entity_id",
+              help="The entity's id, an order's serial or a customer's number")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--json", "as_json", is_flag=True)
 @pass_session
@@ -253,7 +254,8 @@ def audit(session: Session, entity: str | None, entity_id: str | None, limit: in
         return
     table(["at", "who", "action", "entity", "before", "after"],
           [[f"{r['at']:%Y-%m-%d %H:%M:%S}", r["actor"], r["action"],
-            f"{r['entity']} {r['entity_id']}", r["before"], r["after"]] for r in rows])
+            r["label"] or f"{r['entity']} {r['entity_id']}", r["before"], r["after"]]
+           for r in rows])
 
 
 def _parsed(value: object) -> object:

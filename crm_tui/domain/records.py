@@ -366,6 +366,13 @@ class AuditInfo:
     entity_id: str
     before: str
     after: str
+    label: str = ""
+    """What the event is of as users name it ("customer 1221"), when not its id."""
+
+    @property
+    def subject(self) -> str:
+        """The entity as users name it: ``label``, or the kind and its id."""
+        return self.label or f"{self.entity} {self.entity_id}"
 
 
 @dataclass(frozen=True)

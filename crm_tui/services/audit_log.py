@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from crm_tui.db.models import AuditEvent
-from crm_tui.domain.errors import ValidationError
+from crm_tui.db.models import AuditEvent, Customer
+from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.records import Actor, AuditInfo
 from crm_tui.services.base import AUDITED, fresh, reading, require_admin
 
 
 def recent(actor: Actor, *, entity: str | None = None, entity_id: str | None = None,
            limit: int = 100) -> list[AuditInfo]:
-    """The newest audit events, optionally of one kind of entity (one of AUDITED)."""
+    """The newest audit events, optionally of one kind of entity (one of AUDITED).
+
+    Customers are stored by their internal id but named by their number, both in
+    ``entity_id`` (a customer's number) and in each event's ``label``."""
     if entity and entity not in AUDITED:
         raise ValidationError(f"No audited entity '{entity}': one of {', '.join(AUDITED)}",
                               "entity")
@@ -20,7 +23,31 @@ def recent(actor: Actor, *, entity: str | None = None, entity_id: str | None = N
         query = AuditEvent.select().order_by(AuditEvent.id.desc()).limit(limit)
         if entity:
             query = query.where(AuditEvent.entity == entity)
+        if entity_id and entity == "customer":
+            customer = Customer.get_or_none(Customer.number == entity_id.strip())
+            if customer is None:
+                raise NotFound(f"No customer number {entity_id}")
+            entity_id = str(customer.id)
         if entity_id:
             query = query.where(AuditEvent.entity_id == entity_id)
+        events = list(query)
+        numbers = _customer_numbers({e.entity_id for e in events if e.entity == "customer"})
         return [AuditInfo(e.id, e.at, e.actor, e.action, e.entity, e.entity_id, e.before,
-                          e.after) for e in query]
+                          e.after, _label(e.entity, e.entity_id, numbers))
+                for e in events]
+
+
+def _customer_numbers(ids: set[str]) -> dict[str, str]:
+    """Customers' numbers by their ids (as the audit stores them)."""
+    wanted = [int(i) for i in ids if i.isdigit()]
+    if not wanted:
+        return {}
+    return {str(c.id): c.number for c in Customer.select(Customer.id, Customer.number)
+            .where(Customer.id.in_(wanted))}
+
+
+def _label(entity: str, entity_id: str, numbers: dict[str, str]) -> str:
+    """A customer as "customer <number>"; other kinds keep their ids (no label)."""
+    if entity == "customer" and entity_id in numbers:
+        return f"customer {numbers[entity_id]}"
+    return ""

@@ -293,6 +293,15 @@ def test_register_edits(cli_db: str) -> None:
     [renamed, *_] = json.loads(run(cli_db, "audit", "--entity", "customer", "--json").stdout)
     assert (renamed["before"], renamed["after"]) == ({"name": "Zeta AB"},
                                                      {"name": "Bergstrom varme ab"})
+    # customers are named by their number, as users know them, not the internal id
+    assert renamed["label"] == "customer C-1"
+    assert "customer C-1" in run(cli_db, "audit", "--entity", "customer").stdout
+    by_number = json.loads(run(cli_db, "audit", "--entity", "customer", "--id", "C-1",
+                               "--json").stdout)
+    assert [e["action"] for e in by_number] == ["customer.edit", "customer.edit", "customer.add"]
+    assert {e["label"] for e in by_number} == {"customer C-1"}
+    unknown = run(cli_db, "audit", "--entity", "customer", "--id", "C-404", ok=False)
+    assert "No customer number C-404" in unknown.stderr
 
 
 def test_conflict_with_expect_version(cli_db: str) -> None:

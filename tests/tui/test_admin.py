@@ -553,3 +553,21 @@ async def test_alt_and_a_digit_from_a_terminal_opens_that_tab(
         assert before == "New lead"
         await send("\x1b3\x1b2")
         assert field.value == before and app.screen.query_one(Input) is field
+
+
+async def test_audit_names_customers_by_their_number(eva: Actor, make_app: MakeApp) -> None:
+    """The audit tab named a customer by its internal id ("customer 1"), which users
+    never see; it now gives the customer's number, in the table and the detail line."""
+    from crm_tui.services import registers
+
+    registers.add_customer(eva, "Berg AB", number="K-7001")
+    app = make_app("eva")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_admin(app, pilot)
+        screen.query_one(TabbedContent).active = "tab-audit"
+        await settle(app, pilot)
+        table = screen.query_one("#audit-table", DataTable)
+        assert [str(table.get_row_at(0)[i]) for i in (2, 3)] == ["customer.add",
+                                                                 "customer K-7001"]
+        detail = str(screen.query_one("#audit-detail", Static).render())
+        assert "customer.add customer K-7001: " in detail

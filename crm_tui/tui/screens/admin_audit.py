@@ -97,7 +97,7 @@ class AuditPane(AdminPane):
         self.query_one(AuditTable).put_rows(
             (str(event.id), [cell(event.at.strftime("%m-%d %H:%M")),
                              cell(event.actor or "system"), cell(event.action),
-                             cell(f"{event.entity} {event.entity_id}"),
+                             cell(event.subject),
                              cell(summary(event)[:200], "dim")]) for event in self.events)
         empty = self.query_one("#audit-empty", Static)
         empty.update(f"No changes recorded yet. The newest {AUDIT_LIMIT} show here.")
@@ -118,4 +118,4 @@ class AuditPane(AdminPane):
         detail.display = True
         detail.update(Text(printable(
             f"{event.at:%Y-%m-%d %H:%M} {event.actor or 'system'} {event.action} "
-            f"{event.entity} {event.entity_id}: {summary(event) or '(no details)'}")))
+            f"{event.subject}: {summary(event) or '(no details)'}")))
