@@ -210,3 +210,30 @@ async def test_reload_in_the_conflict_drops_a_brought_back_draft(eva: Actor,
         await settle(app, pilot)
     saved = orders.get_order(eva, order.serial).row
     assert (saved.subject, str(saved.hours)) == ("Eva's subject", "2.00")
+
+
+async def test_a_brought_back_draft_names_an_existing_customer_as_existing(
+        eva: Actor, make_app) -> None:
+    """A new order's draft keeps a customer and a facility as typed names. Brought back,
+    the form called them "+ new customer: created on save" although both existed (QA16
+    L3); it now looks the names up for the hints, as typing them does."""
+    registers.add_customer(eva, "Brf Eken")
+    registers.add_facility(eva, "Eken 1", "Brf Eken")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        type_into(form, subject="Leak", customer="Brf Eken", facility="Eken 1")
+        await wait_for(pilot, lambda: drafts.get(eva, None) is not None, "the draft")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        fields = form.fields
+
+        def hint(name: str) -> str:
+            return str(fields.picker(name).query_one(".picker-hint").render())
+
+        await wait_for(pilot, lambda: hint("customer").startswith("= the existing"),
+                       "the customer named as existing")
+        await wait_for(pilot, lambda: hint("facility").startswith("= the existing"),
+                       "the facility named as existing")
+        assert "new" not in hint("customer") + hint("facility")

@@ -327,6 +327,13 @@ class OrderFields(VerticalScroll, can_focus=False):
             for name in chosen:
                 self.picker(name).set_value("", None)
 
+    @on(Picker.LookedUp, "#customer")
+    def _customer_looked_up(self) -> None:
+        """A customer's name set with no entry was looked up: the facility and object
+        typed with it are looked up again, within that customer."""
+        for name in ("facility", "service_object"):
+            self.picker(name).refresh_hint()
+
     @on(Picker.Edited, "#facility, #service_object")
     def _link_edited(self, event: Picker.Edited) -> None:
         """Another facility or object typed: the save's message about it is gone (it

@@ -112,6 +112,18 @@ class Picker(Vertical):
             """The picker (for @on selectors)."""
             return self.picker
 
+    class LookedUp(Message):
+        """A value set with no entry was looked up (for the hint; see refresh_hint)."""
+
+        def __init__(self, picker: Picker) -> None:
+            super().__init__()
+            self.picker = picker
+
+        @property
+        def control(self) -> Picker:
+            """The picker (for @on selectors)."""
+            return self.picker
+
     class Edited(Message):
         """The user typed: the text no longer names a chosen entry."""
 
@@ -182,7 +194,26 @@ class Picker(Vertical):
             self._timer = None
         self._set_count += 1
         self._close()
+        self._items = []
         self._show_hint()
+        if item is None:
+            self.refresh_hint()
+
+    def refresh_hint(self) -> None:
+        """Look up the entries named like a value set with no entry (a draft brought
+        back, a name carried over), for the hint alone: the list stays closed. It called
+        an existing customer "+ new customer" until something was typed."""
+        if self.item is not None or not self.value or self.source is None:
+            return
+        asked, text = self._set_count, self.value
+
+        def found(items: Sequence[PickItem]) -> None:
+            if asked == self._set_count and self.value == text and self.item is None:
+                self._items = list(items)
+                self._show_hint()
+                self.post_message(self.LookedUp(self))
+
+        call_service(self, self.source, text, done=found, group="pick", exclusive=True)
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
