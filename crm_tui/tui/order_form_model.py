@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from rich.text import Text
+
 from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.records import (
     Actor,
@@ -17,7 +19,8 @@ from crm_tui.domain.records import (
 )
 from crm_tui.domain.text import fold, printable
 from crm_tui.services import drafts, order_list, orders, registers, statuses, users, validate
-from crm_tui.tui.widgets.picker import PickItem
+from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
+from crm_tui.tui.widgets.picker import PickItem, plain
 
 LINKS = ("customer", "facility", "service_object")
 ORDER = ("subject", "customer", "facility", "service_object", "contact_name", "contact_phone",
@@ -243,3 +246,32 @@ def objects_matching(actor: Actor, text: str, customer: PickItem | None,
                 and matches(text, s.name, s.model, s.serial_number)][:20]
     return [PickItem(h.id, h.title, h.subtitle)
             for h in registers.search(actor, text, "service-objects", 8)]
+
+
+def form_title(detail: OrderDetail | None, *, stale: bool, may_change: bool) -> Text:
+    """The form's title: the order, who made it, whether it is done, what it is about
+    in a line, and whether it changed meanwhile or is read only."""
+    if detail is None:
+        return Text("New contact order · fill in and press ctrl+s")
+    text = Text(f"Contact order {detail.serial}", style="bold")
+    text.append(f"  ·  created {detail.created_at:%Y-%m-%d %H:%M} by ", style="dim")
+    text.append_text(plain(detail.created_by, style="dim"))
+    if detail.row.completed:
+        text.append("  ·  COMPLETED", style=f"bold {COMPLETED_STYLE}")
+        if detail.row.completed_at is not None:
+            text.append(f" {detail.row.completed_at:%Y-%m-%d}", style=COMPLETED_STYLE)
+    # What the order is about, in one line: on a small terminal the fields are
+    # scrolled away below the notes' editor, which has the focus.
+    row = detail.row
+    about = plain(" · ".join(x for x in (row.subject, row.customer, row.facility,
+                                         row.status) if x))
+    about.stylize("not bold")
+    text.append("\n")
+    text.append_text(about)
+    if stale:
+        text.append("\nChanged by someone else meanwhile: saving shows what changed.",
+                    style="bold yellow")
+    if not may_change:
+        text.append("\nRead only: changing the order needs the 'edit' permission.",
+                    style="dim italic")
+    return text

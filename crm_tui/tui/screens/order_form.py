@@ -32,6 +32,7 @@ from crm_tui.tui.order_form_model import (
     changed_fields,
     fetch_form_data,
     fetch_fresh,
+    form_title,
     order_input,
     values_of,
 )
@@ -45,7 +46,6 @@ from crm_tui.tui.screens.dialogs import (
 )
 from crm_tui.tui.widgets.notes import NotesPanel
 from crm_tui.tui.widgets.order_fields import OrderFields
-from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
 from crm_tui.tui.widgets.picker import Picker, PickItem, plain
 from crm_tui.tui.work import call_service
 
@@ -324,33 +324,8 @@ class OrderFormScreen(CrmScreen):
         self.fields.show_bookings(detail.bookings, saved=True)
 
     def _show_title(self, *, stale: bool = False) -> None:
-        title = self.query_one("#form-title", Static)
-        detail = self.detail
-        if detail is None:
-            title.update(Text("New contact order · fill in and press ctrl+s"))
-            return
-        text = Text(f"Contact order {detail.serial}", style="bold")
-        text.append(f"  ·  created {detail.created_at:%Y-%m-%d %H:%M} by ", style="dim")
-        text.append_text(plain(detail.created_by, style="dim"))
-        if detail.row.completed:
-            text.append("  ·  COMPLETED", style=f"bold {COMPLETED_STYLE}")
-            if detail.row.completed_at is not None:
-                text.append(f" {detail.row.completed_at:%Y-%m-%d}", style=COMPLETED_STYLE)
-        # What the order is about, in one line: on a small terminal the fields are
-        # scrolled away below the notes' editor, which has the focus.
-        row = detail.row
-        about = plain(" · ".join(x for x in (row.subject, row.customer, row.facility,
-                                             row.status) if x))
-        about.stylize("not bold")
-        text.append("\n")
-        text.append_text(about)
-        if stale:
-            text.append("\nChanged by someone else meanwhile: saving shows what changed.",
-                        style="bold yellow")
-        if not self.may_change:
-            text.append("\nRead only: changing the order needs the 'edit' permission.",
-                        style="dim italic")
-        title.update(text)
+        self.query_one("#form-title", Static).update(
+            form_title(self.detail, stale=stale, may_change=self.may_change))
 
     # State ------------------------------------------------------------------
 
