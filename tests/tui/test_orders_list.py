@@ -24,6 +24,7 @@ from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
 from tests.conftest import make_user
 from tests.tui.conftest import FIXED_NOW, burst, settle
+from tests.tui.test_registers import wait_for
 
 TODAY = FIXED_NOW.date()
 
@@ -528,6 +529,37 @@ async def test_an_orders_number_and_enter_in_the_search_opens_it(eva: Actor,
         await settle(app, pilot)
         assert app.screen is screen and screen.criteria.text == "999"
         assert any("No contact order 999" in str(n.message) for n in app._notifications)
+
+
+async def test_a_number_searched_and_opened_comes_back_to_the_row_it_left(
+        eva: Actor, make_app: Callable[..., CrmApp], monkeypatch: pytest.MonkeyPatch) -> None:
+    """"/" and an order's number with a pause before Enter: the list was filtered by the
+    number meanwhile, and Enter's return to the earlier list started at its top. It now
+    comes back to the order the cursor was on, pages down."""
+    monkeypatch.setattr(OrderListScreen, "page_size", 10)
+    for i in range(80):
+        add_order(eva, f"Customer {i % 5}", f"Order {i}", days=i % 30)
+    wanted = add_order(eva, "Nilsson AB", "Wanted", days=39)
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(app, pilot)
+        for _ in range(2):
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+        here, row = screen.table.current_serial, screen.table.cursor_row
+        assert here is not None and row > 10 and here != wanted
+        await pilot.press("slash", *str(wanted))
+        await wait_for(pilot, lambda: screen.criteria.text == str(wanted),
+                       "the number's filter")  # the pause: the list shows it
+        await settle(app, pilot)
+        assert screen.table.serials == [wanted]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OrderFormScreen) and app.screen.serial == wanted
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.criteria.text is None
+        assert (screen.table.current_serial, screen.table.cursor_row) == (here, row)
 
 
 async def test_an_empty_list_keeps_the_keys_it_suggests(eva: Actor, make_app) -> None:

@@ -96,6 +96,8 @@ class OrderListScreen(CrmScreen):
         self._loading_more = False
         self._search_timer: Timer | None = None
         self._text_before_search: str | None = None  # the filter's text as "/" found it
+        # and where the cursor was then (a number's filter shown meanwhile, back to it)
+        self._place_before_search: tuple[Cursor | None, int] = (None, 0)
 
     def compose_body(self) -> Iterable[Widget]:
         """Filter bar with totals, quick search, the table and its state line."""
@@ -152,10 +154,12 @@ class OrderListScreen(CrmScreen):
                     severity="warning", markup=False)
         self.set_criteria(OrderFilter())
 
-    def set_criteria(self, criteria: OrderFilter) -> None:
-        """Use a new filter and list from the top."""
+    def set_criteria(self, criteria: OrderFilter, *,
+                     place: tuple[Cursor | None, int] = (None, 0)) -> None:
+        """Use a new filter and list from the top, or around ``place`` (an order's
+        position in the list, and the cursor's row)."""
         self._show_criteria(criteria)
-        self.reload(keep=False)
+        self.reload(keep=False, place=place)
 
     def _show_criteria(self, criteria: OrderFilter) -> None:
         self.criteria = criteria
@@ -166,18 +170,21 @@ class OrderListScreen(CrmScreen):
         self.query_one("#filter-summary", Static).update(
             Text.assemble(("Filter: ", "bold"), describe(criteria)))
 
-    def reload(self, *, keep: bool = True) -> None:
-        """Read the first page(s) again; with ``keep`` stay on the same order."""
+    def reload(self, *, keep: bool = True,
+               place: tuple[Cursor | None, int] = (None, 0)) -> None:
+        """Read the first page(s) again; with ``keep`` stay on the same order, or go to
+        ``place`` (see set_criteria)."""
         self._generation += 1
         generation, self._loading_more = self._generation, False
         table = self.table
-        serial = table.current_serial if keep else None
+        serial = table.current_serial if keep else place[0] and place[0].serial
         actor, criteria = self.crm.actor, self.criteria.resolved(self.crm.now().date())
         done = partial(self._first_page, generation, serial=serial, criteria=criteria)
         failed = partial(self._failed, generation)
         # The page first, the totals once it is in: on a 2-core machine the two queries
         # in parallel (beside the start-up's other reads) held the page back.
-        position = table.current_position if keep else None
+        position, row, rows = ((table.current_position, table.cursor_row, table.row_count)
+                               if keep else (*place, place[1] + self.page_size))
         if position is None:
             call_service(self, order_list.list_orders, actor, criteria,
                          limit=self.page_size, done=done, failed=failed, group="orders-page")
@@ -185,9 +192,8 @@ class OrderListScreen(CrmScreen):
         # the loaded rows again, at most MAX_RELOAD, around the cursor's order: re-read
         # from the top, an order past them was lost (and the cursor went to the top), and
         # one someone else removed took the cursor 100 rows away
-        row = table.cursor_row
         before = max(1, min(row, MAX_RELOAD // 2))
-        after = max(self.page_size, min(MAX_RELOAD - before, table.row_count - row))
+        after = max(self.page_size, min(MAX_RELOAD - before, rows - row))
         call_service(self, order_list.orders_around, actor, criteria, position,
                      before=before, after=after, done=done, failed=failed,
                      group="orders-page")
@@ -343,6 +349,7 @@ class OrderListScreen(CrmScreen):
         search = self.query_one("#search", Input)
         search.display = True
         self._text_before_search = self.criteria.text
+        self._place_before_search = (self.table.current_position, self.table.cursor_row)
         self.set_focus(search)  # at once, so keys typed right after "/" land in the box
 
     @on(Input.Changed, "#search")
@@ -373,7 +380,7 @@ class OrderListScreen(CrmScreen):
         # filters it only if there is no such order
         search.value = self._text_before_search or ""
         search.display = bool(search.value)
-        self._apply_search()
+        self._apply_search(place=self._place_before_search)
 
         def missing() -> None:
             search.value = text
@@ -382,10 +389,10 @@ class OrderListScreen(CrmScreen):
 
         return self.crm.open_order(int(text), missing_ok=missing)
 
-    def _apply_search(self) -> None:
+    def _apply_search(self, *, place: tuple[Cursor | None, int] = (None, 0)) -> None:
         text = self.query_one("#search", Input).value.strip() or None
         if text != self.criteria.text:
-            self.set_criteria(dataclasses.replace(self.criteria, text=text))
+            self.set_criteria(dataclasses.replace(self.criteria, text=text), place=place)
 
     def action_back(self) -> None:
         """Leave the search box (hidden when empty); else go back."""
