@@ -205,12 +205,20 @@ def resolve_customer(actor: Actor, ref: str, details: dict[str, str],
     if by_number is not None:
         return by_number, False
     exact = _named(Customer, ref, Customer.select())[:2]  # in any case: not a new one
-    if len(exact) == 1:
-        return exact[0], False
+    if not exact:
+        try:
+            return create_customer(actor, ref, on_duplicate=on_duplicate, **details)
+        except NearDuplicate:
+            # Someone made a customer of this very name meanwhile (two orders for the
+            # same new customer at once: on PostgreSQL the check waited for theirs):
+            # theirs, as if this save had come after it.
+            exact = _named(Customer, ref, Customer.select())[:2]
+            if not exact:
+                raise
     if len(exact) > 1:
         raise ValidationError(f"Several customers are named '{ref}'; give the customer number",
                               "customer")
-    return create_customer(actor, ref, on_duplicate=on_duplicate, **details)
+    return exact[0], False
 
 
 def facility_blob(f: Facility, customer_name: str) -> str:
@@ -261,10 +269,19 @@ def resolve_facility(actor: Actor, customer: Customer, ref: str, details: dict[s
                      on_duplicate: str) -> tuple[Facility, bool]:
     """An order's facility among the customer's, by exact name, else created."""
     ref = validate.text(ref, "facility", required=True)
-    exact = Facility.get_or_none((Facility.customer == customer) & (Facility.name == ref))
+    def same_name() -> Facility | None:
+        return Facility.get_or_none((Facility.customer == customer) & (Facility.name == ref))
+
+    exact = same_name()
     if exact is not None:
         return exact, False
-    return create_facility(actor, customer, ref, on_duplicate=on_duplicate, **details)
+    try:
+        return create_facility(actor, customer, ref, on_duplicate=on_duplicate, **details)
+    except NearDuplicate:
+        exact = same_name()  # made meanwhile by another save (see resolve_customer)
+        if exact is None:
+            raise
+        return exact, False
 
 
 def _named(model: type[Model], ref: str, scope: Any, *, also: Any = None) -> list[Any]:
