@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static, TabbedContent
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from crm_tui.domain.records import Actor, OrderInput, SearchHit
 from crm_tui.services import order_list, orders, register_edits, registers
@@ -905,3 +905,48 @@ async def test_letters_typed_in_the_results_start_a_new_search(eva: Actor,
         await settle(app, pilot)
         card = app.screen
         assert isinstance(card, CustomerCardScreen) and card.customer_id == ids["berg"]
+
+
+async def test_a_facility_named_like_markup_is_offered_literally(eva: Actor,
+                                                                 make_app) -> None:
+    """The add-service-object dialog's Facility choice took facility names as markup:
+    "Plant @ [Site=North/2]" ended the app (MarkupError) on a facility card's +, and
+    "Lager [gamla]" showed as "Lager" (QA17 H1)."""
+    ids = world(eva)
+    odd = registers.add_facility(eva, "Plant @ [Site=North/2]", "Bergström Värme AB")
+    registers.add_facility(eva, "Lager [gamla]", "Bergström Värme AB")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_facility(odd.id)
+        await settle(app, pilot)
+        await pilot.press("plus")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddServiceObjectDialog)
+        select = dialog.query_one("#r-facility", Select)
+        assert select.value == odd.id
+        assert "Plant @ [Site=North/2]" in [str(label) for label, _ in select._options]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        card = await open_card(app, pilot, ids["berg"])
+        await pilot.press("s", "plus")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddServiceObjectDialog)
+        select = dialog.query_one("#r-facility", Select)
+        labels = [str(label) for label, _ in select._options]
+        assert {"Plant @ [Site=North/2]", "Lager [gamla]"} <= set(labels)
+        select.focus()
+        await pilot.press("enter")  # the facility list, opened
+        await settle(app, pilot)
+        assert select.expanded
+        for _ in range(len(labels)):  # down through every facility
+            await pilot.press("down")
+        await settle(app, pilot)
+        assert app.is_running and app.screen is dialog and select.expanded
+        await pilot.press("escape")  # the list closes
+        await settle(app, pilot)
+        assert not select.expanded
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is card

@@ -21,6 +21,7 @@ from crm_tui.domain.text import printable
 from crm_tui.services import register_edits, registers
 from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
 from crm_tui.tui.widgets.button_row import ButtonRow
+from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
 
 NO_FACILITY = "(no facility)"
@@ -199,7 +200,7 @@ class AddServiceObjectDialog(RegisterDialog):
         """The facility: the customer's, or none."""
         with Horizontal(classes="row"):
             yield Label("Facility")
-            yield Select([(printable(name), fid) for name, fid in self.facilities],
+            yield Select([(plain(name), fid) for name, fid in self.facilities],
                          value=self.facility_id if self.facility_id is not None
                          else Select.NULL, prompt=NO_FACILITY, id="r-facility",
                          compact=True)
