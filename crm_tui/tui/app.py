@@ -130,6 +130,18 @@ class CrmApp(KeysInOrder):
         """The current local time (fixed in snapshot tests)."""
         return self.clock() if self.clock else local_now()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nothing handled ends the app (Textual's way, which shows it on the
+        screen the app leaves: over SSH the user's phone). It is written to app.log
+        first, with its traceback, for the admin; nothing kept it (QA17 M1)."""
+        from crm_tui.tui import log_file
+
+        log.error("The app ended on an unexpected error", exc_info=error)
+        path = log_file.written_to()
+        self.farewell = ("crm-tui stopped on an unexpected error"
+                         + (f"; the details are in {path}" if path else "") + ".")
+        super()._handle_exception(error)
+
     def on_mount(self) -> None:
         """Open on the to-do panel; load header data and the user's theme."""
         self.switch_mode("todo")

@@ -36,3 +36,11 @@ def install(username: str, path: Path | None = None) -> Path | None:
     logger.addHandler(handler)
     logger.propagate = False  # not to stderr: that is the user's screen
     return path
+
+
+def written_to() -> Path | None:
+    """The file crm-tui's errors go to in this process (see install), if any."""
+    for handler in logging.getLogger("crm_tui").handlers:
+        if isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return None

@@ -6,6 +6,7 @@ import gc
 import time
 from collections.abc import Callable
 
+import pytest
 from textual.app import App
 from textual.widgets import Button
 from textual.widgets._footer import FooterKey
@@ -212,6 +213,43 @@ async def test_an_unexpected_error_is_written_to_the_app_log(
         text = path.read_text()  # type: ignore[union-attr]
         assert "user=eva crm_tui.tui.work ERROR service call broken failed" in text
         assert "KeyError: 'no such column'" in text  # with its traceback
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.propagate = True
+
+
+async def test_an_error_that_ends_the_app_is_written_to_the_app_log(
+        eva: Actor, make_app: Callable[..., CrmApp], tmp_path) -> None:
+    """An error nothing handled ends the app, with a traceback on the screen it leaves
+    (over SSH, the user's phone): app.log stayed empty (QA17 M1). It is written there
+    first, and the words printed after the app name the file."""
+    import logging
+
+    from crm_tui.tui import log_file
+
+    path = log_file.install("eva", tmp_path / "app.log")
+    logger = logging.getLogger("crm_tui")
+    handler = logger.handlers[-1]
+    try:
+        app = make_app("eva")
+
+        def broken() -> None:
+            raise RuntimeError("a bug in a key's action")
+
+        app.action_help = broken  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError, match="a bug in a key's action"):
+            async with app.run_test(size=(80, 24)) as pilot:
+                await settle(app, pilot)
+                await pilot.press("f1")
+                await settle(app, pilot)
+        assert app.return_code == 1
+        assert app.farewell == (f"crm-tui stopped on an unexpected error; the details are "
+                                f"in {path}.")
+        handler.flush()
+        text = path.read_text()  # type: ignore[union-attr]
+        assert "user=eva crm_tui.tui.app ERROR The app ended on an unexpected error" in text
+        assert "RuntimeError: a bug in a key's action" in text  # with its traceback
     finally:
         logger.removeHandler(handler)
         handler.close()
