@@ -36,6 +36,23 @@ def user_add(session: Session, username: str, name: str, email: str, phone: str,
         + (f" with {', '.join(info.perms)}" if info.perms else ""))
 
 
+@user.command("edit")
+@click.argument("username")
+@click.option("--name", default=None, help="Display name")
+@click.option("--email", default=None, help="E-mail ('' clears it)")
+@click.option("--phone", default=None, help="Phone ('' clears it)")
+@pass_session
+def user_edit(session: Session, username: str, name: str | None, email: str | None,
+              phone: str | None) -> None:
+    """Change a user's name, e-mail or phone (admins; anyone their own)."""
+    if name is None and email is None and phone is None:
+        raise click.UsageError("Give what to change: --name, --email and/or --phone")
+    info = users.update_profile(session.actor, username, display_name=name, email=email,
+                                phone=phone)
+    out(f"User {info.username}: " + " · ".join(
+        part for part in (info.display_name, info.email, info.phone) if part))
+
+
 @user.command("perms")
 @click.argument("username")
 @click.argument("perms", nargs=-1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from peewee import fn
 
@@ -108,7 +109,8 @@ def set_active(actor: Actor, username: str, active: bool) -> UserInfo:
 
 def update_profile(actor: Actor, username: str, *, display_name: str | None = None,
                    email: str | None = None, phone: str | None = None) -> UserInfo:
-    """Edit a user's name and addresses (the user themself or an admin)."""
+    """Edit a user's name and addresses (the user themself or an admin); the audit
+    records the fields that changed."""
     with writing():
         actor = fresh(actor)
         user = get_user_row(username)
@@ -121,10 +123,32 @@ def update_profile(actor: Actor, username: str, *, display_name: str | None = No
             user.email = validate.email(email)
         if phone is not None:
             user.phone = validate.phone(phone)
-        user.save()
-        audit(actor, "user.edit", "user", username, before, {
-            "display_name": user.display_name, "email": user.email, "phone": user.phone})
+        after = {"display_name": user.display_name, "email": user.email, "phone": user.phone}
+        changed = [key for key in after if after[key] != before[key]]
+        if changed:
+            user.save()
+            audit(actor, "user.edit", "user", username, {k: before[k] for k in changed},
+                  {k: after[k] for k in changed})
     return _info(user)
+
+
+def profile_problems(*, username: str | None = None, display_name: str = "",
+                     email: str = "", phone: str = "") -> dict[str, str]:
+    """Every problem with a user's details at once, by field (username, name, email,
+    phone), for a form to show together; adding or saving checks them again."""
+    checks: dict[str, Callable[[], object]] = {
+        "name": lambda: validate.text(display_name, "name"),
+        "email": lambda: validate.email(email),
+        "phone": lambda: validate.phone(phone)}
+    if username is not None:
+        checks = {"username": lambda: _check_username(username)} | checks
+    problems = {}
+    for field, check in checks.items():
+        try:
+            check()
+        except ValidationError as exc:
+            problems[field] = str(exc)
+    return problems
 
 
 def list_users(actor: Actor) -> list[UserInfo]:

@@ -515,3 +515,24 @@ def test_the_worker_says_it_acts_for_no_user(cli_db: str) -> None:
     assert "Note:" not in once.stderr and "0 reminders" in once.stdout
     named = run(cli_db, "worker", "--once", user="anna", real=True)
     assert "Note: the worker delivers for every user; --as is ignored" in named.stderr
+
+
+def test_user_edit_changes_a_name_email_or_phone(cli_db: str) -> None:
+    """A mistyped e-mail could not be put right (only a new username would do); `user
+    edit` changes a user's name, e-mail or phone: an admin anyone's, a user their own."""
+    out = run(cli_db, "user", "edit", "anna", "--email", "anna@example.com", "--phone",
+              "070-123 45 67").stdout
+    assert out.strip() == "User anna: Anna Berg · anna@example.com · 070-123 45 67"
+    run(cli_db, "user", "edit", "bob", "--name", "Bob Nilsson", user="bob")
+    listed = {u["username"]: u for u in json.loads(run(cli_db, "user", "list",
+                                                       "--json").stdout)}
+    assert (listed["anna"]["email"], listed["bob"]["display_name"]) == (
+        "anna@example.com", "Bob Nilsson")
+    before = snapshot(cli_db)
+    for args, words in ((("anna", "--email", "anna-at-home"), "not a valid e-mail"),
+                        (("anna",), "Give what to change"),
+                        (("nobody", "--name", "X"), "No user named 'nobody'")):
+        assert words in run(cli_db, "user", "edit", *args, ok=False).stderr
+    refused = run(cli_db, "user", "edit", "anna", "--name", "X", user="bob", ok=False)
+    assert "edit other users: admins only" in refused.stderr
+    assert snapshot(cli_db) == before

@@ -181,6 +181,26 @@ def test_users_add_list_and_change_permissions(admin: Actor) -> None:
     assert [(e.action, e.entity_id) for e in audit_events("user")][-5:] == [
         ("user.perms", "dave"), ("user.perms", "dave"), ("user.active", "anna"),
         ("user.active", "anna"), ("user.edit", "anna")]
+    # the audit names what changed; the same values again change nothing
+    users.update_profile(admin, "anna", display_name="Anna B", email="anna@example.com")
+    edits = audit_events("user", "anna")
+    assert [(e.before, e.after) for e in edits if e.action == "user.edit"][-2:] == [
+        ('{"email": ""}', '{"email": "anna@example.com"}'),
+        ('{"display_name": "Anna"}', '{"display_name": "Anna B"}')]
+    users.update_profile(admin, "anna", display_name="Anna B")
+    assert len(audit_events("user", "anna")) == len(edits)
+
+
+def test_profile_problems_names_every_refused_field_at_once() -> None:
+    """A form shows every slip together (the add-user dialog showed one a save)."""
+    assert users.profile_problems(username="anna", display_name="Anna",
+                                  email="anna@example.com", phone="070-123 45 67") == {}
+    problems = users.profile_problems(username="Carl!", display_name="x\x00",
+                                      email="carl-at-home", phone="phone?")
+    assert list(problems) == ["username", "name", "email", "phone"]
+    assert "not a valid username" in problems["username"]
+    assert "e-mail" in problems["email"]
+    assert list(users.profile_problems(email="bad")) == ["email"]  # editing: no username
 
 
 def test_settings_for_the_admin_screen_are_admins_only(admin: Actor) -> None:

@@ -571,3 +571,51 @@ async def test_audit_names_customers_by_their_number(eva: Actor, make_app: MakeA
                                                                  "customer K-7001"]
         detail = str(screen.query_one("#audit-detail", Static).render())
         assert "customer.add customer K-7001: " in detail
+
+
+async def test_e_edits_a_users_name_email_and_phone(eva: Actor, make_app: MakeApp) -> None:
+    """A mistyped e-mail could not be put right anywhere (QA17 M2): e on a user opens
+    their name, e-mail and phone; every refused field is named at once, in the add
+    dialog too (it took a save per slip)."""
+    users.add_user(eva, "bob", display_name="Bob", email="bob@exmaple.com",
+                   perms=["view"])
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_admin(app, pilot)
+        screen.query_one(TabbedContent).active = "tab-users"
+        await settle(app, pilot)
+        matrix = screen.query_one(PermMatrix)
+        await _cursor_to(app, pilot, matrix, [u.username for u in matrix.users].index("bob"))
+        await pilot.press("e")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddUserDialog)
+        username = dialog.query_one("#user-username", Input)
+        assert (username.value, username.disabled) == ("bob", True)
+        email = dialog.query_one("#user-email", Input)
+        assert email.value == "bob@exmaple.com"
+        email.value = "bob-at-home"
+        dialog.query_one("#user-phone", Input).value = "phone?"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        shown = str(dialog.query_one("#user-error", Static).render())
+        assert "e-mail" in shown and "phone" in shown and app.focused is email
+        email.value = "bob@example.com"
+        dialog.query_one("#user-phone", Input).value = "070-123 45 67"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+        bob = next(u for u in users.list_users(eva) if u.username == "bob")
+        assert (bob.email, bob.phone) == ("bob@example.com", "070-123 45 67")
+        assert "bob@example.com" in str(screen.query_one("#user-detail", Static).render())
+        await pilot.press("a")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddUserDialog)
+        await _type(pilot, "Carl!")
+        dialog.query_one("#user-email", Input).value = "carl-at-home"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        shown = str(dialog.query_one("#user-error", Static).render())
+        assert "not a valid username" in shown and "e-mail" in shown
+        assert app.focused is dialog.query_one("#user-username", Input)

@@ -91,7 +91,8 @@ class PromptDialog(ModalScreen[str | None]):
 
 
 class AddUserDialog(ModalScreen[UserInfo | None]):
-    """Add a user: username, name, e-mail, phone; the service validates."""
+    """Add a user (username, name, e-mail, phone), or edit one's name, e-mail and phone
+    (``user`` given); every refused field is named at once."""
 
     # One line a field: with bordered fields the dialog, with an error shown, was taller
     # than an 80x24 screen (a phone over SSH) and its keys were cut off.
@@ -104,14 +105,25 @@ AddUserDialog .dialog-row Label { padding-top: 0; }
               ("email", "E-mail", "e.g. anna@example.com"),
               ("phone", "Phone", "e.g. +46 70 123 45 67"))
 
+    def __init__(self, user: UserInfo | None = None) -> None:
+        super().__init__()
+        self.user = user  # the one edited; None adds one
+
     def compose(self) -> ComposeResult:
         """One row per field, the error line, the keys."""
+        user = self.user
+        start = ({"username": user.username, "name": user.display_name,
+                  "email": user.email, "phone": user.phone} if user else {})
         with Vertical():
-            yield Static("Add user", classes="dialog-title")
+            title = Text("Add user") if user is None else Text.assemble(
+                "Edit user ", plain(user.username))
+            yield Static(title, classes="dialog-title")
             for key, label, placeholder in self.FIELDS:
                 with Horizontal(classes="dialog-row"):
                     yield Label(label)
-                    yield Input(placeholder=placeholder, id=f"user-{key}", compact=True)
+                    yield Input(printable(start.get(key, "")), placeholder=placeholder,
+                                id=f"user-{key}", compact=True,
+                                disabled=user is not None and key == "username")
             yield Static("", id="user-error", classes="dialog-error")
             yield Static("ctrl+s or Enter on the last field saves · Escape cancels",
                          classes="dialog-hint")
@@ -128,21 +140,33 @@ AddUserDialog .dialog-row Label { padding-top: 0; }
             self.focus_next()
 
     def action_save(self) -> None:
-        """Create the user through the service; errors stay in the dialog."""
+        """Add or save the user through the service; errors stay in the dialog, every
+        field's at once (one a save, it took three saves for three slips)."""
         actor = cast("CrmApp", self.app).actor
-        call_service(self, users.add_user, actor, self._value("username"),
-                     display_name=self._value("name"), email=self._value("email"),
-                     phone=self._value("phone"), done=self.dismiss, failed=self._failed,
-                     group="add-user")
+        details = {"display_name": self._value("name"), "email": self._value("email"),
+                   "phone": self._value("phone")}
+        problems = users.profile_problems(
+            username=None if self.user else self._value("username"), **details)
+        if problems:
+            self._show_problems(problems)
+            return
+        if self.user is None:
+            call_service(self, users.add_user, actor, self._value("username"), **details,
+                         done=self.dismiss, failed=self._failed, group="add-user")
+        else:
+            call_service(self, users.update_profile, actor, self.user.username, **details,
+                         done=self.dismiss, failed=self._failed, group="add-user")
 
     def _failed(self, error: CrmError) -> None:
-        self.query_one("#user-error", Static).update(plain(error))
         field = error.field if isinstance(error, ValidationError) else None
-        target = {"username": "username", "name": "name", "email": "email",
-                  "phone": "phone"}.get(field or "")
-        if target:
-            self.query_one(f"#user-{target}", Input).focus()
+        self._show_problems({field or "": str(error)})
+
+    def _show_problems(self, problems: dict[str, str]) -> None:
+        self.query_one("#user-error", Static).update(plain("\n".join(problems.values())))
+        first = next((key for key, *_ in self.FIELDS if key in problems), None)
+        if first:
+            self.query_one(f"#user-{first}", Input).focus()
 
     def action_cancel(self) -> None:
-        """Close without adding."""
+        """Close without saving."""
         self.dismiss(None)

@@ -39,6 +39,7 @@ class UsersPane(AdminPane):
     """
     BINDINGS = [
         Binding("a,ctrl+n", "add_user", "Add user"),
+        Binding("e", "edit_user", "Edit user", tooltip="Name, e-mail and phone"),
         Binding("x,ctrl+t", "toggle_user", "On/off user", tooltip="Deactivate or activate"),
     ]
 
@@ -98,7 +99,8 @@ class UsersPane(AdminPane):
             text.append(" · deactivated", style="bold red")
         text.append("\n")
         if column == USER_COL:
-            text.append("Move right to a permission; a adds a user, x deactivates.")
+            text.append("Move right to a permission; e edits the name, e-mail and phone; "
+                        "a adds a user, x deactivates.")
         elif column == ACTIVE_COL:
             text.append(f"Active: {'yes' if user.active else 'no'} (inactive users cannot "
                         "log in)")
@@ -190,6 +192,20 @@ class UsersPane(AdminPane):
                          group="users-load")
 
         self.app.push_screen(AddUserDialog(), added)
+
+    def action_edit_user(self) -> None:
+        """Edit the highlighted user's name, e-mail and phone."""
+        user = self.matrix.current_user()
+        if user is None:
+            return
+
+        def edited(info: UserInfo | None) -> None:
+            if info is not None:
+                self.saved(f"Saved user {info.username}")
+                self.matrix.replace(info)
+                self._describe()
+
+        self.app.push_screen(AddUserDialog(user), edited)
 
     def _show_at(self, rows: list[UserInfo], username: str) -> None:
         self.show(rows)
