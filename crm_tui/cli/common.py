@@ -89,7 +89,7 @@ def open_app(session: Session) -> None:
 
 def out(text: str = "") -> None:
     """Print user text harmlessly (control characters made visible)."""
-    click.echo(printable(text).replace("\\x0a", "\n").replace("\\x09", "\t"))
+    click.echo(printable(text))  # line breaks and tabs are kept as they are
 
 
 def _default(value: Any) -> Any:

@@ -14,6 +14,8 @@ import urllib.request
 from email.message import EmailMessage
 from typing import Any
 
+from crm_tui.domain.text import printable
+
 
 class SendError(Exception):
     """A delivery failed; the message is kept as the outbox row's last error."""
@@ -29,12 +31,14 @@ def send_email(cfg: dict[str, Any], to: str, subject: str, text: str,
     sender = cfg.get("smtp.from") or f"crm-tui@{host}"
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = f"[crm-tui] {subject}"
+    # Names and subjects are stored as typed, terminal escapes too; a terminal mail
+    # reader would act on them (a window title set, colours): they go made visible.
+    message["Subject"] = f"[crm-tui] {printable(subject)}"
     # RFC 5322 wants a Date; spam filters count a missing Message-ID against a mail
     message["Date"] = email.utils.formatdate(localtime=True)
     domain = email.utils.parseaddr(str(sender))[1].rpartition("@")[2] or str(host)
     message["Message-ID"] = email.utils.make_msgid(domain=domain)
-    message.set_content(text)
+    message.set_content(printable(text))
     port = int(cfg.get("smtp.port") or 25)
     security = cfg.get("smtp.security") or "none"
     try:
@@ -86,6 +90,7 @@ def send_sms(cfg: dict[str, Any], number: str, text: str, timeout: float = 30) -
     method = (cfg.get("sms.method") or "POST").upper()
     headers = json.loads(cfg.get("sms.headers") or "{}")
     template = cfg.get("sms.body") or ""
+    text = printable(text)  # as in an e-mail (see send_email)
     as_json = template.lstrip().startswith(("{", "["))
     body = None
     if method != "GET" and template:

@@ -258,6 +258,28 @@ def test_assignment_notifies_the_assignee(db_url: str, admin: Actor, smtp: SmtpS
     assert smtp.mailbox.messages[0]["to"] == ["bob@example.test"]
 
 
+def test_terminal_escapes_in_a_subject_go_out_made_visible(
+        db_url: str, admin: Actor, smtp: SmtpServer, sms_gateway: Gateway) -> None:
+    """A subject is stored as typed, escapes too, and the app shows them harmlessly;
+    the e-mail carried them raw, for a terminal mail reader to act on (a window title
+    set: QA17 L1). Mail and SMS now carry them made visible, line breaks kept."""
+    configure(admin, smtp, sms_gateway)
+    make_user(admin, "bob", "view-assigned", email="bob@example.test",
+              phone="+46 70 123 45 67")
+    subject = "Lift \x1b]0;PWNED\x07check \x1b[31mred\x1b[0m"
+    serial = orders.create_order(admin, OrderInput(subject=subject, customer="Acme")).serial
+    orders.assign(admin, serial, ["bob"])
+    assert run_once().sent == 2
+    message = email.message_from_string(smtp.mailbox.messages[0]["data"],
+                                        policy=email.policy.default)
+    body = message.get_content()
+    assert "\x1b" not in str(message["subject"])
+    for text in (body, sms_gateway.requests[0]["body"]["text"]):
+        assert "\x1b" not in text and "\x07" not in text, text
+        assert "Lift \\x1b]0;PWNED\\x07check \\x1b[31mred\\x1b[0m" in text, text
+    assert body.endswith("\n")  # the body's line breaks are its own still
+
+
 def test_ics_export_holds_each_booking_once_with_zone_and_alarm(db_url: str,
                                                                 admin: Actor) -> None:
     settings.set_value(admin, "timezone", "Europe/Stockholm")
