@@ -286,3 +286,12 @@ def import_csv(session: Session, what: str, file: str, allow_similar: bool) -> N
         raise
     click.echo(f"Imported {plural(result.added, *exchange.NOUNS[what])}" + (
         f"; {result.skipped:,} already there" if result.skipped else ""))
+    if result.differing:
+        listed = "; ".join(f"line {line}, {printable(name)}: {', '.join(columns)}"
+                           for line, name, columns in result.differing[:exchange.MAX_LISTED])
+        more = len(result.differing) - exchange.MAX_LISTED
+        click.echo(f"Not changed: {plural(len(result.differing), 'row')} already there "
+                   f"with columns unlike the register's ({listed}"
+                   + (f"; and {more} more" if more > 0 else "")
+                   + "). An import adds rows, it does not update them: change them with "
+                   "`crm-tui customer edit`.", err=True)

@@ -112,6 +112,10 @@ class ImportResult:
 
     added: int
     skipped: int = 0
+    differing: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
+    """Rows skipped as already there whose other columns differ from the register:
+    (line, the record's name, the columns), not changed (an import adds, it does not
+    update)."""
 
 
 MAX_LISTED = 20  # rejected rows named in the error; the count says how many more
@@ -205,6 +209,7 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO, *,
     errors = [(row.line, f"{plural(row.fields, 'field')} where the header has "
                f"{len(header)}") for row in rows if row.fields != len(header)]
     added = skipped = similar = 0
+    differing: list[tuple[int, str, tuple[str, ...]]] = []
     with writing():
         actor = fresh(actor)
         require(actor, Perm.CREATE, action=f"import {what}")
@@ -213,10 +218,13 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO, *,
                 continue
             try:
                 with db.atomic():  # a savepoint: a rejected row leaves nothing behind
-                    if _import_row(actor, what, row.values, on_similar):
-                        added += 1
-                    else:
-                        skipped += 1
+                    done = _import_row(actor, what, row.values, on_similar)
+                if done is True:
+                    added += 1
+                else:
+                    skipped += 1
+                    if done:
+                        differing.append((row.line, *done))
             except NearDuplicate as exc:
                 similar += 1
                 first = exc.candidates[0]
@@ -234,11 +242,17 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO, *,
                                     + (f"; and {more} more" if more > 0 else ""))
             refused.similar = similar
             raise refused
-    return ImportResult(added, skipped)
+    return ImportResult(added, skipped, tuple(differing))
 
 
-def _import_row(actor: Actor, what: str, row: dict[str, str], on_similar: str) -> bool:
-    """Add one row (inside the import's transaction); False if it is already there."""
+Skipped = tuple[str, tuple[str, ...]]
+"""A row already there whose other columns differ: its name, and those columns."""
+
+
+def _import_row(actor: Actor, what: str, row: dict[str, str], on_similar: str
+                ) -> bool | Skipped:
+    """Add one row (inside the import's transaction): True; False if it is already
+    there, or what differs (see Skipped)."""
     if what == "customers":
         return _import_customer(actor, row, on_similar)
     if what == "facilities":
@@ -282,14 +296,17 @@ def _owner(row: dict[str, str]) -> Customer | None:
     return registers.find_customer(name) if name else None
 
 
-def _import_customer(actor: Actor, row: dict[str, str], on_similar: str) -> bool:
+def _import_customer(actor: Actor, row: dict[str, str], on_similar: str
+                     ) -> bool | Skipped:
     name, number = row.get("name", "").strip(), row.get("number", "").strip()
     details = {key: row.get(key, "") for key in ("address", "city", "phone", "email")}
     if number:
         taken = Customer.get_or_none(Customer.number == number)
         if taken is not None:
             if taken.name.casefold() == name.casefold():
-                return False
+                differ = tuple(key for key in ("name", *details) if key in row
+                               and row[key].strip() != (getattr(taken, key) or "").strip())
+                return (f"{taken.name} ({number})", differ) if differ else False
             raise ValidationError(f"Customer number {number} is already taken by "
                                   f"'{taken.name}'", "number")
     elif Customer.select().where(

@@ -377,6 +377,14 @@ def test_csv_export_import(cli_db: str, tmp_path: Path) -> None:
     text = out.read_text()
     assert "5001,Öberg & Söner,,Luleå,0920-111,info@oberg.se" in text
     assert "Åkesson Fastigheter" in text
+    edited = tmp_path / "edited.csv"
+    edited.write_text(text.replace("5001,Öberg & Söner,,Luleå", "5001,Öberg & Söner,,Kiruna"))
+    again = run(cli_db, "import", "csv", "customers", str(edited))
+    assert again.stdout == "Imported 0 customers; 2 already there\n"
+    assert again.stderr == (
+        "Not changed: 1 row already there with columns unlike the register's (line 2, "
+        "Öberg & Söner (5001): city). An import adds rows, it does not update them: "
+        "change them with `crm-tui customer edit`.\n")
     # From standard input; a name like an existing one is refused unless allowed.
     alike = "name,city\nAkesson fastigheter,Lund\n"
     refused = run(cli_db, "import", "csv", "customers", "-", stdin=alike, ok=False)

@@ -86,6 +86,24 @@ def test_a_file_imported_twice_adds_nothing_the_second_time(admin: Actor) -> Non
     assert everything(admin) == after_first
 
 
+def test_a_customer_already_there_with_other_columns_is_named_not_changed(
+        admin: Actor) -> None:
+    """An export edited and imported again (a city put right) said only "1 already
+    there": the change was dropped without a word (QA17 M3). The rows whose columns
+    are unlike the register's are named, with those columns; nothing changes."""
+    registers.add_customer(admin, "Bergström Värme AB", number="1001", city="Stockholm",
+                           address="Fabriksgatan 15")
+    registers.add_customer(admin, "Åkesson AB", number="1002", city="Malmö")
+    before = everything(admin)
+    result = imported(admin, "customers", "number,name,address,city,phone\n"
+                      "1001,BERGSTRÖM VÄRME AB,Newstreet 1,Uppsala,\n"
+                      "1002,Åkesson AB,,Malmö,\n")
+    assert (result.added, result.skipped) == (0, 2)
+    assert result.differing == ((2, "Bergström Värme AB (1001)",
+                                 ("name", "address", "city")),)
+    assert everything(admin) == before
+
+
 def test_a_row_s_customer_number_and_name_must_agree(admin: Actor, tmp_path: Path) -> None:
     """A number and a name of two customers went to the number's without a word; an
     unknown number said "No customer named"; a Latin-1 file showed a codec error."""
