@@ -67,12 +67,17 @@ def _megabytes(value: str) -> int:
 
 
 def _timezone(value: str) -> str:
+    """A zone of the zone database, by its name in any case ("utc", "europe/stockholm")."""
+    name = value.strip()
     try:
-        zoneinfo.ZoneInfo(value.strip())
+        zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: a folder of the zone database ("Europe") is not a zone
+        named = {zone.casefold(): zone for zone in zoneinfo.available_timezones()}
+        if name.casefold() in named:
+            return named[name.casefold()]
         raise ValidationError(f"Unknown time zone '{value}' (e.g. Europe/Stockholm)") from None
-    return value.strip()
+    return name
 
 
 def _organisation(value: str) -> str:

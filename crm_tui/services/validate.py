@@ -143,6 +143,10 @@ def datetime_local(value: dt.datetime | str, field: str = "at") -> dt.datetime:
 
 def coordinate(value: float | str | None, field: str, limit: float) -> float | None:
     """A latitude (limit 90) or longitude (limit 180)."""
+    if isinstance(value, str):
+        value = value.strip()
+        if value.count(",") == 1 and "." not in value:
+            value = value.replace(",", ".")  # a decimal comma, as hours take one
     if value is None or value == "":
         return None
     try:

@@ -85,6 +85,9 @@ def test_settings_are_validated_and_secrets_masked(admin: Actor) -> None:
     assert settings.set_value(admin, "channels.email", "on") is True
     assert settings.set_value(admin, "smtp.port", "587") == 587
     assert settings.set_value(admin, "timezone", "Europe/Stockholm") == "Europe/Stockholm"
+    # in any case, as named in the zone database ("utc" was unknown, "UTC" known)
+    assert settings.set_value(admin, "timezone", " utc ") == "UTC"
+    assert settings.set_value(admin, "timezone", "europe/stockholm") == "Europe/Stockholm"
     assert settings.set_value(admin, "sms.method", "get") == "GET"
     good = {"smtp.from": "Nordvärme <crm@example.com>", "smtp.host": "smtp.example.com",
             "sms.url": "https://sms.example.com/send?to={number}&msg={text}",

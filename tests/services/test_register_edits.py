@@ -71,9 +71,16 @@ def test_facility_edit_changes_its_details_and_its_objects_search_text(
             ValidationError, match=("both latitude and longitude",))
     cleared = register_edits.edit_facility(admin, facility.id, latitude="", longitude="")
     assert (cleared.latitude, cleared.longitude) == (None, None)
+    # a decimal comma, as Swedish keyboards type it (and Hours takes): refused before
+    commas = register_edits.edit_facility(admin, facility.id, latitude=" 65,58 ",
+                                          longitude="22,15")
+    assert (commas.latitude, commas.longitude) == (65.58, 22.15)
+    refused(lambda: register_edits.edit_facility(admin, facility.id, latitude="65,5,8"),
+            ValidationError, match=("Latitude must be a number, not '65,5,8'",))
+    register_edits.edit_facility(admin, facility.id, latitude="", longitude="")
     # Saving what is there already changes nothing and audits nothing.
     register_edits.edit_facility(admin, facility.id, city="Luleå")
-    assert len(audit_events("facility", facility.id, "facility.edit")) == 2
+    assert len(audit_events("facility", facility.id, "facility.edit")) == 4
 
 
 def test_facility_edit_refuses_bad_input_a_near_twin_and_a_stale_read(
