@@ -119,6 +119,7 @@ def outbox_cmd(ctx: click.Context, as_json: bool, status: str | None) -> None:
 @click.argument("outbox_id", type=int, required=False)
 @pass_session
 def outbox_retry(session: Session, outbox_id: int | None) -> None:
-    """Queue failed deliveries again (one, or all failed ones)."""
+    """Try deliveries again now (one, or all): failed ones, and pending ones waiting out
+    the pause after a failed attempt."""
     count = outbox.retry(session.actor, outbox_id)
     click.echo(f"{plural(count, 'delivery', 'deliveries')} queued again")

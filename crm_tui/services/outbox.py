@@ -17,7 +17,7 @@ from crm_tui.db.models import (
     User,
     utcnow,
 )
-from crm_tui.domain.errors import NotFound
+from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.records import Actor
 from crm_tui.services.base import audit, fresh, reading, require_admin, writing
 from crm_tui.services.notifications import notify
@@ -183,17 +183,29 @@ def list_outbox(actor: Actor, *, status: str | None = None,
 
 
 def retry(actor: Actor, outbox_id: int | None = None) -> int:
-    """Queue failed rows again (one, or all with None); returns how many (admins)."""
+    """Try deliveries again (one, or all with None), at the worker's next round: failed
+    ones from their first attempt, and pending ones waiting out the pause after a
+    failed attempt now (after the SMTP settings were put right, they waited up to an
+    hour); returns how many (admins)."""
     with writing():
         actor = fresh(actor)
         require_admin(actor, "retry deliveries")
-        query = Outbox.update(status="pending", attempts=0, next_attempt_at=utcnow(),
-                              claimed_by=None).where(Outbox.status == "failed")
+        now = utcnow()
+        failed = Outbox.update(status="pending", attempts=0, next_attempt_at=now,
+                               claimed_by=None).where(Outbox.status == "failed")
+        waiting = Outbox.update(next_attempt_at=now).where(
+            (Outbox.status == "pending") & Outbox.claimed_by.is_null()
+            & (Outbox.next_attempt_at > now))
         if outbox_id is not None:
-            if not Outbox.select().where(Outbox.id == outbox_id).exists():
+            row = Outbox.get_or_none(Outbox.id == outbox_id)
+            if row is None:
                 raise NotFound(f"No outbox row {outbox_id}")
-            query = query.where(Outbox.id == outbox_id)
-        count = query.execute()
+            if row.status not in ("failed", "pending"):
+                raise ValidationError(f"Delivery {outbox_id} is {row.status}: only a failed "
+                                      "or waiting delivery is tried again")
+            failed = failed.where(Outbox.id == outbox_id)
+            waiting = waiting.where(Outbox.id == outbox_id)
+        count = failed.execute() + waiting.execute()
         audit(actor, "outbox.retry", "outbox", outbox_id or "failed", None, {"rows": count})
         return count
 

@@ -19,6 +19,7 @@ import pytest
 from icalendar import Calendar
 
 from crm_tui.db.models import utcnow
+from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import bookings, notifications, orders, outbox, settings
 from crm_tui.services.timezone import to_local
@@ -232,6 +233,30 @@ def test_smtp_down_retries_then_fails_then_retry_delivers(db_url: str, admin: Ac
     mail = email.message_from_string(smtp.mailbox.messages[0]["data"], policy=email.policy.default)
     assert mail["Subject"] == "[crm-tui] Reminder"
     assert "Heat pump quote 0 (Bergström Värme AB)" in mail.get_content()
+
+
+def test_retry_sends_a_delivery_waiting_out_its_pause_now(db_url: str, admin: Actor,
+                                                          smtp: SmtpServer) -> None:
+    """A delivery that failed once waits before its next attempt (up to an hour): after
+    the admin put the SMTP settings right, retry said "0 deliveries queued again" and
+    it went on waiting (QA17 L7). Retry now brings it forward; a sent one says why
+    not."""
+    configure(admin, smtp, None)
+    due_reminders(admin, 1)
+    smtp.stop()
+    options = WorkerOptions(max_attempts=5, backoff_seconds=3600, timeout=5)
+    assert run_once(options).retried == 1
+    [row] = outbox.list_outbox(admin, status="pending")
+    assert row.attempts == 1 and row.next_attempt_at > utcnow()
+    smtp.start()
+    assert run_once(options).sent == 0  # still waiting out its hour
+    assert outbox.retry(admin, row.id) == 1
+    assert run_once(options).sent == 1
+    assert smtp.mailbox.wait_for(1)
+    with pytest.raises(ValidationError, match=f"Delivery {row.id} is sent: only a failed "
+                                              "or waiting delivery is tried again"):
+        outbox.retry(admin, row.id)
+    assert outbox.retry(admin) == 0
 
 
 def test_backoff_grows_and_is_capped() -> None:

@@ -48,3 +48,9 @@ async def test_failed_delivery_is_shown_with_its_error_and_can_be_retried(
         await settle(app, pilot)
         assert [r.status for r in outbox.list_outbox(eva, status="pending")] == ["pending"]
         assert [str(c) for c in table.get_row_at(0)][3] == "pending"
+        # said in good English (it said "1 deliveries")
+        assert any(str(n.message) == "1 delivery queued again" for n in app._notifications)
+        # a pending one, waiting out its pause, is tried again now too
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not any("Only" in str(n.message) for n in app._notifications)

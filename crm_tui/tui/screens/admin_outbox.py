@@ -1,5 +1,5 @@
 """The outbox pane: every delivery by e-mail and SMS, pending, sent or failed, with its
-last error; failed ones can be queued again."""
+last error; failed ones, and ones waiting to be tried again, can be sent again now."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from crm_tui.domain.text import printable
+from crm_tui.domain.text import plural, printable
 from crm_tui.services import outbox
 from crm_tui.services.outbox import OutboxInfo
 from crm_tui.services.timezone import to_local
@@ -37,7 +37,8 @@ class OutboxTable(FittedTable):
 
 
 class OutboxPane(AdminPane):
-    """Deliveries, newest first; ctrl+r / r queues the highlighted failed one again."""
+    """Deliveries, newest first; ctrl+r / r tries the highlighted failed or waiting one
+    again now."""
 
     DEFAULT_CSS = """
     OutboxPane { height: 1fr; }
@@ -45,8 +46,9 @@ class OutboxPane(AdminPane):
     OutboxPane #outbox-detail { height: auto; max-height: 4; padding: 0 1; background: $boost; }
     """
     BINDINGS = [
-        Binding("r,ctrl+r", "retry", "Retry failed", tooltip="Queue the failed delivery again"),
-        Binding("R", "retry_all", "Retry all failed", show=False),
+        Binding("r,ctrl+r", "retry", "Retry", tooltip="Try the failed or waiting delivery "
+                "again now"),
+        Binding("R", "retry_all", "Retry all", show=False),
     ]
 
     def __init__(self) -> None:
@@ -98,19 +100,20 @@ class OutboxPane(AdminPane):
                 + (f" — last error: {row.last_error}" if row.last_error else ""))))
 
     def action_retry(self) -> None:
-        """Queue the highlighted failed delivery again."""
+        """Try the highlighted failed or waiting delivery again now."""
         row = self._current()
-        if row is None or row.status != "failed":
-            self.app.notify("Only failed deliveries can be retried", severity="warning")
+        if row is None or row.status not in ("failed", "pending"):
+            self.app.notify("Only a failed or waiting delivery is tried again",
+                            severity="warning")
             return
         call_service(self, outbox.retry, self.actor, row.id, done=self._retried,
                      group="outbox-retry")
 
     def action_retry_all(self) -> None:
-        """Queue every failed delivery again."""
+        """Try every failed or waiting delivery again now."""
         call_service(self, outbox.retry, self.actor, None, done=self._retried,
                      group="outbox-retry")
 
     def _retried(self, count: int) -> None:
-        self.saved(f"{count} deliveries queued again")
+        self.saved(f"{plural(count, 'delivery', 'deliveries')} queued again")
         self.reload()
