@@ -58,12 +58,20 @@ def add_status(actor: Actor, name: str) -> StatusInfo:
     with writing():
         actor = fresh(actor)
         require_admin(actor, "edit statuses")
-        if named(name) is not None:
-            raise ValidationError(f"A status named '{name}' already exists", "status")
+        clash = named(name)
+        if clash is not None:
+            raise ValidationError(_taken(name, clash), "status")
         last = Status.select(fn.MAX(Status.position)).scalar() or 0
         status = Status.create(name=name, position=last + 1)
         audit(actor, "status.add", "status", status.id, None, {"name": name})
     return StatusInfo(status.id, status.name, status.position, True)
+
+
+def _taken(name: str, clash: Status) -> str:
+    """Why ``name`` cannot be used: the status of that name, as it is written."""
+    if clash.name == name:
+        return f"A status named '{name}' already exists"
+    return f"The status '{clash.name}' already exists ('{name}' is the same name)"
 
 
 def rename_status(actor: Actor, old: str, new: str) -> StatusInfo:
@@ -75,7 +83,7 @@ def rename_status(actor: Actor, old: str, new: str) -> StatusInfo:
         status = _get(old)
         clash = named(new)
         if clash is not None and clash.id != status.id:
-            raise ValidationError(f"A status named '{new}' already exists", "status")
+            raise ValidationError(_taken(new, clash), "status")
         before = status.name
         status.name = new
         status.save()
@@ -126,8 +134,9 @@ def delete_status(actor: Actor, name: str) -> str:
         used = ContactOrder.select().where(ContactOrder.status == status).count()
         if used:
             raise ValidationError(
-                f"Status '{status.name}' is used by {plural(used, 'order')}; deactivate it "
-                "instead")
+                f"Status '{status.name}' is used by {plural(used, 'order')}; "
+                + ("deactivate it instead" if status.active else
+                   "it is deactivated, so new orders cannot get it; it stays for them"))
         status.delete_instance()
         _renumber(list(Status.select().order_by(Status.position, Status.id)))
         audit(actor, "status.delete", "status", status.id, {"name": status.name}, None)

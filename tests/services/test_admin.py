@@ -19,8 +19,8 @@ def test_statuses_add_rename_move_deactivate_and_delete(admin: Actor) -> None:
     assert names() == list(setup.DEFAULT_STATUSES)
     added = statuses.add_status(admin, "Quoted")
     assert (added.name, added.position, added.active) == ("Quoted", 7, True)
-    refused(lambda: statuses.add_status(admin, "quoted"), ValidationError,
-            match=("already exists",))
+    refused(lambda: statuses.add_status(admin, " quoted "), ValidationError,
+            match=("The status 'Quoted' already exists ('quoted' is the same name)",))
     refused(lambda: statuses.add_status(admin, "  "), ValidationError, match=("empty",))
     refused(lambda: statuses.add_status(admin, "x" * 81), ValidationError, match=("80",))
 
@@ -64,7 +64,11 @@ def test_statuses_add_rename_move_deactivate_and_delete(admin: Actor) -> None:
     assert {s.in_use for s in uncounted} == {0}
 
     refused(lambda: statuses.delete_status(admin, "Offer sent"), ValidationError,
-            match=("deactivate",))
+            match=("used by 2 orders; it is deactivated, so new orders cannot get it",))
+    statuses.set_status_active(admin, "Offer sent", True)
+    refused(lambda: statuses.delete_status(admin, "Offer sent"), ValidationError,
+            match=("used by 2 orders; deactivate it instead",))
+    statuses.set_status_active(admin, "Offer sent", False)
     statuses.delete_status(admin, "Lost")
     assert "Lost" not in names()
     assert [s.position for s in statuses.list_statuses()] == list(range(1, 7))
@@ -73,7 +77,7 @@ def test_statuses_add_rename_move_deactivate_and_delete(admin: Actor) -> None:
         "Offer sent")
     assert [e.action for e in audit_events("status")] == [
         "status.add", "status.rename", "status.move", "status.move", "status.active",
-        "status.delete", "status.active"]
+        "status.active", "status.active", "status.delete", "status.active"]
 
 
 def test_settings_are_validated_and_secrets_masked(admin: Actor) -> None:

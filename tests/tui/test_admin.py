@@ -418,7 +418,8 @@ async def test_status_deactivate_and_delete(eva: Actor, make_app: MakeApp) -> No
         await pilot.press("delete")
         await settle(app, pilot)
         assert "Contacted" in _status_names()
-        assert any("deactivate it instead" in n.message for n in app._notifications)
+        assert any("it is deactivated, so new orders cannot get it" in n.message
+                   for n in app._notifications)
         await pilot.press("space")  # active again
         await settle(app, pilot)
         assert next(s for s in statuses.list_statuses() if s.name == "Contacted").active
@@ -608,6 +609,13 @@ async def test_e_edits_a_users_name_email_and_phone(eva: Actor, make_app: MakeAp
         bob = next(u for u in users.list_users(eva) if u.username == "bob")
         assert (bob.email, bob.phone) == ("bob@example.com", "070-123 45 67")
         assert "bob@example.com" in str(screen.query_one("#user-detail", Static).render())
+        # eva, an admin, on a permission she was not given on its own: its cell shows ✓,
+        # and the line said "no (implied: …)" beside it
+        await _cursor_to(app, pilot, matrix, [u.username for u in matrix.users].index("eva"),
+                         COLUMNS.index("delete"))
+        assert str(matrix.get_row("eva")[COLUMNS.index("delete")]) == str(YES)
+        detail = str(screen.query_one("#user-detail", Static).render())
+        assert "Delete: yes, as an admin (admins can do everything" in detail
         await pilot.press("a")
         await settle(app, pilot)
         dialog = app.screen
@@ -619,3 +627,20 @@ async def test_e_edits_a_users_name_email_and_phone(eva: Actor, make_app: MakeAp
         shown = str(dialog.query_one("#user-error", Static).render())
         assert "not a valid username" in shown and "e-mail" in shown
         assert app.focused is dialog.query_one("#user-username", Input)
+
+
+async def test_home_and_end_go_to_the_first_and_last_status(eva: Actor,
+                                                          make_app: MakeApp) -> None:
+    """Home and End did nothing in the statuses (a DataTable's own move between its
+    columns); as in every other list, they go to the first and the last row."""
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_admin(app, pilot)
+        table = screen.query_one(StatusesPane).table
+        table.focus()
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert table.cursor_row == table.row_count - 1 > 0
+        await pilot.press("home")
+        await settle(app, pilot)
+        assert table.cursor_row == 0

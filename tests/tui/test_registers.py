@@ -462,6 +462,11 @@ async def test_cards_add_facilities_and_service_objects(eva: Actor, make_app) ->
         assert (added.customer_id, added.address) == (ids["berg"], "Verkstadsgatan 2")
         facilities = card.query_one("#facilities-table", DataTable)
         assert "Depå Norr" in [r[0].plain for r in rows(facilities)]
+        # Home and End: the first and the last facility (they moved between columns)
+        await pilot.press("end")
+        assert facilities.cursor_row == facilities.row_count - 1 > 0
+        await pilot.press("home")
+        assert facilities.cursor_row == 0
         await pilot.press("plus")
         await settle(app, pilot)
         app.screen.query_one("#r-facility", Input).value = "bergström main plant"  # like one

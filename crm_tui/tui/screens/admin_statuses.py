@@ -18,7 +18,13 @@ from crm_tui.tui.work import call_service
 
 
 class StatusTable(DataTable[Text]):
-    """The ordered statuses, one row each."""
+    """The ordered statuses, one row each; Home and End go to the first and the last
+    (a DataTable's own go to the first and last column)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Last", show=False),
+    ]
 
 
 def _add_columns(table: DataTable[Text]) -> None:

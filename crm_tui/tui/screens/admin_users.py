@@ -107,12 +107,14 @@ class UsersPane(AdminPane):
         elif column == ADMIN_COL:
             text.append(f"Admin: {'yes' if user.is_admin else 'no'} (admins can do everything "
                         "and reach these settings)")
+        elif user.is_admin and column not in user.perms:
+            # its cell shows ✓ (it said "no (implied: …)" beside it)
+            text.append(f"{column_title(column)}: yes, as an admin")
+            text.append(" (admins can do everything; not given on its own)", style="dim")
         else:
             held = column in user.perms
             text.append(f"{column_title(column)}: {'yes' if held else 'no'}")
-            if user.is_admin and not held:
-                text.append(" (implied: admins can do everything)", style="dim")
-            elif column in VIEWS:  # ticking one cleared the other without a word
+            if column in VIEWS:  # ticking one cleared the other without a word
                 other = column_title(next(iter(VIEWS - {column})))
                 text.append(f" (one or the other: ticking it clears {other})", style="dim")
         detail.update(text)

@@ -56,7 +56,11 @@ class CardTable(DataTable[Text]):
     """A card's register table: Enter runs the card's "open" action within the key
     press, as FittedTable does."""
 
-    BINDINGS = [Binding("enter", "screen.open", "Open", priority=True)]
+    BINDINGS = [
+        Binding("enter", "screen.open", "Open", priority=True),
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Last", show=False),
+    ]
 
 
 class CardScreen(CrmScreen):
@@ -74,7 +78,7 @@ class CardScreen(CrmScreen):
         # then added an order for another service object than the one moved to).
         *(Binding(key, f"hold('{action}')", show=False, priority=True) for key, action in (
             ("down", "cursor_down"), ("up", "cursor_up"), ("pagedown", "page_down"),
-            ("pageup", "page_up"), ("home", "scroll_home"), ("end", "scroll_end"))),
+            ("pageup", "page_up"), ("home", "scroll_top"), ("end", "scroll_bottom"))),
     ]
 
     def __init__(self) -> None:
