@@ -83,12 +83,24 @@ def maintain(session: Session) -> None:
 @click.option("--seed", default=42, show_default=True, help="Random seed")
 @pass_session
 def demo_cmd(session: Session, customers: int, order_count: int, seed: int) -> None:
-    """Fill an empty database with a realistic demo company."""
-    from crm_tui.services import demo
+    """Fill an empty database with a realistic demo company, its users among it (eva
+    is its admin)."""
+    from crm_tui.services import demo, demo_data
 
-    session.actor  # noqa: B018 - resolves (on an empty database: creates) the admin
+    session.demo = True  # a database made here is what was asked for: no "Mistyped?"
+    you = session.actor  # on an empty database: its first admin, to go on as
     summary = demo.seed(customers, order_count, seed=seed)
     click.echo(", ".join(f"{v} {k.replace('_', ' ')}" for k, v in summary.__dict__.items()))
+    names = [u.username for u in demo_data.USERS]
+    admins = [u.username for u in demo_data.USERS if u.is_admin]
+    # the user acting here is one more (an admin, first on an empty database): said, as
+    # an admin named after the OS login beside the demo's own looked like a stray
+    click.echo(f"Its users: {', '.join(names)} ({', '.join(admins)} is the admin)"
+               + ("" if you.username in names and (not you.is_admin or you.username in admins)
+                  else f", and you, {printable(you.username)}"
+                  + (", an admin too" if you.is_admin else ""))
+               + f". As one of them: crm-tui --db {printable(session.cfg.database_url)} "
+               "--as anna")
 
 
 for command in (orders.co, orders.booking, registers.customer, registers.facility,

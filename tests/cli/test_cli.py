@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import subprocess
 import sys
@@ -449,6 +450,13 @@ def test_demo_then_list_prints_every_order_sorted_completed_last(tmp_path: Path)
     url = f"sqlite:///{tmp_path / 'x.db'}"
     seeded = _process(["--db", url, "demo"], None)
     assert seeded.returncode == 0, seeded.stderr
+    # making the database is what demo is for: no "Mistyped?" note after it; its users
+    # are named, with the one acting here (first on an empty database: an admin)
+    assert seeded.stderr == ""
+    you = getpass.getuser()
+    assert seeded.stdout.splitlines()[1] == (
+        f"Its users: eva, anna, bob, carl, dina (eva is the admin), and you, {you}, an "
+        f"admin too. As one of them: crm-tui --db {url} --as anna")
     listed = _process(["--db", url, "co", "list", "--json", "--completed", "include"], None)
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
