@@ -383,7 +383,16 @@ async def test_customer_card_details_are_editable(eva: Actor, make_app) -> None:
         await pilot.press("ctrl+s")  # again: saved
         await settle(app, pilot)
         assert registers.get_customer(eva, ids["berg"]).name == "Nordic Pumps AB"
+        card = app.screen
         app.screen.query_one("#c-city", Input).value = "Piteå"
+        # Esc in a field leaves the fields, for the tabs' keys (it left the card, and
+        # in a field o, f, s and d were typed)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is card and not isinstance(app.focused, Input)
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert card.query_one(TabbedContent).active == "facilities"
         await pilot.press("escape")  # unsaved details: asks first
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import AwaitMount, Widget
-from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane, Tabs
 
 from crm_tui.domain.errors import ChangedMeanwhile, CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.permissions import Perm
@@ -73,7 +73,8 @@ class CustomerCardScreen(CardScreen):
                     yield Label(label)
                     yield Input(id=f"c-{key}", compact=True)
             yield Static(id="details-error")
-            yield Static(Text("ctrl+s saves the details", style="dim"), classes="card-empty")
+            yield Static(Text("ctrl+s saves the details · Esc leaves the fields (then o, f, s "
+                              "switch tabs)", style="dim"), classes="card-empty")
 
     def setup_tables(self) -> None:
         """Facility and service-object columns."""
@@ -209,7 +210,12 @@ class CustomerCardScreen(CardScreen):
         return [f"the customer's {', '.join(changed)}"] if changed else []
 
     def action_back(self) -> None:
-        """Back; asks first if edited details are unsaved."""
+        """Out of a details field to the tabs (where o, f, s and d switch them: in a
+        field they were typed, and Escape left the card); else back, asking first if
+        edited details are unsaved."""
+        if isinstance(self.focused, Input) and self.focused in self._detail_fields():
+            self.set_focus(self.query_one(TabbedContent).query_one(Tabs))
+            return
         if not self.changes():
             super().action_back()
             return
