@@ -284,8 +284,13 @@ def import_csv(session: Session, what: str, file: str, allow_similar: bool) -> N
                 f"{exc}. To add the rows named like existing ones anyway: --allow-similar"
             ) from None
         raise
+    repeats = ", ".join(f"line {line} = line {first}"
+                        for line, first in result.repeated[:exchange.MAX_LISTED])
     click.echo(f"Imported {plural(result.added, *exchange.NOUNS[what])}" + (
-        f"; {result.skipped:,} already there" if result.skipped else ""))
+        f"; {result.skipped:,} already there" if result.skipped else "") + (
+        f"; {plural(len(result.repeated), 'row')} the same as one above it in the file "
+        f"({repeats}{', …' if len(result.repeated) > exchange.MAX_LISTED else ''})"
+        if result.repeated else ""))
     if result.differing:
         listed = "; ".join(f"line {line}, {printable(name)}: {', '.join(columns)}"
                            for line, name, columns in result.differing[:exchange.MAX_LISTED])

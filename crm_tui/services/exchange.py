@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from peewee import fn
+
 from crm_tui.db.database import db
-from crm_tui.db.models import Customer, Facility
+from crm_tui.db.models import Customer, Facility, ServiceObject
 from crm_tui.domain.errors import CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, Completed, OrderFilter
@@ -116,6 +118,8 @@ class ImportResult:
     """Rows skipped as already there whose other columns differ from the register:
     (line, the record's name, the columns), not changed (an import adds, it does not
     update)."""
+    repeated: tuple[tuple[int, int], ...] = ()
+    """Rows the same as one above them in the file: (line, the line it repeats)."""
 
 
 MAX_LISTED = 20  # rejected rows named in the error; the count says how many more
@@ -138,8 +142,9 @@ def _read(source: Path | TextIO) -> tuple[list[str], list[_Row]]:
                                   "it as CSV UTF-8 and import it again") from None
         except OSError as exc:
             raise ValidationError(f"Cannot read {source}: {exc.strerror}") from None
-        source = io.StringIO(text)
-    reader = csv.reader(source)
+    else:
+        text = source.read()
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
         header: list[str] = []
         while not any(header):  # blank lines before the header are skipped
@@ -158,6 +163,24 @@ def _read(source: Path | TextIO) -> tuple[list[str], list[_Row]]:
         raise ValidationError(f"The CSV file cannot be read near line {reader.line_num}: "
                               f"{exc}") from None
     return header, rows
+
+
+def _delimiter(text: str) -> str:
+    """"," or, for a file whose header row has semicolons and no commas, ";": a
+    spreadsheet set to Swedish (and other languages with a decimal comma) saves "CSV"
+    so; its header came out as one unknown column "number;name;address;…"."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if ";" in first and "," not in first else ","
+
+
+def _count_error(row: _Row, columns: int) -> str:
+    """Why a record has the wrong number of fields, with a likely cause: a quote that
+    is not closed swallows the rest of the line (and the lines after it)."""
+    message = f"{plural(row.fields, 'field')} where the header has {columns}"
+    if row.fields < columns and any("\n" in v or "," in v or ";" in v
+                                    for v in row.values.values()):
+        message += ' (is a quote " in it not closed?)'
+    return message
 
 
 def _check_header(what: str, header: list[str]) -> None:
@@ -206,21 +229,31 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO, *,
         raise ValidationError(f"Cannot import '{what}'; choose one of {', '.join(IMPORTS)}")
     header, rows = _read(source)
     _check_header(what, header)
-    errors = [(row.line, f"{plural(row.fields, 'field')} where the header has "
-               f"{len(header)}") for row in rows if row.fields != len(header)]
+    errors = [(row.line, _count_error(row, len(header)))
+              for row in rows if row.fields != len(header)]
     added = skipped = similar = 0
     differing: list[tuple[int, str, tuple[str, ...]]] = []
+    repeated: list[tuple[int, int]] = []
+    seen: dict[tuple[tuple[str, str], ...], int] = {}  # a row's values: its first line
+    model = MODELS[what]
+    made: dict[int, int] = {}  # ids this import made: the line of each
     with writing():
         actor = fresh(actor)
         require(actor, Perm.CREATE, action=f"import {what}")
         for row in rows:
             if row.fields != len(header):
                 continue
+            values = tuple(sorted(row.values.items()))
+            if values in seen:  # the same row again: it was "already there"
+                repeated.append((row.line, seen[values]))
+                continue
+            seen[values] = row.line
             try:
                 with db.atomic():  # a savepoint: a rejected row leaves nothing behind
                     done = _import_row(actor, what, row.values, on_similar)
                 if done is True:
                     added += 1
+                    made[model.select(fn.MAX(model.id)).scalar()] = row.line
                 else:
                     skipped += 1
                     if done:
@@ -228,9 +261,15 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO, *,
             except NearDuplicate as exc:
                 similar += 1
                 first = exc.candidates[0]
-                like = f"{first.name} ({first.number})" if first.number else first.name
-                errors.append((row.line, f"{exc.kind} '{exc.name}' looks like existing "
-                                         f"'{like}'"))
+                line = made.get(first.id)
+                # one made by this import: named by its line, and by its number only if
+                # the file gave it (one given by the import goes with it)
+                number = (first.number if line is None
+                          else next(r.values.get("number") for r in rows if r.line == line))
+                like = f"{first.name} ({number})" if number else first.name
+                errors.append((row.line, f"{exc.kind} '{exc.name}' looks like "
+                               + (f"'{like}' of line {line} of this file"
+                                  if line is not None else f"existing '{like}'")))
             except CrmError as exc:
                 errors.append((row.line, str(exc)))
         if errors:
@@ -242,7 +281,11 @@ def import_csv(actor: Actor, what: str, source: Path | TextIO, *,
                                     + (f"; and {more} more" if more > 0 else ""))
             refused.similar = similar
             raise refused
-    return ImportResult(added, skipped, tuple(differing))
+    return ImportResult(added, skipped, tuple(differing), tuple(repeated))
+
+
+MODELS: dict[str, Any] = {"customers": Customer, "facilities": Facility,
+                          "service-objects": ServiceObject}
 
 
 Skipped = tuple[str, tuple[str, ...]]

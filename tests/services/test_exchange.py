@@ -62,7 +62,8 @@ def test_an_import_is_all_or_nothing_and_names_each_rejected_row(admin: Actor) -
     good = bad.replace("5003,,", "5003,Nobody AB,").replace(",More\n", "\n").replace(
         "5005,Short\n", "5005,Short,\n").replace("1,Not Acme", "1,ACME").replace(
         '"Two\nlines"', '"Two lines"')
-    assert imported(admin, "customers", good) == exchange.ImportResult(added=5, skipped=1)
+    assert imported(admin, "customers", good) == exchange.ImportResult(
+        added=5, skipped=1, differing=((7, "Acme (1)", ("name", "city")),))
     assert registers.find_customer("5002").name == "Two lines"
     with pytest.raises(ValidationError, match=r"1 row rejected.*line 2: No customer .*Ingen"):
         imported(admin, "facilities", "customer,name\nIngen Sådan,Depot\n")
@@ -102,6 +103,39 @@ def test_a_customer_already_there_with_other_columns_is_named_not_changed(
     assert result.differing == ((2, "Bergström Värme AB (1001)",
                                  ("name", "address", "city")),)
     assert everything(admin) == before
+
+
+def test_a_file_s_own_rows_are_named_as_its_own(admin: Actor) -> None:
+    """A row named like one above it in the same file was said to look like "existing
+    'Nearnew Alpha AB (1224)'", a customer that was never imported; a row repeated in
+    the file was counted "already there" (QA17 L2, L3)."""
+    registers.add_customer(admin, "Acme")
+    before = everything(admin)
+    with pytest.raises(ValidationError, match="line 3: customer 'Nearnew Alpha' looks "
+                                              "like 'Nearnew Alpha AB' of line 2 of this "
+                                              "file"):
+        imported(admin, "customers", "number,name\n,Nearnew Alpha AB\n,Nearnew Alpha\n")
+    with pytest.raises(ValidationError, match="line 3: customer 'acme' looks like "
+                                              "existing 'Acme"):
+        imported(admin, "customers", "number,name\n,Nearnew Beta AB\n,acme\n")
+    assert everything(admin) == before
+    result = imported(admin, "customers",
+                      "number,name,city\n,Dup AB,X\n,Other AB,Y\n,Dup AB,X\n,Dup AB,X\n")
+    assert (result.added, result.skipped, result.repeated) == (2, 0, ((4, 2), (5, 2)))
+
+
+def test_a_semicolon_file_imports_and_an_open_quote_is_named(admin: Actor) -> None:
+    """A spreadsheet set to Swedish saves "CSV" with semicolons: its header was one
+    unknown column. A quote not closed swallowed the rest and was called a field count
+    (QA17 L4)."""
+    result = imported(admin, "customers", "number;name;city\n9001;Semi AB;Lund\n"
+                                          '9002;"Quoted; AB";Malmö\n')
+    assert result.added == 2
+    assert registers.find_customer("9002").name == "Quoted; AB"
+    with pytest.raises(ValidationError, match='line 2: 2 fields where the header has 6 '
+                                              r'\(is a quote " in it not closed\?\)'):
+        imported(admin, "customers", "number,name,address,city,phone,email\n"
+                                     '9008,"Unterminated AB,G,C,,\n')
 
 
 def test_a_row_s_customer_number_and_name_must_agree(admin: Actor, tmp_path: Path) -> None:
@@ -168,8 +202,8 @@ def test_an_export_imports_into_an_empty_database_as_it_was(sqlite_db: str,
     # The two customers named alike: the second is refused, naming the first ...
     with pytest.raises(ValidationError) as similar:
         imported(other, "customers", files["customers"])
-    assert "nothing imported: line 3: customer 'qa test ab' looks like existing " \
-        "'QA Test AB (1)'" in str(similar.value)
+    assert "nothing imported: line 3: customer 'qa test ab' looks like 'QA Test AB (1)' " \
+        "of line 2 of this file" in str(similar.value)
     assert len(exported(other, "customers").splitlines()) == 1  # the header: none added
     for what in REGISTERS:  # ... unless similar names are allowed
         imported(other, what, files[what], on_similar="create")
