@@ -87,6 +87,15 @@ def open_app(session: Session) -> None:
         sys.exit(app.return_code)
 
 
+def confirmed(question: str) -> bool:
+    """The user's yes to ``question`` (on standard error); no answer counts as no."""
+    try:
+        return click.confirm(question, default=False, err=True)
+    except click.Abort:  # end of input: nobody answered
+        click.echo(err=True)
+        return False
+
+
 def out(text: str = "") -> None:
     """Print user text harmlessly (control characters made visible)."""
     click.echo(printable(text))  # line breaks and tabs are kept as they are

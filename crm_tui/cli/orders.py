@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from crm_tui.cli.common import Session, detail_json, order_json, out, out_json, pass_session, table
+from crm_tui.cli.common import (
+    Session,
+    confirmed,
+    detail_json,
+    order_json,
+    out,
+    out_json,
+    pass_session,
+    table,
+)
 from crm_tui.domain.dates import HINT, absolute_day, absolute_when
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Completed, OrderFilter, OrderInput
@@ -207,15 +216,6 @@ def co_reopen(session: Session, serial: int) -> None:
     click.echo(f"Contact order {serial} reopened")
 
 
-def _confirmed(question: str) -> bool:
-    """The user's yes to ``question`` (on standard error); no answer counts as no."""
-    try:
-        return click.confirm(question, default=False, err=True)
-    except click.Abort:  # end of input: nobody answered
-        click.echo(err=True)
-        return False
-
-
 @co.command("delete")
 @click.argument("serial", type=int)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
@@ -230,7 +230,7 @@ def co_delete(session: Session, serial: int, yes: bool) -> None:
         # service refuses it anyway; asking first only to refuse read wrong)
         raise click.ClickException(f"{session.actor.username} may not delete contact "
                                    "orders: needs the 'delete' permission")
-    if not yes and not _confirmed(
+    if not yes and not confirmed(
             f"Delete contact order {serial} with its notes and bookings?"):
         raise click.ClickException(f"Contact order {serial} not deleted "
                                    "(give --yes to delete without asking)")

@@ -1,20 +1,29 @@
-"""`crm-tui customer|facility|service-object add|edit`, `search`, `export`, `import`, `todo`."""
+"""`crm-tui customer|facility|service-object add|edit|delete`, `search`, `export`,
+`import`, `todo`."""
 
 from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from crm_tui.cli.common import Session, out, out_json, pass_session, replacing, table
+from crm_tui.cli.common import (
+    Session,
+    confirmed,
+    out,
+    out_json,
+    pass_session,
+    replacing,
+    table,
+)
 from crm_tui.domain.errors import NearDuplicate, ValidationError
 from crm_tui.domain.records import TodoItem
 from crm_tui.domain.text import plural, printable
-from crm_tui.services import exchange, register_edits, registers, todo
+from crm_tui.services import exchange, register_deletes, register_edits, registers, todo
 
 
 @contextmanager
@@ -48,10 +57,29 @@ def _add_only(action: str, **values: str | None) -> None:
 
 
 CREATE_NEW = "Add (or rename) even if a similar name exists"
+YES = "delete: do not ask first"
+
+
+def _delete(yes: bool, check: Callable[[], str], delete: Callable[[], object],
+            **given: object) -> None:
+    """Delete a register entry: options of add or edit are refused; then the service's
+    checks (permission, there, in use: ``check``, which names the entry); then "Delete
+    …?" unless --yes, where no answer (no terminal, empty input) deletes nothing."""
+    extra = [f"--{key.replace('_', '-')}" for key, value in given.items()
+             if value not in (None, False)]
+    if extra:
+        raise click.UsageError(f"{', '.join(extra)} {'is' if len(extra) == 1 else 'are'} "
+                               "not for delete")
+    what = check()
+    if not yes and not confirmed(f"Delete {what}?"):
+        raise click.ClickException(f"Not deleted: {what} (give --yes to delete without "
+                                   "asking)")
+    delete()
+    out(f"Deleted {what}")
 
 
 @click.command("customer", context_settings={"ignore_unknown_options": False})
-@click.argument("action", type=click.Choice(["add", "edit"]))
+@click.argument("action", type=click.Choice(["add", "edit", "delete"]))
 @click.argument("name", metavar="NAME|CUSTOMER")
 @click.option("--name", "new_name", help="edit: the new name")
 @click.option("--number", help="Customer number (add: default the next free one)")
@@ -60,12 +88,25 @@ CREATE_NEW = "Add (or rename) even if a similar name exists"
 @click.option("--phone")
 @click.option("--email")
 @click.option("--create-new", is_flag=True, help=CREATE_NEW)
+@click.option("--yes", is_flag=True, help=YES)
 @pass_session
 def customer(session: Session, action: str, name: str, new_name: str | None,
              number: str | None, address: str | None, city: str | None, phone: str | None,
-             email: str | None, create_new: bool) -> None:
-    """Add a customer to the register (add NAME), or change one's details (edit
-    CUSTOMER, by number or name; only the options given change)."""
+             email: str | None, create_new: bool, yes: bool) -> None:
+    """Add a customer to the register (add NAME), change one's details (edit CUSTOMER,
+    by number or name; only the options given change), or delete one that has no
+    contact orders, facilities or service objects (delete CUSTOMER)."""
+    if action == "delete":
+        actor = session.actor
+
+        def check() -> str:
+            info = register_deletes.delete_customer(actor, name, check_only=True)
+            return f"customer {info.number} {info.name}"
+
+        _delete(yes, check, lambda: register_deletes.delete_customer(actor, name),
+                name=new_name, number=number, address=address, city=city, phone=phone,
+                email=email, create_new=create_new)
+        return
     on_duplicate = "create" if create_new else "ask"
     _add_only(action, name=new_name)
     if action == "edit":
@@ -86,7 +127,7 @@ def customer(session: Session, action: str, name: str, new_name: str | None,
 
 
 @click.command("facility")
-@click.argument("action", type=click.Choice(["add", "edit"]))
+@click.argument("action", type=click.Choice(["add", "edit", "delete"]))
 @click.argument("name", metavar="NAME|ID")
 @click.option("--customer", "owner", help="add: the customer's name or number")
 @click.option("--name", "new_name", help="edit: the new name")
@@ -95,12 +136,26 @@ def customer(session: Session, action: str, name: str, new_name: str | None,
 @click.option("--lat", default=None, help="Latitude (edit: \"\" clears it)")
 @click.option("--lon", default=None, help="Longitude (edit: \"\" clears it)")
 @click.option("--create-new", is_flag=True, help=CREATE_NEW)
+@click.option("--yes", is_flag=True, help=YES)
 @pass_session
 def facility(session: Session, action: str, name: str, owner: str | None,
              new_name: str | None, address: str | None, city: str | None, lat: str | None,
-             lon: str | None, create_new: bool) -> None:
-    """Add a facility to a customer (add NAME --customer C), or change one's details
-    (edit ID, the id that `search` shows; only the options given change)."""
+             lon: str | None, create_new: bool, yes: bool) -> None:
+    """Add a facility to a customer (add NAME --customer C), change one's details
+    (edit ID, the id that `search` shows; only the options given change), or delete
+    one that no contact order or service object is at (delete ID)."""
+    if action == "delete":
+        actor, facility_id = session.actor, _id(name, "facility")
+
+        def check_facility() -> str:
+            info = register_deletes.delete_facility(actor, facility_id, check_only=True)
+            return f"facility {info.id} {info.name} ({info.customer_name})"
+
+        _delete(yes, check_facility,
+                lambda: register_deletes.delete_facility(actor, facility_id),
+                customer=owner, name=new_name, address=address, city=city, lat=lat,
+                lon=lon, create_new=create_new)
+        return
     if (lat is None) != (lon is None):
         raise click.UsageError("--lat and --lon go together")
     on_duplicate = "create" if create_new else "ask"
@@ -125,7 +180,7 @@ def facility(session: Session, action: str, name: str, owner: str | None,
 
 
 @click.command("service-object")
-@click.argument("action", type=click.Choice(["add", "edit"]))
+@click.argument("action", type=click.Choice(["add", "edit", "delete"]))
 @click.argument("name", metavar="NAME|ID")
 @click.option("--customer", "owner", help="add: the customer's name or number")
 @click.option("--facility", "site", help="add: the facility's name")
@@ -134,12 +189,26 @@ def facility(session: Session, action: str, name: str, owner: str | None,
 @click.option("--serial", "serial_number")
 @click.option("--create-new", is_flag=True,
               help="edit: rename even if one at the same place has a similar name")
+@click.option("--yes", is_flag=True, help=YES)
 @pass_session
 def service_object(session: Session, action: str, name: str, owner: str | None,
                    site: str | None, new_name: str | None, model: str | None,
-                   serial_number: str | None, create_new: bool) -> None:
-    """Add a service object at a customer and/or facility (add NAME), or change one's
-    details (edit ID, the id that `search` shows; only the options given change)."""
+                   serial_number: str | None, create_new: bool, yes: bool) -> None:
+    """Add a service object at a customer and/or facility (add NAME), change one's
+    details (edit ID, the id that `search` shows; only the options given change), or
+    delete one that no contact order is about (delete ID)."""
+    if action == "delete":
+        actor, object_id = session.actor, _id(name, "service object")
+
+        def check_object() -> str:
+            info = register_deletes.delete_service_object(actor, object_id, check_only=True)
+            return f"service object {info.id} {info.name}"
+
+        _delete(yes, check_object,
+                lambda: register_deletes.delete_service_object(actor, object_id),
+                customer=owner, facility=site, name=new_name, model=model,
+                serial=serial_number, create_new=create_new)
+        return
     _add_only(action, name=new_name)
     if action == "edit":
         if owner is not None or site is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from crm_tui.db.models import AuditEvent, Customer
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.records import Actor, AuditInfo
@@ -33,8 +35,7 @@ def recent(actor: Actor, *, entity: str | None = None, entity_id: str | None = N
         events = list(query)
         numbers = _customer_numbers({e.entity_id for e in events if e.entity == "customer"})
         return [AuditInfo(e.id, e.at, e.actor, e.action, e.entity, e.entity_id, e.before,
-                          e.after, _label(e.entity, e.entity_id, numbers))
-                for e in events]
+                          e.after, _label(e, numbers)) for e in events]
 
 
 def _customer_numbers(ids: set[str]) -> dict[str, str]:
@@ -46,8 +47,15 @@ def _customer_numbers(ids: set[str]) -> dict[str, str]:
             .where(Customer.id.in_(wanted))}
 
 
-def _label(entity: str, entity_id: str, numbers: dict[str, str]) -> str:
-    """A customer as "customer <number>"; other kinds keep their ids (no label)."""
-    if entity == "customer" and entity_id in numbers:
-        return f"customer {numbers[entity_id]}"
-    return ""
+def _label(event: AuditEvent, numbers: dict[str, str]) -> str:
+    """A customer as "customer <number>" (a deleted one's from the event's snapshot);
+    other kinds keep their ids (no label)."""
+    if event.entity != "customer":
+        return ""
+    number = numbers.get(event.entity_id)
+    if number is None:
+        try:
+            number = json.loads(event.before or event.after or "{}").get("number")
+        except (ValueError, AttributeError):
+            number = None
+    return f"customer {number}" if number else ""

@@ -219,6 +219,41 @@ def test_delete_asks_and_without_a_yes_keeps_the_order(cli_db: str) -> None:
     run(cli_db, "co", "show", serials[2])
 
 
+def test_register_entries_nothing_uses_are_deleted_after_asking(cli_db: str) -> None:
+    """A customer, facility or object made by mistake stayed for good (QA17 M4): delete
+    asks first (no answer keeps it), refuses one in use naming its uses, and options of
+    add or edit."""
+    run(cli_db, "customer", "add", "Typo AB", "--number", "C-9")
+    run(cli_db, "customer", "add", "Real AB", "--number", "C-1")
+    site = run(cli_db, "facility", "add", "Lager", "--customer", "C-1").stdout.split(":")[0]
+    unit = run(cli_db, "service-object", "add", "Pump", "--customer", "C-1").stdout.split(
+        ":")[0]
+    site, unit = site.split()[-1], unit.split()[-1]
+    run(cli_db, "co", "add", "--subject", "x", "--customer", "C-1")
+    argv = ["--db", cli_db, "--as", "eva", "customer", "delete", "C-9"]
+    for answer, way in (("n\n", _in_process), ("", _process)):
+        kept = way(argv, answer)
+        assert kept.returncode == 1 and kept.stderr.rstrip().endswith(
+            "Error: Not deleted: customer C-9 Typo AB (give --yes to delete without asking)")
+    for args, words in (
+            (("customer", "delete", "C-1"), "Customer C-1 'Real AB' has 1 contact order, "
+                                            "1 facility and 1 service object"),
+            (("customer", "delete", "C-9", "--city", "X"), "--city is not for delete"),
+            (("facility", "delete", "x"), "give the facility's id"),
+            (("customer", "delete", "C-404"), "C-404")):
+        refused = run(cli_db, *args, stdin="y\n", ok=False)
+        assert words in refused.stderr and "[y/N]" not in refused.stderr, refused.stderr
+    refused = run(cli_db, "customer", "delete", "C-9", user="anna", stdin="y\n", ok=False)
+    assert "delete customers" in refused.stderr and "[y/N]" not in refused.stderr
+    assert run(cli_db, "customer", "delete", "C-9", stdin="y\n").stdout == (
+        "Deleted customer C-9 Typo AB\n")
+    assert run(cli_db, "service-object", "delete", unit, "--yes").stdout.startswith(
+        f"Deleted service object {unit} Pump")
+    assert run(cli_db, "facility", "delete", site, "--yes").stdout.startswith(
+        f"Deleted facility {site} Lager (Real AB)")
+    assert "Typo AB" not in run(cli_db, "export", "csv", "customers", "-").stdout
+
+
 def test_near_duplicates_name_the_options_of_their_command(cli_db: str) -> None:
     """customer add and facility add have --create-new only; co add has both."""
     run(cli_db, "customer", "add", "Bergström Värme AB")

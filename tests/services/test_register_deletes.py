@@ -1,0 +1,61 @@
+"""Deleting a register entry made by mistake; one in use is refused, naming its uses
+(on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from crm_tui.domain.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import audit_log, orders, register_deletes, registers
+from tests.conftest import make_user
+from tests.services.helpers import audit_events, refused
+
+
+def test_an_entry_nothing_uses_is_deleted_and_one_in_use_is_refused(admin: Actor) -> None:
+    """A customer with orders, facilities or objects, a facility with orders or objects
+    and an object with orders stay, and the refusal names what uses them; deleted, an
+    entry is gone from the search and the audit keeps it (a customer by its number)."""
+    berg = registers.add_customer(admin, "Bergström Värme AB", number="C-1")
+    plant = registers.add_facility(admin, "Östra Verket", "C-1")
+    pump = registers.add_service_object(admin, "Heat pump", customer="C-1",
+                                        facility=plant.id)
+    order = orders.create_order(admin, OrderInput(subject="Service", customer_id=berg.id,
+                                                  service_object_id=pump.id))
+    refused(lambda: register_deletes.delete_customer(admin, "C-1"), ValidationError,
+            match=("Customer C-1 'Bergström Värme AB' has 1 contact order, 1 facility "
+                   "and 1 service object: only an entry nothing uses can be deleted",))
+    refused(lambda: register_deletes.delete_facility(admin, plant.id), ValidationError,
+            match=("Facility 'Östra Verket' of Bergström Värme AB has 1 contact order and "
+                   "1 service object",))
+    refused(lambda: register_deletes.delete_service_object(admin, pump.id),
+            ValidationError, match=("Service object 'Heat pump' has 1 contact order",))
+    # a completed order counts too: its history stays whole
+    orders.set_completed(admin, order.serial, True)
+    refused(lambda: register_deletes.delete_service_object(admin, pump.id),
+            ValidationError, match=("1 contact order",))
+
+    orders.delete_order(admin, order.serial)
+    assert register_deletes.delete_service_object(admin, pump.id).name == "Heat pump"
+    assert register_deletes.delete_facility(admin, plant.id).name == "Östra Verket"
+    gone = register_deletes.delete_customer(admin, "Bergström Värme AB")
+    assert (gone.number, gone.name) == ("C-1", "Bergström Värme AB")
+    assert registers.search(admin, "bergstrom") == []
+    refused(lambda: registers.get_customer(admin, berg.id), NotFound)
+    assert [e.action for e in audit_events(action="customer.delete")] == ["customer.delete"]
+    [event] = audit_log.recent(admin, entity="customer", limit=1)
+    assert (event.action, event.subject) == ("customer.delete", "customer C-1")
+    for what in ("facility", "service_object"):
+        assert [e.action for e in audit_events(what)][-1] == f"{what}.delete"
+
+
+def test_deleting_needs_the_delete_permission(admin: Actor) -> None:
+    """Refused without 'delete', before anything is looked at."""
+    anna = make_user(admin, "anna", "view", "edit", "create")
+    registers.add_customer(admin, "Typo AB", number="C-9")
+    refused(lambda: register_deletes.delete_customer(anna, "C-9"), PermissionDenied,
+            match=("delete customers",))
+    refused(lambda: register_deletes.delete_facility(anna, 1), PermissionDenied,
+            match=("delete facilities",))
+    refused(lambda: register_deletes.delete_customer(admin, "C-404"), NotFound,
+            match=("C-404",))
+    carl = make_user(admin, "carl", "view", "delete")
+    assert register_deletes.delete_customer(carl, "C-9").name == "Typo AB"
