@@ -964,3 +964,56 @@ async def test_a_facility_named_like_markup_is_offered_literally(eva: Actor,
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is card
+
+
+async def test_a_card_deletes_its_entry_once_nothing_uses_it(eva: Actor, make_app) -> None:
+    """ctrl+d on a card: an entry in use is refused, naming its uses; one nothing uses is
+    deleted after a question, and the card closes (QA17 M4: they stayed for good)."""
+    ids = world(eva)
+    typo = registers.add_customer(eva, "Bergstrom Varme Typo", on_duplicate="create")
+    registers.add_facility(eva, "Typo Lager", typo.id)
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await open_card(app, pilot, ids["berg"])
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        assert app.screen is card
+        assert any("has 3 contact orders, 1 facility and 1 service object" in str(n.message)
+                   for n in app._notifications)
+        card = await open_card(app, pilot, typo.id)
+        await pilot.press("ctrl+d")  # its facility first
+        await settle(app, pilot)
+        assert app.screen is card
+        await pilot.press("f", "enter")  # the facility's card
+        await settle(app, pilot)
+        facility_card = app.screen
+        assert isinstance(facility_card, FacilityCardScreen)
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Delete facility Typo Lager of Bergstrom Varme Typo?" in app.screen.message
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is card and card.facilities == []
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        await pilot.press("n")  # no: kept
+        await settle(app, pilot)
+        assert app.screen is card and registers.find_customer("Bergstrom Varme Typo")
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is not card  # back to the card opened before it (Berg's)
+        assert [h.title for h in registers.search(eva, "typo")] == []
+        assert any(str(n.message) == "Deleted customer 1003 Bergstrom Varme Typo"
+                   for n in app._notifications)
+    # without the 'delete' permission it is dimmed and does nothing
+    make_user(eva, "anna", "view", "edit", "create")
+    app = make_app("anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await open_card(app, pilot, ids["other"])
+        assert card.check_action("delete_entry", ()) is None
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        assert app.screen is card

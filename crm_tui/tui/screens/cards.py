@@ -4,6 +4,7 @@ customer card, which edits, is in customer_card.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -23,8 +24,9 @@ from crm_tui.domain.records import (
     OrderRow,
     ServiceObjectInfo,
 )
-from crm_tui.services import order_list, registers
+from crm_tui.services import order_list, register_deletes, registers
 from crm_tui.tui.screens.base import CrmScreen
+from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.register_dialog import (
     AddServiceObjectDialog,
     EditFacilityDialog,
@@ -74,6 +76,8 @@ class CardScreen(CrmScreen):
         Binding("ctrl+n,a", "add_order", "Add order", show=True),
         Binding("o", "tab('orders')", "Orders", show=False),
         Binding("r,ctrl+r", "reload", "Reload", show=False),
+        Binding("ctrl+d,delete", "delete_entry", "Delete", show=False,
+                tooltip="Delete this entry (only one nothing uses; asks first)"),
         # Moves typed while the card loads wait for its rows (they were lost, and "a"
         # then added an order for another service object than the one moved to).
         *(Binding(key, f"hold('{action}')", show=False, priority=True) for key, action in (
@@ -143,7 +147,7 @@ class CardScreen(CrmScreen):
         """Whose orders the card shows, as ``order_list.orders_of`` takes it."""
         raise NotImplementedError
 
-    NEEDS: dict[str, Perm] = {"add_order": Perm.CREATE}
+    NEEDS: dict[str, Perm] = {"add_order": Perm.CREATE, "delete_entry": Perm.DELETE}
     """The permission each action of the card needs (without it, its key is dimmed)."""
 
     def action_hold(self, action: str) -> None:
@@ -187,6 +191,39 @@ class CardScreen(CrmScreen):
         waiting, self._on_load = self._on_load, []
         for action in waiting:
             action()
+
+    def deleting(self, check_only: bool) -> Callable[[], object]:
+        """The service call that deletes the card's entry (see register_deletes)."""
+        raise NotImplementedError
+
+    def named(self, info: Any) -> str:
+        """The card's entry as the question and the toast name it."""
+        raise NotImplementedError
+
+    def action_delete_entry(self) -> None:
+        """Delete the card's entry: the service's checks first (one in use is refused,
+        naming its uses), then a question; then back."""
+        call_service(self, self.deleting(True), done=self._ask_delete,
+                     failed=self._not_deleted, group="delete-entry")
+
+    def _ask_delete(self, info: object) -> None:
+        what = self.named(info)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                call_service(self, self.deleting(False), done=self._deleted,
+                             failed=self._not_deleted, group="delete-entry")
+
+        self.app.push_screen(ConfirmDialog(f"Delete {what}? Nothing uses it.",
+                                           title="Delete", yes="Delete"), answered)
+
+    def _deleted(self, info: object) -> None:
+        self.notify(plain(f"Deleted {self.named(info)}").plain, markup=False)
+        CrmScreen.action_back(self)  # not the customer card's: nothing left to save
+
+    def _not_deleted(self, exc: CrmError) -> None:
+        self.notify(plain(str(exc)).plain, title="Not deleted", severity="error",
+                    markup=False, timeout=8)
 
     def when_loaded(self, action: Callable[[], None]) -> None:
         """Run ``action`` now, or once the card has loaded if it has not yet: a key
@@ -383,7 +420,8 @@ class FacilityCardScreen(CardScreen):
         Binding("e", "edit", "Edit", show=True, tooltip="The facility's name, address, "
                 "city and coordinates"),
     ]
-    NEEDS = {"add_order": Perm.CREATE, "add_object": Perm.CREATE, "edit": Perm.EDIT}
+    NEEDS = {"add_order": Perm.CREATE, "add_object": Perm.CREATE, "edit": Perm.EDIT,
+             "delete_entry": Perm.DELETE}
 
     def __init__(self, facility_id: int) -> None:
         super().__init__()
@@ -423,6 +461,15 @@ class FacilityCardScreen(CardScreen):
         return self.app.push_screen(AddServiceObjectDialog(
             self.crm.actor, f.customer_id, f"{f.name}, {f.customer_name}",
             [(f.name, f.id)], facility_id=f.id), self.added)
+
+    def deleting(self, check_only: bool) -> Callable[[], object]:
+        """register_deletes.delete_facility."""
+        return partial(register_deletes.delete_facility, self.crm.actor, self.facility_id,
+                       check_only=check_only)
+
+    def named(self, info: Any) -> str:
+        """"facility Lager of Berg AB"."""
+        return f"facility {info.name} of {info.customer_name}"
 
     def action_edit(self) -> AwaitMount | None:
         """Edit the facility's details."""
@@ -482,7 +529,7 @@ class ServiceObjectCardScreen(CardScreen):
         Binding("e", "edit", "Edit", show=True, tooltip="The object's name, model and "
                 "serial number"),
     ]
-    NEEDS = {"add_order": Perm.CREATE, "edit": Perm.EDIT}
+    NEEDS = {"add_order": Perm.CREATE, "edit": Perm.EDIT, "delete_entry": Perm.DELETE}
 
     def __init__(self, object_id: int) -> None:
         super().__init__()
@@ -498,6 +545,15 @@ class ServiceObjectCardScreen(CardScreen):
     def owner(self) -> dict[str, int]:
         """The service object's orders."""
         return {"service_object_id": self.object_id}
+
+    def deleting(self, check_only: bool) -> Callable[[], object]:
+        """register_deletes.delete_service_object."""
+        return partial(register_deletes.delete_service_object, self.crm.actor,
+                       self.object_id, check_only=check_only)
+
+    def named(self, info: Any) -> str:
+        """"service object Pump"."""
+        return f"service object {info.name}"
 
     def action_edit(self) -> AwaitMount | None:
         """Edit the object's details."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
+from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -15,7 +17,7 @@ from crm_tui.domain.errors import ChangedMeanwhile, CrmError, NearDuplicate, Val
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import CustomerCard, CustomerInfo, OrderInput, ServiceObjectInfo
 from crm_tui.domain.text import printable
-from crm_tui.services import order_list, register_edits
+from crm_tui.services import order_list, register_deletes, register_edits
 from crm_tui.tui.screens.cards import CARD_CSS, CardScreen, join
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog
@@ -46,7 +48,7 @@ class CustomerCardScreen(CardScreen):
         Binding("shift+tab", "detail_field(-1)", show=False, priority=True),
     ]
     NEEDS = {"add_order": Perm.CREATE, "add_register": Perm.CREATE, "edit": Perm.EDIT,
-             "save_details": Perm.EDIT}
+             "save_details": Perm.EDIT, "delete_entry": Perm.DELETE}
 
     def __init__(self, customer_id: int) -> None:
         super().__init__()
@@ -188,6 +190,15 @@ class CustomerCardScreen(CardScreen):
         at = fields.index(self.focused) if self.focused in fields else 0
         # at once: Tab and the text typed after it went one field late
         self.set_focus(fields[(at + step) % len(fields)])
+
+    def deleting(self, check_only: bool) -> Callable[[], object]:
+        """register_deletes.delete_customer."""
+        return partial(register_deletes.delete_customer, self.crm.actor, self.customer_id,
+                       check_only=check_only)
+
+    def named(self, info: Any) -> str:
+        """"customer 1001 Berg AB"."""
+        return f"customer {info.number} {info.name}"
 
     def action_edit(self) -> None:
         """Edit the details in place (dimmed without the edit permission)."""
