@@ -223,6 +223,12 @@ async def test_a_card_pages_its_orders_and_keeps_its_place(eva: Actor, make_app)
         assert table.serials == everything[:page]
         tabs = card.query_one(TabbedContent)
         assert str(tabs.get_tab("orders").label) == f"Orders {2 * page + 20}"
+        # each tab's key (o, f, s, d) is its first letter, underlined: the footer has no
+        # room for them, and they were in F1 and the palette only
+        for tab in ("orders", "facilities", "objects", "details"):
+            label = tabs.get_tab(tab).label
+            assert [(span.start, span.end, str(span.style)) for span in label.spans
+                    if "underline" in str(span.style)] == [(0, 1, "underline")], tab
         status = card.query_one("#orders-empty", Static).content
         assert f"{2 * page + 19} open, 1 completed" in str(status)
         assert f"{page} loaded" in str(status)

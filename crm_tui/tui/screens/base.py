@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, TextArea
@@ -17,6 +19,16 @@ from crm_tui.tui.widgets.header import AppHeader
 
 if TYPE_CHECKING:
     from crm_tui.tui.app import CrmApp
+
+
+def tab_title(title: str, count: int | None = None) -> Content:
+    """A tab's title with its first letter, the key that shows it (o, f, s, d on a
+    card), underlined, and the count of its rows if known (a TabPane takes Content or
+    markup, not a Text)."""
+    text = Text.assemble((title[:1], "underline"), title[1:])
+    if count is not None:
+        text.append(f" {count}")
+    return Content.from_text(text)
 
 
 class CrmScreen(Screen[None]):

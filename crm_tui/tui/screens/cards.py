@@ -25,7 +25,7 @@ from crm_tui.domain.records import (
     ServiceObjectInfo,
 )
 from crm_tui.services import order_list, register_deletes, registers
-from crm_tui.tui.screens.base import CrmScreen
+from crm_tui.tui.screens.base import CrmScreen, tab_title
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.register_dialog import (
     AddServiceObjectDialog,
@@ -104,7 +104,7 @@ class CardScreen(CrmScreen):
 
     def compose_tabs(self) -> Iterable[Widget]:
         """The card's tab panes (the orders pane comes first)."""
-        with TabPane("Orders", id="orders"):
+        with TabPane(tab_title("Orders"), id="orders"):
             yield OrderTable(party=self.ORDER_PARTY, id="orders-table")
             yield Static(classes="card-empty", id="orders-empty")
 
@@ -264,8 +264,8 @@ class CardScreen(CrmScreen):
         self._show_counts()
 
     def _show_counts(self) -> None:
-        counts = self.counts
-        self.query_one(TabbedContent).get_tab("orders").label = f"Orders {counts.total}"
+        counts, tabs = self.counts, self.query_one(TabbedContent)
+        tabs.get_tab("orders").label = tab_title("Orders", counts.total)
         empty = self.query_one("#orders-empty", Static)
         if not self.orders:
             actor = self.crm.actor
@@ -431,7 +431,7 @@ class FacilityCardScreen(CardScreen):
     def compose_tabs(self) -> Iterable[Widget]:
         """Orders and service objects."""
         yield from super().compose_tabs()
-        with TabPane("Service objects", id="objects"):
+        with TabPane(tab_title("Service objects"), id="objects"):
             yield self.table("objects-table")
 
     def setup_tables(self) -> None:
@@ -491,7 +491,7 @@ class FacilityCardScreen(CardScreen):
         self.set_title(title, plain(join(facility.address, facility.city, coords)))
         count = self.fill("objects-table", ((str(s.id), (
             plain(s.name), plain(s.model), plain(s.serial_number))) for s in objects))
-        self.query_one(TabbedContent).get_tab("objects").label = f"Service objects {count}"
+        self.query_one(TabbedContent).get_tab("objects").label = tab_title("Service objects", count)
         self.show_orders(orders.rows, orders.next_cursor, counts)
 
     def openers(self) -> dict[str, Callable[[int], AwaitMount]]:

@@ -18,6 +18,7 @@ from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import CustomerCard, CustomerInfo, OrderInput, ServiceObjectInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import order_list, register_deletes, register_edits
+from crm_tui.tui.screens.base import tab_title
 from crm_tui.tui.screens.cards import CARD_CSS, CardScreen, join
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog
@@ -65,11 +66,11 @@ class CustomerCardScreen(CardScreen):
     def compose_tabs(self) -> Iterable[Widget]:
         """Orders, facilities, service objects, details."""
         yield from super().compose_tabs()
-        with TabPane("Facilities", id="facilities"):
+        with TabPane(tab_title("Facilities"), id="facilities"):
             yield self.table("facilities-table")
-        with TabPane("Service objects", id="objects"):
+        with TabPane(tab_title("Service objects"), id="objects"):
             yield self.table("objects-table")
-        with TabPane("Details", id="details"), Vertical():
+        with TabPane(tab_title("Details"), id="details"), Vertical():
             for key, label in CUSTOMER_FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(label)
@@ -132,11 +133,11 @@ class CustomerCardScreen(CardScreen):
         count = self.fill("facilities-table", ((str(f.id), (
             plain(f.name), plain(f.address), plain(f.city))) for f in data.facilities))
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("facilities").label = f"Facilities {count}"
+        tabs.get_tab("facilities").label = tab_title("Facilities", count)
         count = self.fill("objects-table", ((str(s.id), (
             plain(s.name), plain(s.model), plain(s.serial_number), plain(s.facility_name)))
             for s in data.service_objects))
-        tabs.get_tab("objects").label = f"Service objects {count}"
+        tabs.get_tab("objects").label = tab_title("Service objects", count)
         self.show_orders(data.orders, data.next_cursor, data.counts)
 
     def openers(self) -> dict[str, Callable[[int], AwaitMount]]:
