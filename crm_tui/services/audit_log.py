@@ -26,16 +26,27 @@ def recent(actor: Actor, *, entity: str | None = None, entity_id: str | None = N
         if entity:
             query = query.where(AuditEvent.entity == entity)
         if entity_id and entity == "customer":
-            customer = Customer.get_or_none(Customer.number == entity_id.strip())
-            if customer is None:
+            ids = _customer_ids(entity_id.strip())
+            if not ids:
                 raise NotFound(f"No customer number {entity_id}")
-            entity_id = str(customer.id)
-        if entity_id:
+            query = query.where(AuditEvent.entity_id.in_(ids))
+        elif entity_id:
             query = query.where(AuditEvent.entity_id == entity_id)
         events = list(query)
         numbers = _customer_numbers({e.entity_id for e in events if e.entity == "customer"})
         return [AuditInfo(e.id, e.at, e.actor, e.action, e.entity, e.entity_id, e.before,
                           e.after, _label(e, numbers)) for e in events]
+
+
+def _customer_ids(number: str) -> list[str]:
+    """The ids (as the audit stores them) of the customer with this number, and of any
+    that had it: deleted, or numbered otherwise since (found in the events' copies)."""
+    live = [str(c.id) for c in Customer.select(Customer.id).where(Customer.number == number)]
+    quoted = json.dumps({"number": number}, ensure_ascii=False)[1:-1]  # "number": "…"
+    had = (AuditEvent.select(AuditEvent.entity_id).distinct()
+           .where((AuditEvent.entity == "customer")
+                  & (AuditEvent.before.contains(quoted) | AuditEvent.after.contains(quoted))))
+    return sorted({*live, *(e.entity_id for e in had)})
 
 
 def _customer_numbers(ids: set[str]) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm_tui.db import ids
 from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import Booking, ContactOrder, User, utcnow
 from crm_tui.domain.errors import ConflictError, NotFound, ValidationError
@@ -86,7 +87,8 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
         booking = Booking.create(
             order=order, kind=kind, starts_at=starts, duration_minutes=duration,
             assignee=user, remind_at=starts - dt.timedelta(minutes=remind)
-            if remind is not None else None, note=note, created_by=actor.id)
+            if remind is not None else None, note=note, created_by=actor.id,
+            **ids.fresh(Booking))
         info = booking_info(booking, serial)
         audit(actor, "booking.add", "booking", booking.id, None, info.__dict__, 1)
         if user.id != actor.id:

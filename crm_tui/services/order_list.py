@@ -36,7 +36,7 @@ from crm_tui.domain.records import (
     ServiceObjectInfo,
 )
 from crm_tui.domain.text import fold
-from crm_tui.services import settings, statuses
+from crm_tui.services import registers, settings, statuses
 from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
 from crm_tui.services.timezone import local_now
 from crm_tui.services.visibility import (
@@ -357,7 +357,7 @@ def customer_card(actor: Actor, customer_id: int, order_limit: int = CARD_PAGE) 
         row = db.execute_sql(f"SELECT id, number, name, address, city, phone, email, version "
                              f"FROM customer WHERE id = {mark}", (customer_id,)).fetchone()
         if row is None:
-            raise NotFound(f"No customer with id {customer_id}")
+            raise NotFound(registers.gone("customer", customer_id))
         customer = CustomerInfo(*row)
         facilities = tuple(FacilityInfo(fid, name, customer.id, customer.name, *rest)
                            for fid, name, *rest in db.execute_sql(

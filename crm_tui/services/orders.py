@@ -9,6 +9,7 @@ from typing import Any
 
 from peewee import fn
 
+from crm_tui.db import ids
 from crm_tui.db.models import (
     NO_DATE,
     Assignment,
@@ -122,15 +123,16 @@ def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -
     if data.customer_id is not None:
         customer = Customer.get_or_none(Customer.id == data.customer_id)
         if customer is None:
-            raise NotFound(f"No customer with id {data.customer_id}")
+            raise NotFound(registers.gone("customer", data.customer_id))
     if data.facility_id is not None:
         facility = Facility.get_or_none(Facility.id == data.facility_id)
         if facility is None:
-            raise NotFound(f"No facility with id {data.facility_id}")
+            raise NotFound(registers.gone("facility", data.facility_id))
     if data.service_object_id is not None:
         obj = ServiceObject.get_or_none(ServiceObject.id == data.service_object_id)
         if obj is None:
-            raise NotFound(f"No service object with id {data.service_object_id}")
+            raise NotFound(registers.gone("service object",
+                                           data.service_object_id))
     if customer is None and data.customer is not None:
         customer = _resolve_customer(actor, data)
     if obj is None and data.service_object:
@@ -252,10 +254,10 @@ def create_order(actor: Actor, data: OrderInput, *, note: str = "") -> OrderDeta
         links = _resolve_links(actor, data, None)
         status = statuses.resolve(data.status) if data.status else _default_status()
         order = ContactOrder(serial=_next_serial(), created_by=actor.id, status=status,
-                             **links)
+                             **links, **ids.fresh(ContactOrder))
         _apply_fields(order, data)
         _refresh_search(order)
-        order.save()
+        order.save(force_insert=True)
         users = _users(data.assignees or [])
         _check_assign(actor, users)
         if not actor.has(Perm.VIEW) and all(u.id != actor.id for u in users):
@@ -418,6 +420,8 @@ def delete_order(actor: Actor, serial: int) -> None:
         snapshot = _snapshot(order) | {
             "notes": [{"at": n.at, "author": n.author, "text": n.text} for n in detail.notes],
             "bookings": [b.__dict__ for b in detail.bookings]}
+        ids.retire(Booking, [b.id for b in detail.bookings])
+        ids.retire(ContactOrder, [order.id])
         Booking.delete().where(Booking.order == order).execute()
         order.delete_instance(recursive=False, delete_nullable=False)
         audit(actor, "order.delete", "order", serial, snapshot, None, order.version + 1)

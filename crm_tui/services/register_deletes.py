@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from crm_tui.db import ids
 from crm_tui.db.models import ContactOrder, Customer, Facility, ServiceObject
 from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.permissions import Perm
@@ -61,6 +62,7 @@ def delete_customer(actor: Actor, customer: int | str, *,
         before = customer_info(row)
         if check_only:
             return before
+        ids.retire(Customer, [row.id])
         row.delete_instance()
         audit(actor, "customer.delete", "customer", row.id, before.__dict__, None)
         return before
@@ -81,6 +83,7 @@ def delete_facility(actor: Actor, facility_id: int, *,
              "service object", "service objects")))
         if check_only:
             return before
+        ids.retire(Facility, [row.id])
         row.delete_instance()
         audit(actor, "facility.delete", "facility", row.id, before.__dict__, None)
         return before
@@ -99,6 +102,7 @@ def delete_service_object(actor: Actor, object_id: int, *,
              "contact orders"),))
         if check_only:
             return before
+        ids.retire(ServiceObject, [row.id])
         row.delete_instance()
         audit(actor, "service_object.delete", "service_object", row.id, before.__dict__,
               None)

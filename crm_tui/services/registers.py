@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -10,8 +11,9 @@ from typing import Any
 
 from peewee import JOIN, Model, fn
 
+from crm_tui.db import ids
 from crm_tui.db.database import db, is_sqlite
-from crm_tui.db.models import Counter, Customer, Facility, ServiceObject
+from crm_tui.db.models import AuditEvent, Counter, Customer, Facility, ServiceObject
 from crm_tui.db.search import matches, register_condition
 from crm_tui.domain.errors import Candidate, NearDuplicate, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
@@ -143,9 +145,10 @@ def create_customer(actor: Actor, name: str, *, number: str | None = None,
     if existing is not None:
         return existing, False  # type: ignore[return-value]
     customer = Customer(name=name, name_key=name_key(name),
-                        number=number or _next_customer_number(), **fields)
+                        number=number or _next_customer_number(), **fields,
+                        **ids.fresh(Customer))
     customer.search_text = customer_blob(customer)
-    customer.save()
+    customer.save(force_insert=True)
     audit(actor, "customer.add", "customer", customer.id, None, customer_info(customer).__dict__)
     return customer, True
 
@@ -170,8 +173,31 @@ def row_by_id(model: type[Model], row_id: int, kind: str, *, lock: bool = False)
         query = query.for_update()
     row = query.first()
     if row is None:
-        raise NotFound(f"No {kind} with id {row_id}")
+        raise NotFound(gone(kind, row_id))
     return row
+
+
+def gone(kind: str, row_id: int) -> str:
+    """Why there is no ``kind`` ``row_id``: deleted, naming it as users know it (its
+    number and name), by whom and when; else that there is none. A card, a form or a
+    pick held it ("No customer with id 228" told a user nothing)."""
+    from crm_tui.services.timezone import to_local
+
+    entity = kind.replace(" ", "_")
+    deleted = (AuditEvent.select(AuditEvent.actor, AuditEvent.at, AuditEvent.before)
+               .where((AuditEvent.entity == entity) & (AuditEvent.entity_id == str(row_id))
+                      & (AuditEvent.action == f"{entity}.delete"))
+               .order_by(AuditEvent.id.desc()).first())
+    if deleted is None:
+        return f"No {kind} with id {row_id}"
+    try:
+        was = json.loads(deleted.before or "{}")
+    except ValueError:
+        was = {}
+    named = " ".join(str(part) for part in (was.get("number"), f"'{was.get('name')}'"
+                                            if was.get("name") else None) if part)
+    return (f"{kind.capitalize()} {named or row_id} was deleted by "
+            f"{deleted.actor or 'the system'} on {to_local(deleted.at):%Y-%m-%d %H:%M}")
 
 
 def customer_by_id(customer_id: int, *, lock: bool = False) -> Customer:
@@ -243,9 +269,9 @@ def create_facility(actor: Actor, customer: Customer, name: str, *, address: str
     facility = Facility(customer=customer, name=name, name_key=name_key(name),
                         address=validate.text(address, "address", max_len=300),
                         city=validate.text(city, "city", max_len=120),
-                        latitude=lat, longitude=lon)
+                        latitude=lat, longitude=lon, **ids.fresh(Facility))
     facility.search_text = facility_blob(facility, customer.name)
-    facility.save()
+    facility.save(force_insert=True)
     audit(actor, "facility.add", "facility", facility.id, None,
           facility_info(facility, customer.name).__dict__)
     return facility, True
@@ -371,7 +397,7 @@ def create_service_object(actor: Actor, name: str, *, customer: str | int | None
         if isinstance(facility, int):
             site = Facility.get_or_none(Facility.id == facility)
             if site is None:
-                raise NotFound(f"No facility with id {facility}")
+                raise NotFound(gone("facility", facility))
         else:
             site = find_facility(facility, owner)
         if owner is not None and site.customer_id != owner.id:
@@ -382,7 +408,8 @@ def create_service_object(actor: Actor, name: str, *, customer: str | int | None
         raise ValidationError("A service object needs a customer or a facility", "customer")
     obj = ServiceObject(name=name, customer=owner, facility=site,
                         model=validate.text(model, "model"),
-                        serial_number=validate.text(serial_number, "serial", max_len=120))
+                        serial_number=validate.text(serial_number, "serial", max_len=120),
+                        **ids.fresh(ServiceObject))
     if same and ServiceObject.select().where(
             (ServiceObject.name == obj.name) & (ServiceObject.customer == owner)
             & (ServiceObject.facility == site) & (ServiceObject.model == obj.model)
@@ -393,7 +420,7 @@ def create_service_object(actor: Actor, name: str, *, customer: str | int | None
     if obj.serial_number:
         refuse_serial_twin(obj, owner)
     obj.search_text = object_blob(obj, owner.name, site.name if site else None)
-    obj.save()
+    obj.save(force_insert=True)
     audit(actor, "service_object.add", "service_object", obj.id, None,
           service_object_info(obj).__dict__)
     return obj
@@ -552,7 +579,7 @@ def get_facility(actor: Actor, facility_id: int) -> FacilityInfo:
         fresh(actor)
         facility = Facility.get_or_none(Facility.id == facility_id)
         if facility is None:
-            raise NotFound(f"No facility with id {facility_id}")
+            raise NotFound(gone("facility", facility_id))
         return facility_info(facility)
 
 
@@ -562,7 +589,7 @@ def get_service_object(actor: Actor, object_id: int) -> ServiceObjectInfo:
         fresh(actor)
         obj = ServiceObject.get_or_none(ServiceObject.id == object_id)
         if obj is None:
-            raise NotFound(f"No service object with id {object_id}")
+            raise NotFound(gone("service object", object_id))
         return service_object_info(obj)
 
 

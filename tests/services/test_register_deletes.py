@@ -59,3 +59,41 @@ def test_deleting_needs_the_delete_permission(admin: Actor) -> None:
             match=("C-404",))
     carl = make_user(admin, "carl", "view", "delete")
     assert register_deletes.delete_customer(carl, "C-9").name == "Typo AB"
+
+
+def test_a_deleted_entry_s_id_is_never_given_again(admin: Actor) -> None:
+    """SQLite gave the id of the newest row, once deleted, to the next row made: an
+    order form that had picked the deleted customer saved its order to the customer
+    made after it (QA18 H1); so with facilities, objects, orders and their bookings.
+    Ids are not given twice now, and the stale one is named as deleted."""
+    from crm_tui.services import bookings
+
+    registers.add_customer(admin, "Acme", number="C-1")
+    stale = registers.add_customer(admin, "Zeta Stale AB", number="C-2")  # the newest
+    site = registers.add_facility(admin, "Old Lager", "C-2")
+    unit = registers.add_service_object(admin, "Old Pump", customer="C-2")
+    order = orders.create_order(admin, OrderInput(subject="Old", customer="Acme"))
+    booked = bookings.add_booking(admin, order.serial, "2027-03-01 09:00", "phone")
+    orders.delete_order(admin, order.serial)
+    register_deletes.delete_service_object(admin, unit.id)
+    register_deletes.delete_facility(admin, site.id)
+    register_deletes.delete_customer(admin, "C-2")
+
+    victim = registers.add_customer(admin, "Innocent Victim AB", number="C-3")
+    new_site = registers.add_facility(admin, "New Lager", "C-3")
+    new_unit = registers.add_service_object(admin, "New Pump", customer="C-3")
+    new_order = orders.create_order(admin, OrderInput(subject="New", customer="Acme"))
+    new_booking = bookings.add_booking(admin, new_order.serial, "2027-03-02 09:00", "phone")
+    assert victim.id > stale.id and new_site.id > site.id and new_unit.id > unit.id
+    assert new_order.row.id > order.row.id and new_booking.id > booked.id
+    # the form that had picked the deleted customer: refused, naming it, not saved
+    # to Innocent Victim AB
+    message = refused(lambda: orders.create_order(admin, OrderInput(
+        subject="Stale form", customer_id=stale.id)), NotFound)
+    assert message.startswith("Customer C-2 'Zeta Stale AB' was deleted by eva on ")
+    message = refused(lambda: registers.get_facility(admin, site.id), NotFound)
+    assert message.startswith("Facility 'Old Lager' was deleted by eva on ")
+    # and the audit's label is the deleted customer's own number
+    events = audit_log.recent(admin, entity="customer", entity_id="C-2")
+    assert [(e.action, e.subject) for e in events] == [
+        ("customer.delete", "customer C-2"), ("customer.add", "customer C-2")]
