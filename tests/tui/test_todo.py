@@ -380,3 +380,29 @@ async def test_done_twice_at_once_marks_two_bookings(
         await settle(app, pilot)
         assert all(b.done for b in orders.get_order(anna, third).bookings)
         assert not screen.items and not screen.table.display
+
+
+async def test_the_highlighted_booking_shows_in_full_below(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """At 60 columns a booking's subject showed 9 letters and its status one (QA18 M2):
+    the highlighted booking shows in full below the table, with its note; markup and
+    escapes in it as text."""
+    first = orders.create_order(eva, OrderInput(
+        subject="Inspection of the ventilation [b]unit[/b]", customer="Bergström Värme AB",
+        status="Contacted")).serial
+    second = orders.create_order(eva, OrderInput(subject="Boiler \x1b[31m",
+                                                 customer="Nordic Pumps")).serial
+    bookings.add_booking(eva, first, "2026-11-28 10:00", "phone", note="Ask for Sven")
+    bookings.add_booking(eva, second, "2026-11-28 11:00", "meeting")
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await open_todo(app, pilot)
+        detail = screen.query_one("#todo-detail", Static)
+        assert detail.display
+        assert str(detail.render()) == (
+            f"Sat 2026-11-28 10:00 phone · order {first}: Inspection of the ventilation "
+            "[b]unit[/b] · Bergström Värme AB · Contacted · Ask for Sven")
+        await pilot.press("down")
+        await settle(app, pilot)
+        assert str(detail.render()).startswith(
+            f"Sat 2026-11-28 11:00 meeting · order {second}: Boiler \\x1b[31m · Nordic Pumps")

@@ -57,6 +57,7 @@ class TodoScreen(CrmScreen):
     TodoScreen #todo-summary { height: 1; padding: 0 1; background: $boost; }
     TodoScreen #todo-state { height: auto; padding: 1 2; color: $text-muted; }
     TodoScreen #todo-state.error { color: $error; }
+    TodoScreen #todo-detail { height: auto; max-height: 3; padding: 0 1; background: $boost; }
     """
     BINDINGS = [
         Binding("d", "done", "Done"),
@@ -81,6 +82,9 @@ class TodoScreen(CrmScreen):
         yield Static(id="todo-summary")
         yield TodoTable(id="todo")
         yield Static(Text("Loading your bookings…"), id="todo-state")
+        # the highlighted booking in full: at 60 columns its subject showed 9 letters
+        # and its status one
+        yield Static(id="todo-detail")
 
     @property
     def table(self) -> TodoTable:
@@ -136,6 +140,7 @@ class TodoScreen(CrmScreen):
         state.update(Text(f"Could not read your bookings: {printable(str(exc))}"))
         state.add_class("error")
         state.display, self.table.display = True, False
+        self.query_one("#todo-detail", Static).display = False
 
     def _show_state(self, result: Todo) -> None:
         counts = (len(result.overdue), len(result.today), len(result.upcoming))
@@ -151,6 +156,7 @@ class TodoScreen(CrmScreen):
         state.display, self.table.display = empty, not empty
         if empty:
             state.update(Text(EMPTY))
+        self._detail()
         self.refresh_bindings()  # Done and Next booking only with a booking to act on
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -162,6 +168,19 @@ class TodoScreen(CrmScreen):
     @on(DataTable.RowHighlighted, "TodoTable")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._skip_header(event.cursor_row)
+        self._detail()
+
+    def _detail(self) -> None:
+        """The highlighted booking in full below the table, with its note."""
+        detail = self.query_one("#todo-detail", Static)
+        item = self.current()
+        detail.display = item is not None and self.table.display
+        if item is not None:
+            booking = item.booking
+            detail.update(Text(printable(" · ".join(part for part in (
+                f"{booking.at:%a %Y-%m-%d %H:%M} {booking.kind}",
+                f"order {item.order_serial}: {item.subject}", item.customer, item.status,
+                booking.note) if part))))
 
     def _skip_header(self, row: int) -> None:
         key = self.table.key_at(row)
