@@ -1023,3 +1023,23 @@ async def test_a_card_deletes_its_entry_once_nothing_uses_it(eva: Actor, make_ap
         await pilot.press("ctrl+d")
         await settle(app, pilot)
         assert app.screen is card
+
+
+async def test_a_key_the_user_may_not_use_says_which_permission(eva: Actor,
+                                                               make_app) -> None:
+    """ctrl+d, a and e on a card for one without 'delete', 'create' or 'edit' did nothing
+    at all (QA18 L4): they are still dimmed, and pressing one says what it needs."""
+    ids = world(eva)
+    make_user(eva, "dina", "view")
+    app = make_app("dina")
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await open_card(app, pilot, ids["berg"])
+        for key, words in (("ctrl+d", "Delete needs the 'delete' permission"),
+                           ("a", "Add order needs the 'create' permission"),
+                           ("e", "Edit details needs the 'edit' permission")):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert app.screen is card, key
+            assert any(str(n.message) == words for n in app._notifications), key
+        assert card.check_action("delete_entry", ()) is None
+        assert registers.find_customer("Bergström Värme AB")

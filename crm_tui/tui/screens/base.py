@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
+from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, TextArea
 
+from crm_tui.domain.permissions import Perm
 from crm_tui.tui.widgets.footer import CrmFooter
 from crm_tui.tui.widgets.header import AppHeader
 
@@ -36,6 +38,26 @@ class CrmScreen(Screen[None]):
 
     SECTION = ""
     BINDINGS = [Binding("escape", "back", "Back", show=False)]
+    NEEDS: dict[str, Perm] = {}
+    """Actions and the permission each needs: without it they are dimmed, and their
+    key says so (it did nothing at all)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An action the user may not take (NEEDS) is dimmed: None."""
+        needed = self.NEEDS.get(action)
+        if needed is not None and not self.crm.actor.has(needed):
+            return None
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        """The key of an action the user may not take says which permission it needs."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            needed = self.NEEDS.get(binding.action.partition("(")[0])
+            if needed is not None and not self.crm.actor.has(needed):
+                event.stop()
+                self.notify(f"{binding.description or 'This'} needs the '{needed.value}' "
+                            "permission", severity="warning", markup=False)
+                return
 
     @property
     def crm(self) -> CrmApp:

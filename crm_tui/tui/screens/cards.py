@@ -147,7 +147,7 @@ class CardScreen(CrmScreen):
         """Whose orders the card shows, as ``order_list.orders_of`` takes it."""
         raise NotImplementedError
 
-    NEEDS: dict[str, Perm] = {"add_order": Perm.CREATE, "delete_entry": Perm.DELETE}
+    NEEDS = {"add_order": Perm.CREATE, "delete_entry": Perm.DELETE}
     """The permission each action of the card needs (without it, its key is dimmed)."""
 
     def action_hold(self, action: str) -> None:
@@ -164,10 +164,7 @@ class CardScreen(CrmScreen):
         offered, and refused on pressing). Moves are held only while the card loads."""
         if action == "hold":
             return not self.loaded
-        needed = self.NEEDS.get(action)
-        if needed is not None and not self.crm.actor.has(needed):
-            return None
-        return True
+        return super().check_action(action, parameters)
 
     def added(self, info: FacilityInfo | ServiceObjectInfo | None) -> None:
         """A facility or service object added from the card: say so, show it."""

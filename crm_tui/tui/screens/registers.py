@@ -108,6 +108,7 @@ class RegisterScreen(CrmScreen):
         Binding("up", "cursor(-1)", "Previous result", show=False),
         Binding("ctrl+f", "focus_search", "Search", show=False),
     ]
+    NEEDS = {"add_order": Perm.CREATE}  # dimmed, and its key says so, without it
 
     def __init__(self) -> None:
         super().__init__()
@@ -463,12 +464,6 @@ class RegisterScreen(CrmScreen):
         if hit.register == "facilities":
             return self.crm.open_facility(hit.id)
         return self.crm.open_service_object(hit.id)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Add order dimmed for one who may not create orders (as on the cards)."""
-        if action == "add_order" and not self.crm.actor.has(Perm.CREATE):
-            return None
-        return True
 
     def action_add_order(self) -> object:
         """New contact order from the highlighted entry (or a blank one), in the
