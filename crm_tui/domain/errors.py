@@ -37,6 +37,15 @@ class ValidationError(CrmError):
         self.field = field
 
 
+class FieldProblems(ValidationError):
+    """Several fields were refused at once: ``problems`` by field, in the form's order
+    (one a save made a form of four slips take four saves)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()), next(iter(problems), None))
+        self.problems = problems
+
+
 class ConflictError(CrmError):
     """An edit was based on an old version; ``fields`` changed since."""
 

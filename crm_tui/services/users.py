@@ -9,7 +9,7 @@ from collections.abc import Callable
 from peewee import fn
 
 from crm_tui.db.models import SshKey, User
-from crm_tui.domain.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.domain.errors import FieldProblems, NotFound, PermissionDenied, ValidationError
 from crm_tui.domain.permissions import ALL_PERMS, parse_perms
 from crm_tui.domain.records import Actor, UserInfo
 from crm_tui.services import validate
@@ -53,11 +53,8 @@ def _create(username: str, display_name: str, email: str, phone: str, is_admin: 
 def add_user(actor: Actor | None, username: str, *, display_name: str = "", email: str = "",
              phone: str = "", is_admin: bool = False,
              perms: list[str] | tuple[str, ...] = ()) -> UserInfo:
-    """Add a user (admins only; ``actor`` None only for the bootstrap admin)."""
-    username = _check_username(username)
-    display_name = validate.text(display_name, "name")
-    email = validate.email(email)
-    phone = validate.phone(phone)
+    """Add a user (admins only; ``actor`` None only for the bootstrap admin). Refused
+    fields are named together (FieldProblems), a username taken among them."""
     perm_set = parse_perms(list(perms))
     with writing():
         if actor is not None:
@@ -65,7 +62,12 @@ def add_user(actor: Actor | None, username: str, *, display_name: str = "", emai
             require_admin(actor, "add users")
         elif User.select().exists():
             raise PermissionDenied("Only an admin may add users")
-        user = _create(username, display_name, email, phone, is_admin, perm_set)
+        _refuse(profile_problems(username=username, display_name=display_name,
+                                 email=email, phone=phone, taken=True))
+        username, display_name = _check_username(username), validate.text(display_name,
+                                                                            "name")
+        user = _create(username, display_name, validate.email(email),
+                       validate.phone(phone), is_admin, perm_set)
         audit(actor, "user.add", "user", username, None, {
             "display_name": display_name, "is_admin": is_admin, "perms": sorted(perm_set)})
     return _info(user)
@@ -116,6 +118,9 @@ def update_profile(actor: Actor, username: str, *, display_name: str | None = No
         user = get_user_row(username)
         if user.id != actor.id:
             require_admin(actor, "edit other users")
+        _refuse(profile_problems(**{key: value for key, value in (
+            ("display_name", display_name), ("email", email), ("phone", phone))
+            if value is not None}))
         before = {"display_name": user.display_name, "email": user.email, "phone": user.phone}
         if display_name is not None:
             user.display_name = validate.text(display_name, "name")
@@ -132,16 +137,28 @@ def update_profile(actor: Actor, username: str, *, display_name: str | None = No
     return _info(user)
 
 
+def _refuse(problems: dict[str, str]) -> None:
+    if problems:
+        raise FieldProblems(problems)
+
+
 def profile_problems(*, username: str | None = None, display_name: str = "",
-                     email: str = "", phone: str = "") -> dict[str, str]:
+                     email: str = "", phone: str = "", taken: bool = False
+                     ) -> dict[str, str]:
     """Every problem with a user's details at once, by field (username, name, email,
-    phone), for a form to show together; adding or saving checks them again."""
+    phone); with ``taken``, a username in use too (inside a unit of work)."""
+
+    def check_username() -> None:
+        name = _check_username(username or "")
+        if taken and User.select().where(User.username == name).exists():
+            raise ValidationError(f"A user named '{name}' already exists", "username")
+
     checks: dict[str, Callable[[], object]] = {
         "name": lambda: validate.text(display_name, "name"),
         "email": lambda: validate.email(email),
         "phone": lambda: validate.phone(phone)}
     if username is not None:
-        checks = {"username": lambda: _check_username(username)} | checks
+        checks = {"username": check_username} | checks
     problems = {}
     for field, check in checks.items():
         try:

@@ -580,6 +580,9 @@ def test_user_edit_changes_a_name_email_or_phone(cli_db: str) -> None:
     assert (listed["anna"]["email"], listed["bob"]["display_name"]) == (
         "anna@example.com", "Bob Nilsson")
     before = snapshot(cli_db)
+    both = run(cli_db, "user", "edit", "anna", "--email", "x", "--phone", "abc", ok=False)
+    assert "'x' is not a valid e-mail address; 'abc' is not a valid phone number" in (
+        both.stderr)
     for args, words in ((("anna", "--email", "anna-at-home"), "not a valid e-mail"),
                         (("anna",), "Give what to change"),
                         (("nobody", "--name", "X"), "No user named 'nobody'")):

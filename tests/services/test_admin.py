@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crm_tui.domain.errors import NotFound, PermissionDenied, ValidationError
 from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import orders, settings, setup, statuses, users
@@ -208,6 +210,22 @@ def test_profile_problems_names_every_refused_field_at_once() -> None:
     assert "not a valid username" in problems["username"]
     assert "e-mail" in problems["email"]
     assert list(users.profile_problems(email="bad")) == ["email"]  # editing: no username
+
+
+def test_adding_or_editing_a_user_names_every_refused_field(admin: Actor) -> None:
+    """A taken username beside a bad e-mail and phone: all three in one refusal (the
+    taken name came a save later, QA18 L6); so an edit's e-mail and phone (L5)."""
+    from crm_tui.domain.errors import FieldProblems
+
+    make_user(admin, "anna", "view")
+    with pytest.raises(FieldProblems) as refused_add:
+        users.add_user(admin, "anna", email="x@", phone="q")
+    assert list(refused_add.value.problems) == ["username", "email", "phone"]
+    assert "A user named 'anna' already exists" in str(refused_add.value)
+    with pytest.raises(FieldProblems) as refused_edit:
+        users.update_profile(admin, "anna", email="notanemail", phone="abc")
+    assert list(refused_edit.value.problems) == ["email", "phone"]
+    assert users.get_actor("anna").username == "anna"
 
 
 def test_settings_for_the_admin_screen_are_admins_only(admin: Actor) -> None:

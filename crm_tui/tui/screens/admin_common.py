@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.errors import CrmError, FieldProblems, ValidationError
 from crm_tui.domain.records import Actor, UserInfo
 from crm_tui.domain.text import printable
 from crm_tui.services import users
@@ -145,11 +145,6 @@ AddUserDialog .dialog-row Label { padding-top: 0; }
         actor = cast("CrmApp", self.app).actor
         details = {"display_name": self._value("name"), "email": self._value("email"),
                    "phone": self._value("phone")}
-        problems = users.profile_problems(
-            username=None if self.user else self._value("username"), **details)
-        if problems:
-            self._show_problems(problems)
-            return
         if self.user is None:
             call_service(self, users.add_user, actor, self._value("username"), **details,
                          done=self.dismiss, failed=self._failed, group="add-user")
@@ -158,6 +153,9 @@ AddUserDialog .dialog-row Label { padding-top: 0; }
                          done=self.dismiss, failed=self._failed, group="add-user")
 
     def _failed(self, error: CrmError) -> None:
+        if isinstance(error, FieldProblems):
+            self._show_problems(error.problems)
+            return
         field = error.field if isinstance(error, ValidationError) else None
         self._show_problems({field or "": str(error)})
 
