@@ -116,6 +116,17 @@ async def test_journey5_filter_save_default_and_favourite(
         await pilot.press("ctrl+u")
         await type_into(pilot, "today")
         await pilot.press("tab")
+        await type_into(pilot, "xx")
+        await pilot.press("enter")  # a wrong To: To has the focus, not From (the fix
+        # typed replaced the right From, QA18 L8)
+        assert app.screen is dialog and dialog.focused is dialog.query_one("#to", Input)
+        assert str(error.content).startswith("To: 'xx' is not a date")
+        dialog.query_one("#from", Input).value = "2026-13-01"  # both wrong: both named
+        await pilot.press("enter")
+        assert str(error.content).count("\n") == 1 and dialog.focused.id == "from"
+        dialog.query_one("#from", Input).value = "today"
+        dialog.query_one("#to", Input).value = ""
+        dialog.query_one("#to", Input).focus()
         await type_into(pilot, "+30")
         assert not error.display
         await pilot.press("enter")

@@ -229,14 +229,28 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             raise ValidationError("The 'from' date is after the 'to' date", "from")
         return start, end
 
+    def _date_problems(self) -> dict[str, str]:
+        """Each date's problem, From's and To's together (one a try, it took two)."""
+        problems = {}
+        for name in ("from", "to"):
+            try:
+                parse_day(self.query_one(f"#{name}", Input).value, self.today, name)
+            except ValidationError as exc:
+                problems[name] = str(exc)
+        if not problems:
+            try:
+                self._dates()
+            except ValidationError as exc:
+                problems[exc.field or "from"] = str(exc)
+        return problems
+
     def _show_date_error(self, *, only_clear: bool = False) -> bool:
         """Validate the dates inline; True if they are fine."""
         error = self.query_one("#date-error", Static)
-        try:
-            self._dates()
-        except ValidationError as exc:
+        problems = self._date_problems()
+        if problems:
             if not only_clear:
-                error.update(Text(str(exc)))
+                error.update(Text("\n".join(problems.values())))
                 error.display = True
             return False
         error.update("")
@@ -260,7 +274,9 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
     def action_apply(self) -> None:
         """Return the criteria (if the dates are valid)."""
         if not self._show_date_error():
-            self.query_one("#from", Input).focus()
+            # the date that is wrong (a wrong To focused From, with its text selected:
+            # the fix typed replaced the date that was right)
+            self.query_one(f"#{next(iter(self._date_problems()))}", Input).focus()
             return
         start, end = self._dates()
         from_days = parse_offset(self.query_one("#from", Input).value)
