@@ -130,6 +130,24 @@ async def test_booking_dialog_shows_the_services_refusal(
         assert app.screen is dialog
         error = str(dialog.query_one("#booking-error", Static).content)
         assert "assign" in error.lower()
+        # a bad When and a bad reminder named together, When focused; an unknown
+        # assignee focused when the service names it (one a save, the focus on When)
+        dialog.query_one("#at", Input).value = "soon"
+        dialog.query_one("#reminder", Input).value = "lots"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        error = str(dialog.query_one("#booking-error", Static).content)
+        assert error.startswith("When: ") and "\nReminder: 'lots'" in error
+        assert dialog.focused is dialog.query_one("#at", Input)
+        dialog.query_one("#at", Input).value = "tomorrow 9:00"
+        dialog.query_one("#reminder", Input).value = ""
+        dialog.query_one("#assignee", Input).value = "nobody"
+        await settle(app, pilot)  # the fields' changes, before the key
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "No user named 'nobody'" in str(dialog.query_one("#booking-error",
+                                                                 Static).content)
+        assert dialog.focused is dialog.query_one("#assignee", Input)
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is screen

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_tui.domain.dates import absolute_when
-from crm_tui.domain.errors import CrmError, ValidationError
+from crm_tui.domain.errors import CrmError, FieldProblems, ValidationError
 from crm_tui.domain.records import BookingInfo, BookingKind
 from crm_tui.domain.text import printable
 from crm_tui.services import bookings, validate
@@ -74,7 +74,8 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
         self.serial = serial
         self._past_agreed: dt.datetime | None = None  # a time in the past, booked anyway
         self._booking = False  # a booking on its way: Enter again books nothing more
-        self._error_kind = ""  # "field" (a value is wrong) or "past" (asked once)
+        self._error_kind = ""  # "field" (a value is wrong), "past" (asked once), "busy"
+        # (booking) or "service" (refused)
 
     def _now(self) -> dt.datetime:
         """The local time now, naive (as the fields are)."""
@@ -135,8 +136,22 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
         self._error_kind = kind if message else ""
 
     def _values(self) -> tuple[dt.datetime, str, int | None, str | None]:
-        at = parse_when(self.query_one("#at", Input).value, self._now().date())
-        lead = parse_lead(self.query_one("#reminder", Input).value)
+        """When, kind, reminder and assignee; a FieldProblems naming When's and the
+        reminder's problems together (one a try, it took two)."""
+        problems: dict[str, str] = {}
+        at: dt.datetime | None = None
+        lead: int | None = None
+        try:
+            at = parse_when(self.query_one("#at", Input).value, self._now().date())
+        except ValidationError as exc:
+            problems["at"] = str(exc)
+        try:
+            lead = parse_lead(self.query_one("#reminder", Input).value)
+        except ValidationError as exc:
+            problems["reminder"] = str(exc)
+        if problems:
+            raise FieldProblems(problems)
+        assert at is not None  # parsed, or a problem
         kind = self.query_one("#kind", Select).value
         assignee = self.query_one("#assignee", Input).value.strip() or None
         return at, str(kind), lead, assignee
@@ -153,13 +168,15 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
     def _validate_inline(self, *, only_clear: bool = False) -> None:
         try:
             at, *_ = self._values()
-        except ValidationError as exc:
+        except FieldProblems as exc:
             if not only_clear:
-                self._show_error(str(exc))
+                self._show_error("\n".join(exc.problems.values()))
         else:
             # the question about a time in the past stays until that time is changed
-            # (moving on from the field cleared it, and the next Enter booked it)
-            if self._error_kind != "past" or at != self._past_agreed:
+            # (moving on from the field cleared it, and the next Enter booked it); the
+            # service's refusal stays too (moving to the field it names cleared it)
+            if self._error_kind == "field" or (self._error_kind == "past"
+                                               and at != self._past_agreed):
                 self._show_error("")
 
     @on(Button.Pressed, "#book")
@@ -169,8 +186,9 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
             return  # Enter pressed again while the first one books
         try:
             at, kind, lead, assignee = self._values()
-        except ValidationError as exc:
-            self._show_error(str(exc))
+        except FieldProblems as exc:
+            self._show_error("\n".join(exc.problems.values()))
+            self.query_one(f"#{next(iter(exc.problems))}", Input).focus()
             return
         if at < self._now() and self._past_agreed != at:
             # a next contact in the past is most likely a typo (1999 for 2026)
@@ -191,7 +209,10 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
 
     def _failed(self, exc: CrmError) -> None:
         self._booking = False
-        self._show_error(str(exc))
+        self._show_error(str(exc), "service")
+        assignee = self.query_one("#assignee", Input)
+        if assignee.value.strip() and f"'{assignee.value.strip()}'" in str(exc):
+            assignee.focus()  # "No user named 'nobody'": the focus stayed on When
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
