@@ -350,7 +350,7 @@ def import_csv(session: Session, what: str, file: str, allow_similar: bool) -> N
     except exchange.ImportRefused as exc:
         if exc.similar:
             raise exchange.ImportRefused(
-                f"{exc}. To add the rows named like existing ones anyway: --allow-similar"
+                f"{exc}. To add the rows named like others anyway: --allow-similar"
             ) from None
         raise
     repeats = ", ".join(f"line {line} = line {first}"

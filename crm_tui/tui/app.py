@@ -457,4 +457,7 @@ class CrmApp(KeysInOrder):
             yield SystemCommand(binding.description,
                                 binding.tooltip or f"Key: {self.get_key_display(binding)}",
                                 lambda node=node, action=action: self.run_action(action, node))
-        yield from super().get_system_commands(screen)
+        # Textual's own, but Screenshot: it wrote to ~/Downloads on the host the app runs
+        # on (the server, over SSH), and failed where that folder is not there
+        yield from (command for command in super().get_system_commands(screen)
+                    if command.title != "Screenshot")

@@ -424,3 +424,17 @@ async def test_the_highlighted_booking_shows_in_full_below(
         await settle(app, pilot)
         assert str(detail.render()).startswith(
             f"Sat 2026-11-28 11:00 meeting · order {second}: Boiler \\x1b[31m · Nordic Pumps")
+
+
+async def test_the_empty_to_do_suggests_only_keys_the_user_may_use(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """One who may not make orders was offered "n new contact order" and told no on
+    pressing it (QA18 L12)."""
+    make_user(eva, "dina", "view")
+    for user, offered in (("eva", True), ("dina", False)):
+        app = make_app(user, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_todo(app, pilot)
+            text = str(screen.query_one("#todo-state", Static).content)
+            assert "2 contact orders · 3 search the registers" in text, user
+            assert ("n new contact order" in text) is offered, user

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from crm_tui.domain.errors import CrmError
 from crm_tui.domain.text import plural, printable
 from crm_tui.services import outbox
 from crm_tui.services.outbox import OutboxInfo
@@ -107,12 +108,19 @@ class OutboxPane(AdminPane):
                             severity="warning")
             return
         call_service(self, outbox.retry, self.actor, row.id, done=self._retried,
-                     group="outbox-retry")
+                     failed=self._not_retried, group="outbox-retry")
 
     def action_retry_all(self) -> None:
         """Try every failed or waiting delivery again now."""
         call_service(self, outbox.retry, self.actor, None, done=self._retried,
                      group="outbox-retry")
+
+    def _not_retried(self, exc: CrmError) -> None:
+        """Refused (sent meanwhile, by a worker): said, and the table read again (it
+        showed the delivery pending until another tab was chosen)."""
+        self.app.notify(printable(str(exc)), title="Not retried", severity="warning",
+                        markup=False)
+        self.reload()
 
     def _retried(self, count: int) -> None:
         self.saved(f"{plural(count, 'delivery', 'deliveries')} queued again")

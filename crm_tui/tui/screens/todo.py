@@ -12,6 +12,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Static
 
 from crm_tui.domain.errors import CrmError
+from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import BookingInfo, Todo, TodoItem
 from crm_tui.domain.text import printable
 from crm_tui.services import bookings, todo
@@ -22,9 +23,11 @@ from crm_tui.tui.work import call_service, toast_error
 
 GROUPS = (("overdue", "Overdue", "bold red"), ("today", "Today", "bold"),
           ("upcoming", "Upcoming", "bold"))
-EMPTY = ("Nothing to do — no open bookings.\n\n"
-         "Keys: n new contact order · 2 contact orders · 3 search the registers · "
-         "ctrl+p every command · F1 help")
+EMPTY = "Nothing to do — no open bookings.\n\nKeys: {keys}ctrl+p every command · F1 help"
+SUGGESTED = (("n new contact order · ", Perm.CREATE), ("2 contact orders · ", None),
+             ("3 search the registers · ", None))
+"""The keys the empty to-do suggests, with the permission each needs (one who may not
+make orders was offered n, and told no on pressing it)."""
 
 
 class TodoTable(FittedTable):
@@ -155,7 +158,9 @@ class TodoScreen(CrmScreen):
         empty = not self.items
         state.display, self.table.display = empty, not empty
         if empty:
-            state.update(Text(EMPTY))
+            actor = self.crm.actor
+            state.update(Text(EMPTY.format(keys="".join(
+                key for key, needed in SUGGESTED if needed is None or actor.has(needed)))))
         self._detail()
         self.refresh_bindings()  # Done and Next booking only with a booking to act on
 
