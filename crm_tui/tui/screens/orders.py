@@ -418,11 +418,12 @@ class OrderListScreen(CrmScreen):
                                                 "next time", title="Settings saved"),
                      group="save-filter")
 
-    def action_save_favourite(self) -> AwaitMount:
-        """Save the current filter as a named favourite."""
+    def action_save_favourite(self, name: str = "") -> AwaitMount:
+        """Save the current filter as a named favourite (``name``: the one typed
+        before, asked again)."""
         self._skip_resume = True
         return self.app.push_screen(NameDialog("Save the current filter as a favourite",
-                                               check=filters.favorite_name),
+                                               name, check=filters.favorite_name),
                                     self._favourite_named)
 
     def _favourite_named(self, name: str | None, *, replace: bool = False) -> None:
@@ -441,7 +442,9 @@ class OrderListScreen(CrmScreen):
             self.app.push_screen(
                 ConfirmDialog(f"Replace your favourite “{printable(exc.name)}” with the "
                               "current filter?", title="Favourite exists", yes="Replace"),
-                lambda yes: self._favourite_named(exc.name, replace=True) if yes else None)
+                # No: the name typed, asked again (the dialog closed, the name lost)
+                lambda yes: self._favourite_named(exc.name, replace=True) if yes
+                else self.action_save_favourite(exc.name))
             return
         self.notify(plain(str(exc)).plain, title="Not saved", severity="error", markup=False)
 
