@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from crm_tui.db.models import Customer, Facility, ServiceObject
-from crm_tui.domain.errors import ChangedMeanwhile, ValidationError
+from crm_tui.domain.errors import ChangedMeanwhile, FieldProblems, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, CustomerInfo, FacilityInfo, ServiceObjectInfo
 from crm_tui.domain.text import name_key
@@ -44,6 +44,45 @@ def _known(kind: str, changes: Mapping[str, Any], allowed: Sequence[str],
         raise ValidationError(f"Unknown {kind} fields: {', '.join(sorted(unknown))}")
     if on_duplicate not in EDIT_CHOICES:
         raise ValidationError(f"on_duplicate must be one of {', '.join(EDIT_CHOICES)}")
+
+
+def _set_each(row: Any, changes: Mapping[str, Any],
+              parse: Callable[[str, Any], Any]) -> None:
+    """Set each changed field of ``row`` to ``parse(field, value)``; every field refused
+    is named at once (FieldProblems): a latitude and a longitude both wrong took two
+    saves to hear of."""
+    problems = {}
+    for key, value in changes.items():
+        try:
+            setattr(row, key, parse(key, value))
+        except ValidationError as exc:
+            problems[key] = str(exc)
+    if problems:
+        raise FieldProblems(problems)
+
+
+def _customer_field(key: str, value: Any) -> Any:
+    if key == "email":
+        return validate.email(value)
+    if key == "phone":
+        return validate.phone(value)
+    return validate.text(value, key, required=key in ("name", "number"), max_len=300)
+
+
+def _facility_field(key: str, value: Any) -> Any:
+    if key == "name":
+        return validate.text(value, "facility", required=True)
+    if key in ("address", "city"):
+        return validate.text(value, key, max_len=300 if key == "address" else 120)
+    return validate.coordinate(value, key, 90 if key == "latitude" else 180)
+
+
+def _object_field(key: str, value: Any) -> Any:
+    if key == "name":
+        return validate.text(value, "service_object", required=True)
+    if key == "model":
+        return validate.text(value, "model")
+    return validate.text(value, "serial", max_len=120)
 
 
 def _shown(value: Any) -> str:
@@ -111,15 +150,7 @@ def edit_customer(actor: Actor, customer_id: int | str, *, base_version: int | N
                 f"Customer {customer.number} was changed by someone else; reload and retry")
         before = customer_info(customer)
         _unchanged_since(f"Customer {customer.number}", read, before, CUSTOMER_FIELDS)
-        for key, value in changes.items():
-            if key == "email":
-                value = validate.email(value)
-            elif key == "phone":
-                value = validate.phone(value)
-            else:
-                value = validate.text(value, key, required=key in ("name", "number"),
-                                      max_len=300)
-            setattr(customer, key, value)
+        _set_each(customer, changes, _customer_field)
         if "number" in changes and Customer.select().where(
                 (Customer.number == customer.number) & (Customer.id != customer.id)).exists():
             raise ValidationError(f"Customer number {customer.number} is already taken",
@@ -154,15 +185,7 @@ def edit_facility(actor: Actor, facility_id: int, *, read: FacilityInfo | None =
         owner = Customer.get_by_id(facility.customer_id)
         before = facility_info(facility, owner.name)
         _unchanged_since(f"Facility '{before.name}'", read, before, FACILITY_FIELDS)
-        for key, value in changes.items():
-            if key == "name":
-                facility.name = validate.text(value, "facility", required=True)
-            elif key in ("address", "city"):
-                setattr(facility, key, validate.text(value, key, max_len=300 if key ==
-                                                     "address" else 120))
-            else:
-                setattr(facility, key, validate.coordinate(
-                    value, key, 90 if key == "latitude" else 180))
+        _set_each(facility, changes, _facility_field)
         if (facility.latitude is None) != (facility.longitude is None):
             raise ValidationError("Give both latitude and longitude, or neither",
                                   "latitude" if facility.latitude is None else "longitude")
@@ -194,13 +217,7 @@ def edit_service_object(actor: Actor, object_id: int, *, read: ServiceObjectInfo
         obj = row_by_id(ServiceObject, object_id, "service object", lock=True)
         before = service_object_info(obj)
         _unchanged_since(f"Service object '{before.name}'", read, before, OBJECT_FIELDS)
-        for key, value in changes.items():
-            if key == "name":
-                obj.name = validate.text(value, "service_object", required=True)
-            elif key == "model":
-                obj.model = validate.text(value, "model")
-            else:
-                obj.serial_number = validate.text(value, "serial", max_len=120)
+        _set_each(obj, changes, _object_field)
         site = Facility.get_by_id(obj.facility_id) if obj.facility_id else None
         owner = Customer.get_by_id(obj.customer_id or site.customer_id)
         if obj.name != before.name and on_duplicate == "ask":

@@ -153,3 +153,20 @@ def test_editing_the_registers_needs_the_edit_permission(
             PermissionDenied, match=("edit facilities",))
     refused(lambda: register_edits.edit_service_object(viewer, heat_pump.id, model="X"),
             PermissionDenied, match=("edit service objects",))
+
+
+def test_every_refused_field_of_an_edit_is_named_at_once(
+        admin: Actor, site: tuple[FacilityInfo, ServiceObjectInfo]) -> None:
+    """A latitude and a longitude both wrong: the second was named a save later (QA18
+    L7); so a customer's e-mail and phone."""
+    from crm_tui.domain.errors import FieldProblems
+
+    facility, _ = site
+    with pytest.raises(FieldProblems) as both:
+        register_edits.edit_facility(admin, facility.id, latitude="91", longitude="1,2,3")
+    assert list(both.value.problems) == ["latitude", "longitude"]
+    assert "between -90 and 90" in str(both.value) and "'1,2,3'" in str(both.value)
+    with pytest.raises(FieldProblems) as two:
+        register_edits.edit_customer(admin, "C-1", email="x@", phone="call me")
+    assert list(two.value.problems) == ["email", "phone"]
+    assert registers.get_facility(admin, facility.id) == facility
