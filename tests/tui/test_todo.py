@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 from crm_tui.domain.dates import absolute_day, absolute_when
 from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.records import Actor, OrderInput
-from crm_tui.services import bookings, orders
+from crm_tui.services import bookings, notes, orders
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.booking_dialog import BookingDialog, parse_lead
 from crm_tui.tui.screens.todo import TodoScreen
@@ -438,3 +438,37 @@ async def test_the_empty_to_do_suggests_only_keys_the_user_may_use(
             text = str(screen.query_one("#todo-state", Static).content)
             assert "2 contact orders · 3 search the registers" in text, user
             assert ("n new contact order" in text) is offered, user
+
+
+async def test_the_cursor_stays_on_its_booking_when_the_to_do_reads_again(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Anyone's change (a note elsewhere) or a resize read the to-do again, and the
+    cursor went to the first booking within a second: d then marked a booking the
+    user never chose done (QA19 H1)."""
+    make_user(eva, "anna", "view")
+    serials = [add_order(eva, f"Customer {i}", f"Job {i}") for i in range(5)]
+    for i, serial in enumerate(serials):
+        bookings.add_booking(eva, serial, FIXED_NOW + dt.timedelta(days=i + 1, hours=1),
+                             "phone")
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_todo(app, pilot)
+        for _ in range(3):
+            await pilot.press("down")
+        await settle(app, pilot)
+        chosen = screen.current()
+        assert chosen is not None and chosen.order_serial == serials[3]
+        for change in ("someone's change", "a resize"):
+            if change == "a resize":
+                await pilot.resize_terminal(60, 20)
+            else:
+                notes.add_note(eva, serials[0], "Called")
+                screen.refresh_data()  # as the change watcher does
+            await settle(app, pilot)
+            here = screen.current()
+            assert here is not None and here.order_serial == serials[3], change
+        await pilot.press("d")
+        await settle(app, pilot)
+        done = [b for b in orders.get_order(eva, serials[3]).bookings if b.done]
+        assert len(done) == 1
+        assert not any(b.done for s in serials[:3] for b in orders.get_order(eva, s).bookings)

@@ -172,6 +172,12 @@ class TodoScreen(CrmScreen):
 
     @on(DataTable.RowHighlighted, "TodoTable")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != self.table.cursor_row:
+            # an older highlight: the table's clear() before a reload (anyone's change,
+            # a resize) highlights row 0 after the cursor went back to its booking, and
+            # skipping that header took the cursor to the first booking: d then marked
+            # a booking the user never chose done
+            return
         self._skip_header(event.cursor_row)
         self._detail()
 
