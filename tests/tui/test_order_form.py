@@ -884,3 +884,21 @@ async def test_down_and_enter_typed_with_a_name_pick_its_first_match(eva: Actor,
         assert values.facility == "Kontor Täby" and values.facility_id is not None
         field = form.picker("facility").input
         assert field.cursor_position == len("Kontor Täby")
+
+
+async def test_complete_and_delete_say_what_they_need(eva: Actor, make_app) -> None:
+    """ctrl+t and F8 on an order did nothing at all for one without 'edit' or 'delete'
+    (QA19 M2): they are still not offered, and pressing one says what it needs."""
+    make_user(eva, "dina", "view")
+    serial = orders.create_order(eva, OrderInput(subject="Quote",
+                                                 customer="Bergström Värme AB")).serial
+    app = make_app("dina")
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(app, pilot, serial)
+        for key, words in (("ctrl+t", "Complete needs the 'edit' permission"),
+                           ("f8", "Delete needs the 'delete' permission")):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert app.screen is form, key
+            assert words in toasts(app), key
+        assert not orders.get_order(eva, serial).row.completed

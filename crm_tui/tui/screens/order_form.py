@@ -81,6 +81,8 @@ class OrderFormScreen(CrmScreen):
         Binding("f8", "delete", "Delete", show=True),
         Binding("f9", "reload_asking", "Reload", show=False),
     ]
+    # not offered without them (check_action), and their keys say so (see CrmScreen)
+    NEEDS = {"complete": Perm.EDIT, "reopen": Perm.EDIT, "delete": Perm.DELETE}
 
     def __init__(self, serial: int | None, *, prefill: OrderInput | None = None,
                  missing_ok: bool | Callable[[], None] = False) -> None:
