@@ -6,11 +6,11 @@ import datetime as dt
 
 from crm_tui.db import ids
 from crm_tui.db.database import is_sqlite
-from crm_tui.db.models import Booking, ContactOrder, User, utcnow
+from crm_tui.db.models import AuditEvent, Booking, ContactOrder, User, utcnow
 from crm_tui.domain.errors import ConflictError, NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Actor, BookingInfo, BookingKind
-from crm_tui.services import validate
+from crm_tui.services import validate, visibility
 from crm_tui.services.base import audit, fresh, get_user_row, require, writing
 from crm_tui.services.notes import require_order_work
 from crm_tui.services.notifications import notify
@@ -105,8 +105,22 @@ def _booking(booking_id: int) -> tuple[Booking, ContactOrder]:
         query = query.for_update()  # concurrent edits serialise; the version check holds
     booking = query.first()
     if booking is None:
-        raise NotFound(f"No booking {booking_id}")
+        raise NotFound(_gone(booking_id))
     return booking, booking.order
+
+
+def _gone(booking_id: int) -> str:
+    """Why there is no booking ``booking_id``: its order was deleted (by whom and when:
+    the deleted order's copy in the audit holds its bookings), else that there is none.
+    A to-do's d on it said "No booking 1009"."""
+    copied = f'{{"id": {int(booking_id)}, "order_serial": '  # as json.dumps wrote it
+    deleted = (AuditEvent.select(AuditEvent.entity_id)
+               .where((AuditEvent.action == "order.delete")
+                      & AuditEvent.before.contains(copied))
+               .order_by(AuditEvent.id.desc()).first())
+    if deleted is None:
+        return f"No booking {booking_id}"
+    return f"The booking's order is gone: {visibility.gone(int(deleted.entity_id))}"
 
 
 def edit_booking(actor: Actor, booking_id: int, *, at: dt.datetime | str | None = None,

@@ -64,13 +64,13 @@ def visible_order(actor: Actor, serial: int, *, lock: bool = False) -> ContactOr
         query = query.for_update()
     order = query.first()
     if order is None and actor.has(Perm.VIEW):
-        raise NotFound(_gone(serial))
+        raise NotFound(gone(serial))
     if order is None or (not actor.has(Perm.VIEW) and not is_involved(actor, order)):
         raise NotFound(f"No contact order {serial}")
     return order
 
 
-def _gone(serial: int) -> str:
+def gone(serial: int) -> str:
     """Why there is no order ``serial``, for one who sees every order: deleted by whom
     and when, if it was (an order open in a form and deleted meanwhile said only "No
     contact order 1205"); else that there is none."""

@@ -97,3 +97,20 @@ def test_a_deleted_entry_s_id_is_never_given_again(admin: Actor) -> None:
     events = audit_log.recent(admin, entity="customer", entity_id="C-2")
     assert [(e.action, e.subject) for e in events] == [
         ("customer.delete", "customer C-2"), ("customer.add", "customer C-2")]
+
+
+def test_a_booking_of_a_deleted_order_names_the_order_as_deleted(admin: Actor) -> None:
+    """A to-do's d on a booking whose order was deleted meanwhile said "No booking
+    1009" (QA19 M1): it names the order, deleted by whom and when."""
+    from crm_tui.services import bookings
+
+    order = orders.create_order(admin, OrderInput(subject="Gone", customer="Acme"))
+    booked = bookings.add_booking(admin, order.serial, "2027-03-01 09:00", "phone")
+    other = bookings.add_booking(admin, orders.create_order(admin, OrderInput(
+        subject="Kept", customer="Acme")).serial, "2027-03-02 09:00", "phone")
+    orders.delete_order(admin, order.serial)
+    message = refused(lambda: bookings.set_done(admin, booked.id), NotFound)
+    assert message.startswith(f"The booking's order is gone: Contact order {order.serial} "
+                              "was deleted by eva on ")
+    assert bookings.set_done(admin, other.id).done
+    refused(lambda: bookings.set_done(admin, 999_999), NotFound, match=("No booking 999999",))

@@ -417,13 +417,20 @@ async def test_the_highlighted_booking_shows_in_full_below(
         screen = await open_todo(app, pilot)
         detail = screen.query_one("#todo-detail", Static)
         assert detail.display
+        # two lines that keep their height, each cut with "…": the booking and its
+        # order; the customer, status and note (wrapped, a long subject hid the note)
         assert str(detail.render()) == (
             f"Sat 2026-11-28 10:00 phone · order {first}: Inspection of the ventilation "
-            "[b]unit[/b] · Bergström Värme AB · Contacted · Ask for Sven")
+            "[b]unit[/b]\nBergström Värme AB · Contacted · Ask for Sven")
+        assert detail.size.height == 2
+        lines = ["".join(s.text for s in detail.render_line(y)).rstrip() for y in (0, 1)]
+        assert lines[0].endswith("…") and lines[1].endswith("Ask for Sven")
         await pilot.press("down")
         await settle(app, pilot)
-        assert str(detail.render()).startswith(
-            f"Sat 2026-11-28 11:00 meeting · order {second}: Boiler \\x1b[31m · Nordic Pumps")
+        assert str(detail.render()) == (
+            f"Sat 2026-11-28 11:00 meeting · order {second}: Boiler \\x1b[31m\n"
+            "Nordic Pumps · New lead")
+        assert detail.size.height == 2
 
 
 async def test_the_empty_to_do_suggests_only_keys_the_user_may_use(

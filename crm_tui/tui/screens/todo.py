@@ -60,7 +60,8 @@ class TodoScreen(CrmScreen):
     TodoScreen #todo-summary { height: 1; padding: 0 1; background: $boost; }
     TodoScreen #todo-state { height: auto; padding: 1 2; color: $text-muted; }
     TodoScreen #todo-state.error { color: $error; }
-    TodoScreen #todo-detail { height: auto; max-height: 3; padding: 0 1; background: $boost; }
+    TodoScreen #todo-detail { height: 2; padding: 0 1; background: $boost;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         Binding("d", "done", "Done"),
@@ -187,11 +188,15 @@ class TodoScreen(CrmScreen):
         item = self.current()
         detail.display = item is not None and self.table.display
         if item is not None:
+            # two lines, each cut with "…" where it runs out: the booking and its order;
+            # who and where, and its note (wrapped, a long subject hid the note, and the
+            # rows above moved as the line grew and shrank)
             booking = item.booking
-            detail.update(Text(printable(" · ".join(part for part in (
-                f"{booking.at:%a %Y-%m-%d %H:%M} {booking.kind}",
-                f"order {item.order_serial}: {item.subject}", item.customer, item.status,
-                booking.note) if part))))
+            detail.update(Text(printable(
+                f"{booking.at:%a %Y-%m-%d %H:%M} {booking.kind} · order "
+                f"{item.order_serial}: {item.subject}") + "\n" + printable(" · ".join(
+                    part for part in (item.customer, item.status,
+                                      " ".join(booking.note.split())) if part))))
 
     def _skip_header(self, row: int) -> None:
         key = self.table.key_at(row)
