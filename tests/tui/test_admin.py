@@ -644,3 +644,19 @@ async def test_home_and_end_go_to_the_first_and_last_status(eva: Actor,
         await pilot.press("home")
         await settle(app, pilot)
         assert table.cursor_row == 0
+
+
+async def test_the_audit_and_outbox_offer_no_open(eva: Actor, make_app: MakeApp) -> None:
+    """Their footers showed "⏎ Open", and Enter opened nothing (QA19)."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app("eva")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_admin(app, pilot)
+        for tab, table_id in (("tab-audit", "#audit-table"), ("tab-outbox", "#outbox-table")):
+            screen.query_one(TabbedContent).active = tab
+            await settle(app, pilot)
+            screen.query_one(table_id).focus()
+            await settle(app, pilot)
+            shown = [key.description for key in screen.query(FooterKey)]
+            assert "Open" not in shown, (tab, shown)
