@@ -15,7 +15,13 @@ from crm_tui.db import ids
 from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import AuditEvent, Counter, Customer, Facility, ServiceObject
 from crm_tui.db.search import matches, register_condition
-from crm_tui.domain.errors import Candidate, NearDuplicate, NotFound, ValidationError
+from crm_tui.domain.errors import (
+    Candidate,
+    FieldProblems,
+    NearDuplicate,
+    NotFound,
+    ValidationError,
+)
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
     Actor,
@@ -129,18 +135,40 @@ def similar_rows(model: Any, query: Any, name: str, key: str) -> list[Any]:
     return [row for row in rows if names_alike(name, row.name)][:5]
 
 
+def checked(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Each field's value, by its check; every field refused named at once
+    (FieldProblems; one a try, four slips took four tries)."""
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except ValidationError as exc:
+            problems[exc.field or field] = str(exc)
+    if problems:
+        raise FieldProblems(problems)
+    return values
+
+
 def create_customer(actor: Actor, name: str, *, number: str | None = None,
                      address: str = "", city: str = "", phone: str = "", email: str = "",
                      on_duplicate: str = "ask") -> tuple[Customer, bool]:
     """Create a customer inside a unit of work; returns (row, created)."""
     require(actor, Perm.CREATE, action="add customers")
-    name = validate.text(name, "customer", required=True)
-    number = validate.text(number, "number", max_len=40) or None
-    fields = {"address": validate.text(address, "address", max_len=300),
-              "city": validate.text(city, "city", max_len=120),
-              "phone": validate.phone(phone), "email": validate.email(email)}
-    if number and Customer.select().where(Customer.number == number).exists():
-        raise ValidationError(f"Customer number {number} is already taken", "number")
+
+    def free_number() -> str | None:
+        given = validate.text(number, "number", max_len=40) or None
+        if given and Customer.select().where(Customer.number == given).exists():
+            raise ValidationError(f"Customer number {given} is already taken", "number")
+        return given
+
+    fields = checked({"name": lambda: validate.text(name, "customer", required=True),
+                      "number": free_number,
+                      "address": lambda: validate.text(address, "address", max_len=300),
+                      "city": lambda: validate.text(city, "city", max_len=120),
+                      "phone": lambda: validate.phone(phone),
+                      "email": lambda: validate.email(email)})
+    name, number = fields.pop("name"), fields.pop("number")
     existing = check_duplicates("customer", name, Customer.select(), on_duplicate)
     if existing is not None:
         return existing, False  # type: ignore[return-value]
@@ -256,20 +284,21 @@ def create_facility(actor: Actor, customer: Customer, name: str, *, address: str
                      longitude: float | str | None = None,
                      on_duplicate: str = "ask") -> tuple[Facility, bool]:
     require(actor, Perm.CREATE, action="add facilities")
-    name = validate.text(name, "facility", required=True)
+    fields = checked({"name": lambda: validate.text(name, "facility", required=True),
+                      "address": lambda: validate.text(address, "address", max_len=300),
+                      "city": lambda: validate.text(city, "city", max_len=120),
+                      "latitude": lambda: validate.coordinate(latitude, "latitude", 90),
+                      "longitude": lambda: validate.coordinate(longitude, "longitude", 180)})
+    name, lat, lon = fields.pop("name"), fields["latitude"], fields["longitude"]
+    if (lat is None) != (lon is None):
+        raise ValidationError("Give both latitude and longitude, or neither",
+                              "latitude" if lat is None else "longitude")
     existing = check_duplicates(
         "facility", name, Facility.select().where(Facility.customer == customer), on_duplicate)
     if existing is not None:
         return existing, False  # type: ignore[return-value]
-    lat = validate.coordinate(latitude, "latitude", 90)
-    lon = validate.coordinate(longitude, "longitude", 180)
-    if (lat is None) != (lon is None):
-        raise ValidationError("Give both latitude and longitude, or neither",
-                              "latitude" if lat is None else "longitude")
-    facility = Facility(customer=customer, name=name, name_key=name_key(name),
-                        address=validate.text(address, "address", max_len=300),
-                        city=validate.text(city, "city", max_len=120),
-                        latitude=lat, longitude=lon, **ids.fresh(Facility))
+    facility = Facility(customer=customer, name=name, name_key=name_key(name), **fields,
+                        **ids.fresh(Facility))
     facility.search_text = facility_blob(facility, customer.name)
     facility.save(force_insert=True)
     audit(actor, "facility.add", "facility", facility.id, None,
