@@ -120,6 +120,10 @@ async def test_journey5_filter_save_default_and_favourite(
         await pilot.press("enter")  # a wrong To: To has the focus, not From (the fix
         # typed replaced the right From, QA18 L8)
         assert app.screen is dialog and dialog.focused is dialog.query_one("#to", Input)
+        await type_into(pilot, "+3")  # typed over the wrong date, not after it (QA19)
+        assert dialog.query_one("#to", Input).value == "+3"
+        dialog.query_one("#to", Input).value = "xx"
+        await pilot.press("enter")
         assert str(error.content).startswith("To: 'xx' is not a date")
         dialog.query_one("#from", Input).value = "2026-13-01"  # both wrong: both named
         await pilot.press("enter")

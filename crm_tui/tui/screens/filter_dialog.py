@@ -276,7 +276,9 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
         if not self._show_date_error():
             # the date that is wrong (a wrong To focused From, with its text selected:
             # the fix typed replaced the date that was right)
-            self.query_one(f"#{next(iter(self._date_problems()))}", Input).focus()
+            wrong = self.query_one(f"#{next(iter(self._date_problems()))}", Input)
+            wrong.focus()
+            wrong.select_all()  # typed over, not after (it was appended to)
             return
         start, end = self._dates()
         from_days = parse_offset(self.query_one("#from", Input).value)
