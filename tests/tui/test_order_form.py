@@ -436,6 +436,8 @@ async def test_a_viewer_is_told_up_front_what_they_may_not_do(eva: Actor,
         await settle(app, pilot)
         card = app.screen
         assert all(field.disabled for field in card.query("#details Input"))
+        hints = [str(s.content) for s in card.query("#details .card-empty")]
+        assert hints == ["Read only: changing the details needs the 'edit' permission"]
         await pilot.press("f4")  # the registers' Add order too
         await settle(app, pilot)
         assert app.screen.check_action("add_order", ()) is None

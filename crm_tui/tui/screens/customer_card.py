@@ -76,8 +76,14 @@ class CustomerCardScreen(CardScreen):
                     yield Label(label)
                     yield Input(id=f"c-{key}", compact=True)
             yield Static(id="details-error")
-            yield Static(Text("ctrl+s saves the details · Esc leaves the fields (then o, f, s "
-                              "switch tabs)", style="dim"), classes="card-empty")
+            yield Static(Text(self.details_hint(), style="dim"), classes="card-empty")
+
+    def details_hint(self) -> str:
+        """How the details are edited; to one who may not, that they are read only
+        (it told them how to save)."""
+        if not self.crm.actor.has(Perm.EDIT):
+            return "Read only: changing the details needs the 'edit' permission"
+        return "ctrl+s saves the details · Esc leaves the fields (then o, f, s switch tabs)"
 
     def setup_tables(self) -> None:
         """Facility and service-object columns."""
