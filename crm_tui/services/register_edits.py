@@ -16,8 +16,12 @@ from crm_tui.domain.records import Actor, CustomerInfo, FacilityInfo, ServiceObj
 from crm_tui.domain.text import name_key
 from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, require, writing
-from crm_tui.services.registers import (
+from crm_tui.services.near_duplicates import (
     check_duplicates,
+    refuse_near_object,
+    refuse_serial_twin,
+)
+from crm_tui.services.registers import (
     customer_blob,
     customer_by_id,
     customer_info,
@@ -25,8 +29,6 @@ from crm_tui.services.registers import (
     facility_blob,
     facility_info,
     object_blob,
-    refuse_near_object,
-    refuse_serial_twin,
     row_by_id,
     service_object_info,
 )
