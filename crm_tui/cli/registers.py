@@ -7,7 +7,9 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,17 +62,18 @@ CREATE_NEW = "Add (or rename) even if a similar name exists"
 YES = "delete: do not ask first"
 
 
-def _delete(yes: bool, check: Callable[[], str], delete: Callable[[], object],
+def _delete(yes: bool, delete: Callable[..., Any], named: Callable[[Any], str],
             **given: object) -> None:
     """Delete a register entry: options of add or edit are refused; then the service's
-    checks (permission, there, in use: ``check``, which names the entry); then "Delete
-    …?" unless --yes, where no answer (no terminal, empty input) deletes nothing."""
+    checks (``delete(check_only=True)``: permission, there, in use), which give the
+    entry ``named`` names; then "Delete …?" unless --yes, where no answer (no terminal,
+    empty input) deletes nothing."""
     extra = [f"--{key.replace('_', '-')}" for key, value in given.items()
              if value not in (None, False)]
     if extra:
         raise click.UsageError(f"{', '.join(extra)} {'is' if len(extra) == 1 else 'are'} "
                                "not for delete")
-    what = check()
+    what = named(delete(check_only=True))
     if not yes and not confirmed(f"Delete {what}?"):
         raise click.ClickException(f"Not deleted: {what} (give --yes to delete without "
                                    "asking)")
@@ -97,15 +100,10 @@ def customer(session: Session, action: str, name: str, new_name: str | None,
     by number or name; only the options given change), or delete one that has no
     contact orders, facilities or service objects (delete CUSTOMER)."""
     if action == "delete":
-        actor = session.actor
-
-        def check() -> str:
-            info = register_deletes.delete_customer(actor, name, check_only=True)
-            return f"customer {info.number} {info.name}"
-
-        _delete(yes, check, lambda: register_deletes.delete_customer(actor, name),
-                name=new_name, number=number, address=address, city=city, phone=phone,
-                email=email, create_new=create_new)
+        _delete(yes, partial(register_deletes.delete_customer, session.actor, name),
+                lambda info: f"customer {info.number} {info.name}", name=new_name,
+                number=number, address=address, city=city, phone=phone, email=email,
+                create_new=create_new)
         return
     on_duplicate = "create" if create_new else "ask"
     _add_only(action, name=new_name)
@@ -145,14 +143,9 @@ def facility(session: Session, action: str, name: str, owner: str | None,
     (edit ID, the id that `search` shows; only the options given change), or delete
     one that no contact order or service object is at (delete ID)."""
     if action == "delete":
-        actor, facility_id = session.actor, _id(name, "facility")
-
-        def check_facility() -> str:
-            info = register_deletes.delete_facility(actor, facility_id, check_only=True)
-            return f"facility {info.id} {info.name} ({info.customer_name})"
-
-        _delete(yes, check_facility,
-                lambda: register_deletes.delete_facility(actor, facility_id),
+        _delete(yes, partial(register_deletes.delete_facility, session.actor,
+                             _id(name, "facility")),
+                lambda info: f"facility {info.id} {info.name} ({info.customer_name})",
                 customer=owner, name=new_name, address=address, city=city, lat=lat,
                 lon=lon, create_new=create_new)
         return
@@ -198,16 +191,11 @@ def service_object(session: Session, action: str, name: str, owner: str | None,
     details (edit ID, the id that `search` shows; only the options given change), or
     delete one that no contact order is about (delete ID)."""
     if action == "delete":
-        actor, object_id = session.actor, _id(name, "service object")
-
-        def check_object() -> str:
-            info = register_deletes.delete_service_object(actor, object_id, check_only=True)
-            return f"service object {info.id} {info.name}"
-
-        _delete(yes, check_object,
-                lambda: register_deletes.delete_service_object(actor, object_id),
-                customer=owner, facility=site, name=new_name, model=model,
-                serial=serial_number, create_new=create_new)
+        _delete(yes, partial(register_deletes.delete_service_object, session.actor,
+                             _id(name, "service object")),
+                lambda info: f"service object {info.id} {info.name}", customer=owner,
+                facility=site, name=new_name, model=model, serial=serial_number,
+                create_new=create_new)
         return
     _add_only(action, name=new_name)
     if action == "edit":
