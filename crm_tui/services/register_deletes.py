@@ -9,7 +9,7 @@ its orders are moved (edited) to the other. Needs the 'delete' permission.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from crm_tui.db import ids
 from crm_tui.db.models import ContactOrder, Customer, Facility, ServiceObject
@@ -43,6 +43,20 @@ def _orders_of(field: Any, row_id: int) -> int:
     return ContactOrder.select().where(field == row_id).count()  # type: ignore[no-any-return]
 
 
+Info = TypeVar("Info", CustomerInfo, FacilityInfo, ServiceObjectInfo)
+
+
+def _gone(actor: Actor, row: Any, before: Info, check_only: bool) -> Info:
+    """Delete ``row`` (checked: nothing uses it), its id never to be given again, with an
+    audit event holding ``before``; with ``check_only`` nothing. Returns ``before``."""
+    if not check_only:
+        entity = type(row)._meta.table_name  # customer, facility, service_object
+        ids.retire(type(row), [row.id])
+        row.delete_instance()
+        audit(actor, f"{entity}.delete", entity, row.id, before.__dict__, None)
+    return before
+
+
 def delete_customer(actor: Actor, customer: int | str, *,
                     check_only: bool = False) -> CustomerInfo:
     """Delete a customer (by id, or by number or name) that has no contact orders,
@@ -59,13 +73,7 @@ def delete_customer(actor: Actor, customer: int | str, *,
              "facilities"),
             (ServiceObject.select().where(ServiceObject.customer == row.id).count(),
              "service object", "service objects")))
-        before = customer_info(row)
-        if check_only:
-            return before
-        ids.retire(Customer, [row.id])
-        row.delete_instance()
-        audit(actor, "customer.delete", "customer", row.id, before.__dict__, None)
-        return before
+        return _gone(actor, row, customer_info(row), check_only)
 
 
 def delete_facility(actor: Actor, facility_id: int, *,
@@ -81,12 +89,7 @@ def delete_facility(actor: Actor, facility_id: int, *,
             (_orders_of(ContactOrder.facility, row.id), "contact order", "contact orders"),
             (ServiceObject.select().where(ServiceObject.facility == row.id).count(),
              "service object", "service objects")))
-        if check_only:
-            return before
-        ids.retire(Facility, [row.id])
-        row.delete_instance()
-        audit(actor, "facility.delete", "facility", row.id, before.__dict__, None)
-        return before
+        return _gone(actor, row, before, check_only)
 
 
 def delete_service_object(actor: Actor, object_id: int, *,
@@ -100,10 +103,4 @@ def delete_service_object(actor: Actor, object_id: int, *,
         _refuse_if_used(f"Service object '{row.name}'", (
             (_orders_of(ContactOrder.service_object, row.id), "contact order",
              "contact orders"),))
-        if check_only:
-            return before
-        ids.retire(ServiceObject, [row.id])
-        row.delete_instance()
-        audit(actor, "service_object.delete", "service_object", row.id, before.__dict__,
-              None)
-        return before
+        return _gone(actor, row, before, check_only)
