@@ -422,13 +422,13 @@ class CrmApp(KeysInOrder):
 
     def open_facility(self, facility_id: int) -> AwaitMount:
         """Open a facility card."""
-        from crm_tui.tui.screens.cards import FacilityCardScreen
+        from crm_tui.tui.screens.register_cards import FacilityCardScreen
 
         return self.push_screen(FacilityCardScreen(facility_id))
 
     def open_service_object(self, object_id: int) -> AwaitMount:
         """Open a service-object card."""
-        from crm_tui.tui.screens.cards import ServiceObjectCardScreen
+        from crm_tui.tui.screens.register_cards import ServiceObjectCardScreen
 
         return self.push_screen(ServiceObjectCardScreen(object_id))
 

@@ -12,10 +12,10 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 from crm_tui.domain.records import Actor, OrderInput, SearchHit
 from crm_tui.services import order_list, orders, register_edits, registers
 from crm_tui.tui.app import CrmApp
-from crm_tui.tui.screens.cards import FacilityCardScreen, ServiceObjectCardScreen
 from crm_tui.tui.screens.customer_card import CustomerCardScreen
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
+from crm_tui.tui.screens.register_cards import FacilityCardScreen, ServiceObjectCardScreen
 from crm_tui.tui.screens.register_dialog import (
     AddFacilityDialog,
     AddServiceObjectDialog,
