@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from crm_tui.domain.records import Actor, OrderInput, SearchHit
-from crm_tui.services import order_list, orders, register_edits, registers
+from crm_tui.services import order_list, orders, register_deletes, register_edits, registers
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.customer_card import CustomerCardScreen
 from crm_tui.tui.screens.dialogs import ConfirmDialog
@@ -1043,3 +1043,25 @@ async def test_a_key_the_user_may_not_use_says_which_permission(eva: Actor,
             assert any(str(n.message) == words for n in app._notifications), key
         assert card.check_action("delete_entry", ()) is None
         assert registers.find_customer("Bergström Värme AB")
+
+
+async def test_a_card_whose_entry_was_deleted_meanwhile_says_so(eva: Actor,
+                                                               make_app) -> None:
+    """Someone deletes the customer whose card is open: the card says it is no longer
+    in the register, and a new order from it is refused saying why (it opened an empty
+    form that said "Could not open the order", QA19 L7)."""
+    typo = registers.add_customer(eva, "Typo Kund AB", number="C-9")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await open_card(app, pilot, typo.id)
+        register_deletes.delete_customer(eva, "C-9")
+        card.refresh_data()  # as the change watcher does
+        await settle(app, pilot)
+        assert str(card.query_one("#card-title", Static).content) == (
+            "No longer in the register")
+        assert "Customer C-9 'Typo Kund AB' was deleted by eva on " in str(
+            card.query_one("#card-info", Static).content)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert app.screen is card
+        assert any("was deleted by eva" in str(n.message) for n in app._notifications)

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from crm_tui.domain.errors import CrmError
+from crm_tui.domain.errors import CrmError, NotFound
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
     Cursor,
@@ -88,6 +88,7 @@ class CardScreen(CrmScreen):
         self._orders_generation = 0  # a page asked for before a reload is dropped
         self._loading_more = False
         self._on_load: list[Callable[[], None]] = []  # asked for before it had loaded
+        self.gone = ""  # why the card's entry is not there (deleted meanwhile)
 
     def compose_body(self) -> Iterable[Widget]:
         """Title, info and the card's tabs."""
@@ -177,7 +178,7 @@ class CardScreen(CrmScreen):
         return order_list.card_orders(self.crm.actor, **self.owner(), limit=order_limit)
 
     def _loaded(self, data: Any) -> None:
-        self.loaded = True
+        self.loaded, self.gone = True, ""
         self.show(data)
         waiting, self._on_load = self._on_load, []
         for action in waiting:
@@ -230,7 +231,12 @@ class CardScreen(CrmScreen):
 
     def _failed(self, exc: CrmError) -> None:
         self._on_load.clear()  # the card says why it could not open
-        self.query_one("#card-title", Static).update(Text("Could not open the card"))
+        # one deleted while open ("… was deleted by eva on …") is gone: a new order from
+        # it opened an empty form that said so
+        self.gone = str(exc) if isinstance(exc, NotFound) else ""
+        self.query_one("#card-title", Static).update(Text(
+            "No longer in the register" if self.gone and self.loaded
+            else "Could not open the card"))
         self.query_one("#card-info", Static).update(plain(str(exc), style="bold red"))
 
     def set_title(self, title: Text, info: Text) -> None:
@@ -392,6 +398,10 @@ class CardScreen(CrmScreen):
         self.when_loaded(self._add_order)
 
     def _add_order(self) -> None:
+        if self.gone:
+            self.notify(plain(self.gone).plain, title="No new order", severity="warning",
+                        markup=False)
+            return
         prefill = self.prefill()
         if prefill is not None:
             self.crm.open_order(None, prefill=prefill)
