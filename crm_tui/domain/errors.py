@@ -18,7 +18,12 @@ class CrmError(Exception):
 
 
 class NotFound(CrmError):
-    """The thing asked for does not exist (or the user may not see it)."""
+    """The thing asked for does not exist (or the user may not see it); ``field`` names
+    the input that named it, when known (an order's customer, deleted meanwhile)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class PermissionDenied(CrmError):

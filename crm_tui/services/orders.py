@@ -123,16 +123,16 @@ def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -
     if data.customer_id is not None:
         customer = Customer.get_or_none(Customer.id == data.customer_id)
         if customer is None:
-            raise NotFound(registers.gone("customer", data.customer_id))
+            raise NotFound(registers.gone("customer", data.customer_id), "customer")
     if data.facility_id is not None:
         facility = Facility.get_or_none(Facility.id == data.facility_id)
         if facility is None:
-            raise NotFound(registers.gone("facility", data.facility_id))
+            raise NotFound(registers.gone("facility", data.facility_id), "facility")
     if data.service_object_id is not None:
         obj = ServiceObject.get_or_none(ServiceObject.id == data.service_object_id)
         if obj is None:
-            raise NotFound(registers.gone("service object",
-                                           data.service_object_id))
+            raise NotFound(registers.gone("service object", data.service_object_id),
+                           "service_object")
     if customer is None and data.customer is not None:
         customer = _resolve_customer(actor, data)
     if obj is None and data.service_object:

@@ -904,3 +904,32 @@ async def test_complete_and_delete_say_what_they_need(eva: Actor, make_app) -> N
             assert app.screen is form, key
             assert words in toasts(app), key
         assert not orders.get_order(eva, serial).row.completed
+
+
+async def test_a_customer_deleted_after_it_was_picked_is_named_not_kept(
+        eva: Actor, make_app) -> None:
+    """The customer picked in a new order is deleted before the save: the save is
+    refused naming it, under the Customer field, and the pick goes (its "✓ C-2" hint
+    stayed, QA19 L9); the name typed stays, to pick again or to make anew."""
+    from crm_tui.services import register_deletes
+    from crm_tui.tui.widgets.picker import PickItem
+
+    stale = registers.add_customer(eva, "Zeta Stale AB", number="C-2")
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(app, pilot)
+        type_into(form, subject="Stale form")
+        picker = form.picker("customer")
+        picker.set_value("Zeta Stale AB", PickItem(stale.id, "Zeta Stale AB", number="C-2"))
+        register_deletes.delete_customer(eva, "C-2")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form and form.serial is None
+        assert any("Customer C-2 'Zeta Stale AB' was deleted by eva" in t
+                   for t in toasts(app))
+        assert picker.item is None and picker.value == "Zeta Stale AB"
+        hint = str(picker.query_one(".picker-hint").render())
+        assert "✓" not in hint and "new customer" in hint
+        from crm_tui.services import order_list
+
+        assert list(order_list.iter_orders(eva)) == []  # nothing saved anywhere

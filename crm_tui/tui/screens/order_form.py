@@ -26,6 +26,7 @@ from crm_tui.domain.records import OrderDetail, OrderInput, StatusInfo
 from crm_tui.services import orders
 from crm_tui.tui.draft_keeper import DraftKeeper
 from crm_tui.tui.order_form_model import (
+    LINKS,
     ORDER,
     FormData,
     FormValues,
@@ -415,9 +416,15 @@ class OrderFormScreen(CrmScreen):
                                  lambda choice: self._conflict_chosen(exc, choice))
             return
         self._after_save = None
-        if isinstance(exc, ValidationError) and exc.field in ORDER:
-            self.fields.show_error(exc.field, str(exc))
-            self.query_one(f"#{exc.field}").focus()
+        field = exc.field if isinstance(exc, ValidationError | NotFound) else None
+        if field in ORDER:
+            self.fields.show_error(field, str(exc))
+            self.query_one(f"#{field}").focus()
+        if isinstance(exc, NotFound) and field in LINKS:
+            # the entry chosen is gone (deleted meanwhile): its name stays, looked up
+            # again for the hint ("✓ 1223" stayed, for a customer no longer there)
+            picker = self.picker(field)
+            picker.set_value(picker.input.value, None)
         self.notify(plain(str(exc)).plain, title="Not saved", severity="error",
                     markup=False, timeout=8)
 
