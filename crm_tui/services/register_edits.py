@@ -29,6 +29,7 @@ from crm_tui.services.registers import (
     facility_blob,
     facility_info,
     object_blob,
+    refuse_taken_number,
     row_by_id,
     service_object_info,
 )
@@ -153,10 +154,8 @@ def edit_customer(actor: Actor, customer_id: int | str, *, base_version: int | N
         before = customer_info(customer)
         _unchanged_since(f"Customer {customer.number}", read, before, CUSTOMER_FIELDS)
         _set_each(customer, changes, _customer_field)
-        if "number" in changes and Customer.select().where(
-                (Customer.number == customer.number) & (Customer.id != customer.id)).exists():
-            raise ValidationError(f"Customer number {customer.number} is already taken",
-                                  "number")
+        if "number" in changes and customer.number != before.number:
+            refuse_taken_number(customer.number, customer.id)
         renamed = customer.name != before.name
         if renamed:
             check_duplicates("customer", customer.name,

@@ -97,6 +97,23 @@ def checked(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
     return values
 
 
+def refuse_taken_number(number: str, customer_id: int | None = None) -> None:
+    """A ValidationError if another customer has ``number``, or a deleted one had it:
+    given again, two customers' history came under one number in the audit."""
+    if Customer.select().where((Customer.number == number)
+                               & (Customer.id != (customer_id or 0))).exists():
+        raise ValidationError(f"Customer number {number} is already taken", "number")
+    copied = json.dumps({"number": number}, ensure_ascii=False)[1:-1]  # as the audit has it
+    deleted = (AuditEvent.select(AuditEvent.before)
+               .where((AuditEvent.action == "customer.delete")
+                      & AuditEvent.before.contains(copied)).first())
+    if deleted is not None:
+        name = json.loads(deleted.before or "{}").get("name", "")
+        raise ValidationError(f"Customer number {number} was {name}'s, deleted: a number "
+                              "is not given twice (its history is under it); choose "
+                              "another", "number")
+
+
 def create_customer(actor: Actor, name: str, *, number: str | None = None,
                      address: str = "", city: str = "", phone: str = "", email: str = "",
                      on_duplicate: str = "ask") -> tuple[Customer, bool]:
@@ -105,8 +122,8 @@ def create_customer(actor: Actor, name: str, *, number: str | None = None,
 
     def free_number() -> str | None:
         given = validate.text(number, "number", max_len=40) or None
-        if given and Customer.select().where(Customer.number == given).exists():
-            raise ValidationError(f"Customer number {given} is already taken", "number")
+        if given:
+            refuse_taken_number(given)
         return given
 
     fields = checked({"name": lambda: validate.text(name, "customer", required=True),

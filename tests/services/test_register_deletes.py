@@ -114,3 +114,19 @@ def test_a_booking_of_a_deleted_order_names_the_order_as_deleted(admin: Actor) -
                               "was deleted by eva on ")
     assert bookings.set_done(admin, other.id).done
     refused(lambda: bookings.set_done(admin, 999_999), NotFound, match=("No booking 999999",))
+
+
+def test_a_deleted_customer_s_number_is_not_given_again(admin: Actor) -> None:
+    """A number given again after its customer was deleted put two customers' history
+    under one number in the audit (QA19 L6)."""
+    from crm_tui.services import register_edits
+
+    registers.add_customer(admin, "QA Card Stale", number="1225")
+    register_deletes.delete_customer(admin, "1225")
+    refused(lambda: registers.add_customer(admin, "QA Reuse", number="1225"),
+            ValidationError, match=("Customer number 1225 was QA Card Stale's, deleted",))
+    other = registers.add_customer(admin, "Other AB", number="1226")
+    refused(lambda: register_edits.edit_customer(admin, other.id, number="1225"),
+            ValidationError, match=("was QA Card Stale's, deleted",))
+    assert register_edits.edit_customer(admin, other.id, number="1227").number == "1227"
+    assert register_edits.edit_customer(admin, other.id, city="Umeå").number == "1227"
