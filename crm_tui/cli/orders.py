@@ -21,7 +21,7 @@ from crm_tui.cli.common import (
 from crm_tui.domain.dates import HINT, absolute_day, absolute_when
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import Completed, OrderFilter, OrderInput
-from crm_tui.domain.text import plural
+from crm_tui.domain.text import plural, printable
 from crm_tui.services import bookings, notes, order_list, orders, validate
 from crm_tui.services.timezone import local_now
 
@@ -40,7 +40,8 @@ def order_options(func: Any) -> Any:
         click.option("--scheduled", help=f"Scheduled date: {HINT}"),
         click.option("--hours", help="Time required in hours"),
         click.option("--assign", "assign", multiple=True, metavar="USERNAME",
-                     help="Assign a user (repeatable)"),
+                     help="Assign a user (repeatable); on edit, the order's assignees "
+                          "become these (co assign adds one)"),
         click.option("--use-existing", is_flag=True,
                      help="If a similar customer/facility exists, use it"),
         click.option("--create-new", is_flag=True,
@@ -99,8 +100,16 @@ def co_add(session: Session, **kw: Any) -> None:
 def co_edit(session: Session, serial: int, expect_version: int | None, **kw: Any) -> None:
     """Change fields of a contact order (options left out stay as they are)."""
     data = _build(session, kw, editing=True)
+    was = orders.get_order(session.actor, serial).row
     detail = orders.edit_order(session.actor, serial, data, base_version=expect_version)
     click.echo(f"Contact order {detail.serial} saved (version {detail.version})")
+    for label, before, after, named in (
+            ("Facility", was.facility, detail.row.facility, data.facility),
+            ("Service object", was.service_object, detail.row.service_object,
+             data.service_object)):
+        if before and after is None and named is None:  # went with the customer before
+            click.echo(f"{label} '{printable(before)}' left the order: it is "
+                       f"{printable(was.customer)}'s, the customer before")
 
 
 def _criteria(session: Session, kw: dict[str, Any]) -> OrderFilter:

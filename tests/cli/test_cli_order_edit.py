@@ -1,0 +1,34 @@
+"""`co edit` says what an edit took with it."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.test_cli import cli_db, run
+
+__all__ = ["cli_db"]  # the fixture, used by name
+
+
+def test_another_customer_takes_the_facility_and_object_and_says_so(cli_db: str) -> None:
+    """The facility and service object of the customer before leave the order; the
+    edit's output names them, the order shows neither, and an edit naming its own
+    facility keeps quiet about it."""
+    run(cli_db, "customer", "add", "Zeta AB", "--number", "C-2")
+    run(cli_db, "customer", "add", "Berg AB", "--number", "C-1")
+    run(cli_db, "facility", "add", "Umeå plant", "--customer", "Berg AB")
+    run(cli_db, "service-object", "add", "Heat pump", "--customer", "Berg AB",
+        "--facility", "Umeå plant")
+    serial = run(cli_db, "co", "add", "--subject", "Service", "--customer", "Berg AB",
+                 "--facility", "Umeå plant", "--service-object", "Heat pump").stdout.strip()
+    said = run(cli_db, "co", "edit", serial, "--customer", "C-2").stdout.splitlines()
+    assert said == [f"Contact order {serial} saved (version 2)",
+                    "Facility 'Umeå plant' left the order: it is Berg AB's, the customer "
+                    "before",
+                    "Service object 'Heat pump' left the order: it is Berg AB's, the "
+                    "customer before"]
+    shown = json.loads(run(cli_db, "co", "show", serial, "--json").stdout)
+    assert (shown["customer"], shown["facility"], shown["service_object"]) == (
+        "Zeta AB", None, None)
+    said = run(cli_db, "co", "edit", serial, "--customer", "Berg AB", "--facility",
+               "Umeå plant").stdout.splitlines()
+    assert said == [f"Contact order {serial} saved (version 3)"]
