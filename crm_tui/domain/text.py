@@ -85,18 +85,23 @@ def _markers(name: str) -> tuple[list[str], list[str]]:
 
 def edits_within(a: str, b: str, limit: int) -> bool:
     """Whether ``a`` becomes ``b`` with at most ``limit`` letters inserted, removed or
-    changed (Levenshtein distance, computed only near the diagonal)."""
+    changed, or two neighbours swapped ("Bergstorm" for "Bergström"): the optimal
+    string alignment distance, computed only near the diagonal."""
     if abs(len(a) - len(b)) > limit:
         return False
+    before: list[int] = []  # the row two letters back, for a swap
     previous = list(range(len(b) + 1))
     for i, letter in enumerate(a, 1):
         current = [i] + [limit + 1] * len(b)
         for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1,
-                             previous[j - 1] + (letter != b[j - 1]))
+            cost = min(previous[j] + 1, current[j - 1] + 1,
+                       previous[j - 1] + (letter != b[j - 1]))
+            if before and j > 1 and letter == b[j - 2] and a[i - 2] == b[j - 1]:
+                cost = min(cost, before[j - 2] + 1)
+            current[j] = cost
         if min(current) > limit:
             return False
-        previous = current
+        before, previous = previous, current
     return previous[-1] <= limit
 
 

@@ -1,6 +1,6 @@
 """Near-duplicates in the registers: a new or renamed customer, facility or service
 object named like one that is there (the same name in another case or spelling, its
-start typed, a letter or two off), and a serial number given twice."""
+start typed, a letter or two off or two swapped), and a serial number given twice."""
 
 from __future__ import annotations
 

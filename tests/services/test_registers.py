@@ -165,14 +165,16 @@ def test_a_serial_number_is_one_object_per_customer(admin: Actor) -> None:
 
 
 def test_a_name_typed_in_part_or_a_letter_off_is_asked_about(admin: Actor) -> None:
-    """"Brf Solros" (the start of "Brf Solrosen", tabbed past before the list came) and
-    "Hanson & Söner" (a letter off "Hansson & Söner") were created beside them without a
-    word; use-existing takes a name as it is only. Names told apart by a number or a
-    letter ("Kontor 1", "Hus B") are other places, not slips."""
+    """"Brf Solros" (the start of "Brf Solrosen", tabbed past before the list came),
+    "Hanson & Söner" (a letter off "Hansson & Söner") and "Brf Solrosne" (two letters
+    swapped) were created beside them without a word; use-existing takes a name as it is
+    only. Names told apart by a number or a letter ("Kontor 1", "Hus B") are other
+    places, not slips."""
     solrosen = registers.add_customer(admin, "Brf Solrosen")
     hansson = registers.add_customer(admin, "Hansson & Söner")
     for name, meant in (("Brf Solros", solrosen), ("Hanson & Söner", hansson),
-                        ("hansson & sönr", hansson)):
+                        ("hansson & sönr", hansson), ("Hasnson & Söner", hansson),
+                        ("Brf Solrosne", solrosen)):  # two letters swapped: one slip
         for choice in ("ask", "use-existing"):
             with pytest.raises(NearDuplicate) as asked:
                 registers.add_customer(admin, name, on_duplicate=choice)
