@@ -353,6 +353,20 @@ class CrmApp(KeysInOrder):
         self._unless_unsaved_kept("Leave without saving your changes?", "Leave",
                                   lambda: self._switch_section(mode))
 
+    def open_admin_tab(self, tab_id: str) -> None:
+        """Switch to the admin settings on one of their tabs (from the palette)."""
+
+        def go() -> None:
+            self._switch_section("admin")
+            show = getattr(self.screen, "show_tab_when_loaded", None)
+            if show is not None:
+                show(tab_id)
+
+        if not self.actor.is_admin:
+            self.notify("Admin settings are for admins only", severity="warning")
+            return
+        self._unless_unsaved_kept("Leave without saving your changes?", "Leave", go)
+
     def _switch_section(self, mode: str) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HelpScreen):
             self.pop_screen()
@@ -443,6 +457,12 @@ class CrmApp(KeysInOrder):
             if mode != "admin" or self.actor.is_admin:
                 yield SystemCommand(f"Go to {title}", f"Open the {title} section",
                                     lambda mode=mode: self.action_section(mode))
+        from crm_tui.tui.screens.admin import PALETTE_TITLES, AdminScreen
+
+        if self.actor.is_admin and not isinstance(screen, AdminScreen):  # there: its tabs
+            for tab_id, title in PALETTE_TITLES.items():
+                yield SystemCommand(f"Admin settings: {title}", "Open this admin tab",
+                                    lambda tab_id=tab_id: self.open_admin_tab(tab_id))
         seen = set()
         enabled = {(item.node, item.binding) for item in screen.active_bindings.values()
                    if item.enabled}

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 from textual.app import App
-from textual.widgets import Button
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Button, TabbedContent
 from textual.widgets._footer import FooterKey
 
 from crm_tui.domain.errors import ConflictError
@@ -16,6 +17,7 @@ from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import orders, registers, settings, users
 from crm_tui.services.orders import TRACKED
 from crm_tui.tui.app import GC_QUIET_S, CrmApp
+from crm_tui.tui.screens.admin import AdminScreen
 from crm_tui.tui.screens.dialogs import FIELD_LABELS, ConflictDialog, field_names
 from crm_tui.tui.screens.help import HelpScreen
 from crm_tui.tui.screens.orders import OrderListScreen
@@ -23,6 +25,7 @@ from crm_tui.tui.screens.registers import RegisterScreen
 from crm_tui.tui.screens.todo import TodoScreen
 from crm_tui.tui.widgets.footer import CrmFooter
 from crm_tui.tui.widgets.header import AppHeader
+from crm_tui.tui.widgets.perm_matrix import PermMatrix
 from tests.conftest import make_user
 from tests.tui.conftest import settle
 
@@ -79,6 +82,44 @@ async def test_palette_offers_every_action_of_the_screen(
         for expected in ("Go to To-do", "Go to Admin settings", "Filter", "Save settings"):
             assert expected in titles, (expected, titles)
         assert titles.count("Quit") == 1  # ours and Textual's were both offered
+
+
+async def test_palette_opens_an_admin_tab_by_its_words_from_any_section(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """"permissions" typed in the palette on the order list found nothing (the tab
+    was offered only on the admin screen, as "Users tab"): it opens the Users tab.
+    (Non-admins are offered no admin command: test_admin.)"""
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"permissions")
+        await settle(app, pilot)
+        shown = [str(o.prompt) for o in app.screen.query_one(CommandList).options]
+        assert shown and "Admin settings: Users and permissions" in shown[0], shown
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AdminScreen)
+        assert app.screen.query_one(TabbedContent).active == "tab-users"
+        assert isinstance(app.focused, PermMatrix)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Users tab" in titles and not [t for t in titles if ": Users" in t]
+        # again, the admin screen made already: another tab at once
+        await pilot.press("f3")
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.press(*"sms")
+        await settle(app, pilot)
+        shown = [str(o.prompt) for o in app.screen.query_one(CommandList).options]
+        assert "Admin settings: Channels" in shown[0], shown
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-channels"
 
 
 async def test_help_and_palette_list_the_screens_keys_before_the_fields(

@@ -27,6 +27,16 @@ TABS: tuple[tuple[str, str], ...] = (
     ("tab-statuses", "Statuses"), ("tab-list", "List mode"), ("tab-channels", "Channels"),
     ("tab-users", "Users"), ("tab-outbox", "Outbox"), ("tab-audit", "Audit"),
 )
+PALETTE_TITLES: dict[str, str] = {
+    "tab-statuses": "Statuses (the status list)",
+    "tab-list": "List mode (how the order list sorts)",
+    "tab-channels": "Channels (e-mail and SMS notifications)",
+    "tab-users": "Users and permissions",
+    "tab-outbox": "Outbox (e-mail and SMS sent, failed, retried)",
+    "tab-audit": "Audit trail (who changed what)",
+}
+"""The tabs as the palette offers them from any screen (the words an admin would type:
+"permissions", "sms")."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,17 @@ class AdminScreen(CrmScreen):
                   f"{title} tab", show=False, priority=True)
           for number, (tab_id, title) in enumerate(TABS, start=1)),
     ]
+
+    _wanted_tab: str | None = None
+
+    def show_tab_when_loaded(self, tab_id: str) -> None:
+        """Open a tab now, or once the settings have been read (the palette's "Admin
+        settings: Users and permissions" from another section)."""
+        tabs = self.query("#admin-tabs")  # none yet: the screen's first showing
+        if tabs and tabs.first().display:
+            self.action_show_tab(tab_id)
+        else:
+            self._wanted_tab = tab_id
 
     def compose_body(self) -> Iterable[Widget]:
         """The tabs (hidden until the services let us in) and a state line."""
@@ -124,7 +145,10 @@ class AdminScreen(CrmScreen):
         self.query_one(UsersPane).show(data.users)
         self.query_one(AuditPane).show(data.audit)
         self.crm.organisation = str(data.settings.get("organisation", ""))
-        if first:
+        wanted, self._wanted_tab = self._wanted_tab, None
+        if wanted:
+            self.action_show_tab(wanted)
+        elif first:
             self._focus_pane()
 
     def _refused(self, error: CrmError) -> None:
