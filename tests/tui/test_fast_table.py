@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
 
+from crm_tui.domain.records import Actor
+from crm_tui.tui.app import CrmApp
 from crm_tui.tui.widgets.fast_table import FastTable
-from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, cell
+from crm_tui.tui.widgets.order_table import COMPLETED_STYLE, Col, cell
 from crm_tui.tui.widgets.picker import highlight
+from tests.tui.conftest import settle
 
 LONG = "Ångströms Fastighetsförvaltning och Ventilationsservice i Norrland AB " * 2
 
@@ -130,3 +135,44 @@ def test_columns_whose_minimums_add_up_past_the_width_still_fit() -> None:
         widths = fit_widths(AuditTable.COLUMNS, total)
         assert sum(widths) + 2 * len(widths) + 2 == total, (total, widths)
         assert all(w >= c.minimum for w, c in zip(widths, AuditTable.COLUMNS, strict=True))
+
+
+def test_columns_that_cannot_all_fit_drop_the_least_needed() -> None:
+    """At a phone's 60 columns the order list's minimums came to 70: every column was
+    cut to a few letters and the table scrolled sideways. The hours go first, then the
+    assignees; at 80 all are there; columns without a drop stay however narrow."""
+    from crm_tui.tui.screens.todo import TodoTable
+    from crm_tui.tui.widgets.order_table import ORDER_COLUMNS, kept_columns
+
+    def keys(columns: tuple[Col, ...], total: int) -> list[str]:
+        return [columns[i].key for i in kept_columns(columns, total)]
+
+    everything = [c.key for c in ORDER_COLUMNS]
+    assert keys(ORDER_COLUMNS, 80) == everything
+    assert keys(ORDER_COLUMNS, 66) == everything[:-1]
+    assert keys(ORDER_COLUMNS, 60) == everything[:-2]
+    assert keys(ORDER_COLUMNS, 20) == everything[:-2]
+    assert keys(TodoTable.COLUMNS, 60) == [c.key for c in TodoTable.COLUMNS][:-1]
+
+
+async def test_the_order_list_at_60_columns_shows_whole_columns(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """On a phone the list fits without sideways scrolling; back at 80 columns the
+    hours and assignees return, the cursor on the same order."""
+    from tests.tui.test_orders_list import add_order, clock, open_orders
+
+    for day in range(1, 6):
+        add_order(eva, "Bergström Värme AB", f"Service visit {day}", days=day)
+    app = make_app("eva", clock=clock)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await open_orders(app, pilot)
+        table = screen.table
+        assert [str(k.value) for k in table.columns] == [
+            "serial", "scheduled", "subject", "customer", "status"]
+        assert table.virtual_size.width <= table.size.width
+        await pilot.press("down", "down")
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert [str(k.value) for k in table.columns][-2:] == ["assignees", "hours"]
+        assert table.virtual_size.width <= table.size.width
+        assert table.key_at() == table.keys()[2]

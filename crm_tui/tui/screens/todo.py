@@ -39,7 +39,7 @@ class TodoTable(FittedTable):
         Col("serial", "No.", width=5),
         Col("subject", "Subject", share=45, minimum=10),
         Col("customer", "Customer", share=32, minimum=8),
-        Col("status", "Status", share=23, minimum=6),
+        Col("status", "Status", share=23, minimum=6, drop=1),  # in the detail below
     )
 
 

@@ -31,13 +31,32 @@ def cell(value: object, style: str = "", *, right: bool = False) -> Text:
 @dataclass(frozen=True)
 class Col:
     """A column: fixed width, or a share of the space left over (with a minimum). A
-    fixed-width column grows to fit its widest cell (a serial of seven digits)."""
+    fixed-width column grows to fit its widest cell (a serial of seven digits). Where
+    the columns' least widths do not fit (a phone's 60 columns), those with a ``drop``
+    go, the highest first: the rest show whole instead of all of them cut and scrolled
+    sideways."""
 
     key: str
     label: str
     width: int = 0
     share: int = 0
     minimum: int = 4
+    drop: int = 0
+
+
+def kept_columns(columns: Sequence[Col], total: int, padding: int = 1) -> list[int]:
+    """The indexes of ``columns`` shown at ``total`` cells (see Col.drop)."""
+    kept = list(range(len(columns)))
+
+    def least() -> int:
+        return sum(2 * padding + (columns[i].width or columns[i].minimum) for i in kept) + 2
+
+    while least() > total:
+        droppable = [i for i in kept if columns[i].drop]
+        if not droppable:
+            break
+        kept.remove(max(droppable, key=lambda i: columns[i].drop))
+    return kept
 
 
 def fit_widths(columns: Sequence[Col], total: int, padding: int = 1) -> list[int]:
@@ -87,6 +106,7 @@ class FittedTable(FastTable):
         self._cells: list[tuple[str, list[Text]]] = []
         self._total = 80  # the width the columns were last fitted to
         self._content: dict[int, int] = {}  # widest cell of each fixed-width column
+        self._kept: list[int] = list(range(len(self.COLUMNS)))  # the columns shown
 
     def on_mount(self) -> None:
         """Add the columns for the current width."""
@@ -104,16 +124,19 @@ class FittedTable(FastTable):
 
     def _fit(self, width: int) -> None:
         self._total = width
-        widths = fit_widths(self._columns(), width, self.cell_padding)
-        if widths == self._widths:
+        columns = self._columns()
+        kept = kept_columns(columns, width, self.cell_padding)
+        widths = fit_widths([columns[i] for i in kept], width, self.cell_padding)
+        if (widths, kept) == (self._widths, self._kept):
             return
-        self._widths = widths
+        self._widths, self._kept = widths, kept
         row = self.cursor_row
         self.clear(columns=True)
-        for col, w in zip(self.COLUMNS, widths, strict=True):
+        for i, w in zip(kept, widths, strict=True):
+            col = self.COLUMNS[i]
             self.add_column(Text(col.label, style="bold", no_wrap=True), width=w, key=col.key)
         for key, cells in self._cells:
-            self.add_row(*cells, key=key)
+            self.add_row(*self._shown(cells), key=key)
         if self._cells:
             self.move_cursor(row=min(row, len(self._cells) - 1), animate=False)
 
@@ -134,11 +157,17 @@ class FittedTable(FastTable):
             for i in fixed:
                 content[i] = max(content.get(i, 0), cells[i].cell_len)
             if self.columns:
-                self.add_row(*cells, key=key)
+                self.add_row(*self._shown(cells), key=key)
         if content != self._content:
             self._content = content
             if self.columns:
                 self._fit(self._total)
+
+    def _shown(self, cells: list[Text]) -> list[Text]:
+        """A row's cells in the columns shown."""
+        if len(self._kept) == len(self.COLUMNS):
+            return cells
+        return [cells[i] for i in self._kept]
 
     def key_at(self, row: int | None = None) -> str | None:
         """The key of a row (default: the cursor's), or None when empty."""
@@ -173,8 +202,8 @@ ORDER_COLUMNS = (
     Col("subject", "Subject", share=38, minimum=12),
     Col("customer", "Customer", share=26, minimum=8),
     Col("status", "Status", share=19, minimum=6),
-    Col("assignees", "Assigned", share=17, minimum=8),
-    Col("hours", "Hours", width=5),
+    Col("assignees", "Assigned", share=17, minimum=8, drop=1),
+    Col("hours", "Hours", width=5, drop=2),
 )
 
 
