@@ -90,6 +90,13 @@ def co_add(session: Session, **kw: Any) -> None:
         raise click.UsageError("--customer is required")
     detail = orders.create_order(session.actor, _build(session, kw, editing=False))
     click.echo(detail.serial)
+    _say_added(detail.added, err=True)  # standard output stays the serial alone
+
+
+def _say_added(added: tuple[str, ...], *, err: bool = False) -> None:
+    """Name the register entries a save added (new names typed)."""
+    if added:
+        click.echo(printable(f"Added to the registers: {', '.join(added)}"), err=err)
 
 
 @co.command("edit")
@@ -103,6 +110,7 @@ def co_edit(session: Session, serial: int, expect_version: int | None, **kw: Any
     was = orders.get_order(session.actor, serial).row
     detail = orders.edit_order(session.actor, serial, data, base_version=expect_version)
     click.echo(f"Contact order {detail.serial} saved (version {detail.version})")
+    _say_added(detail.added)
     for label, before, after, named in (
             ("Facility", was.facility, detail.row.facility, data.facility),
             ("Service object", was.service_object, detail.row.service_object,

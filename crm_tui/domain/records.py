@@ -197,6 +197,9 @@ class OrderDetail:
     version: int
     notes: tuple[NoteInfo, ...]
     bookings: tuple[BookingInfo, ...]
+    added: tuple[str, ...] = ()
+    """What the save that returned this added to the registers ("customer Berg AB
+    (1223)", "facility Umeå plant"): names typed that were new."""
 
     @property
     def serial(self) -> int:

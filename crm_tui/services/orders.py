@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -115,7 +116,11 @@ def _notify_assigned(actor: Actor, order: ContactOrder, users: list[User]) -> No
                    order=order)
 
 
-def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -> dict[str, Any]:
+def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None,
+                   added: list[str] | None = None) -> dict[str, Any]:
+    """The order's customer, facility and service object from ``data`` (by id, or by
+    name: a new name is added to its register, and named in ``added``)."""
+    added = [] if added is None else added
     """Customer, facility and service object from ids or names, filled in from each other."""
     obj: ServiceObject | None = None
     facility: Facility | None = None
@@ -134,7 +139,10 @@ def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -
             raise NotFound(registers.gone("service object", data.service_object_id),
                            "service_object")
     if customer is None and data.customer is not None:
-        customer = _resolve_customer(actor, data)
+        customer, created = _resolve_customer(actor, data)
+        if created:
+            added.append(f"customer {customer.name}"
+                         + (f" ({customer.number})" if customer.number else ""))
     if obj is None and data.service_object:
         # on an edit, among the order's customer's objects (unless another is given)
         owner = customer or (order.customer if order is not None else None)
@@ -151,8 +159,10 @@ def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None) -
         if customer is None:
             facility = registers.find_facility(data.facility)
         else:
-            facility, _ = registers.resolve_facility(
+            facility, created = registers.resolve_facility(
                 actor, customer, data.facility, dict(data.facility_details), data.on_duplicate)
+            if created:
+                added.append(f"facility {facility.name}")
     if facility is not None and customer is None:
         customer = facility.customer
     out: dict[str, Any] = {}
@@ -204,12 +214,12 @@ def _elsewhere(unit: ServiceObject, site: str | None) -> ValidationError:
                            "the service object empty", "service_object")
 
 
-def _resolve_customer(actor: Actor, data: OrderInput) -> Customer:
+def _resolve_customer(actor: Actor, data: OrderInput) -> tuple[Customer, bool]:
+    """The customer named in ``data``, and whether it was made now."""
     details = dict(data.customer_details) or {
         "phone": data.contact_phone or "", "email": data.contact_email or ""}
-    customer, _ = registers.resolve_customer(actor, data.customer or "", details,
-                                             data.on_duplicate)
-    return customer
+    return registers.resolve_customer(actor, data.customer or "", details,
+                                      data.on_duplicate)
 
 
 def _apply_fields(order: ContactOrder, data: OrderInput) -> None:
@@ -251,7 +261,8 @@ def create_order(actor: Actor, data: OrderInput, *, note: str = "") -> OrderDeta
     with writing():
         actor = fresh(actor)
         require(actor, Perm.CREATE, action="create contact orders")
-        links = _resolve_links(actor, data, None)
+        added_entries: list[str] = []
+        links = _resolve_links(actor, data, None, added_entries)
         status = statuses.resolve(data.status) if data.status else _default_status()
         order = ContactOrder(serial=_next_serial(), created_by=actor.id, status=status,
                              **links, **ids.fresh(ContactOrder))
@@ -273,7 +284,7 @@ def create_order(actor: Actor, data: OrderInput, *, note: str = "") -> OrderDeta
                 raise PermissionDenied(f"{exc}. Save the order without the note, or "
                                        "assign yourself") from None
         _notify_assigned(actor, order, added)
-        return _detail(order)
+        return replace(_detail(order), added=tuple(added_entries))
 
 
 def _default_status() -> Status | None:
@@ -338,7 +349,8 @@ def edit_order(actor: Actor, serial: int, data: OrderInput,
         require(actor, Perm.EDIT, action="edit contact orders")
         _check_version(order, base_version)
         before = _snapshot(order)
-        for key, value in _resolve_links(actor, data, order).items():
+        added_entries: list[str] = []
+        for key, value in _resolve_links(actor, data, order, added_entries).items():
             setattr(order, key, value)
         if data.status is not None:
             order.status = (statuses.resolve(data.status, allow_inactive_id=order.status_id)
@@ -353,7 +365,7 @@ def edit_order(actor: Actor, serial: int, data: OrderInput,
         order.save()
         _bump(actor, order, before, "order.edit")
         _notify_assigned(actor, order, added)
-        return _detail(order)
+        return replace(_detail(order), added=tuple(added_entries))
 
 
 def assign(actor: Actor, serial: int, usernames: list[str],

@@ -32,3 +32,21 @@ def test_another_customer_takes_the_facility_and_object_and_says_so(cli_db: str)
     said = run(cli_db, "co", "edit", serial, "--customer", "Berg AB", "--facility",
                "Umeå plant").stdout.splitlines()
     assert said == [f"Contact order {serial} saved (version 3)"]
+
+
+def test_names_typed_new_are_named_as_added_to_the_registers(cli_db: str) -> None:
+    """`co add` and `co edit` with a customer or facility name that is new made it
+    without a word; now they say so (co add on standard error: its output is the
+    number alone, for scripts)."""
+    added = run(cli_db, "co", "add", "--subject", "Quote", "--customer", "Nordic Heat AB",
+                "--facility", "Main plant")
+    serial = added.stdout.strip()
+    assert serial.isdigit()
+    number = json.loads(run(cli_db, "search", "nordic heat", "--json").stdout)[0]
+    assert added.stderr.strip() == (
+        f"Added to the registers: customer Nordic Heat AB ({number['number']}), "
+        "facility Main plant")
+    said = run(cli_db, "co", "edit", serial, "--facility", "Second site").stdout
+    assert said.splitlines()[1:] == ["Added to the registers: facility Second site"]
+    again = run(cli_db, "co", "add", "--subject", "Again", "--customer", "Nordic Heat AB")
+    assert again.stderr == ""

@@ -110,6 +110,10 @@ async def test_journey_3_new_customer_and_facility(eva: Actor, make_app) -> None
             "Nordic Heat AB", "070-123 45 67", "olle@nordicheat.se")
         facility = registers.get_facility(eva, created.facility_id)
         assert (facility.name, facility.customer_id) == ("Main plant", customer.id)
+        # the save says what it added: the user sees both were new
+        assert [n.message for n in app._notifications][-1] == (
+            f"Saved contact order {form.serial}; added customer Nordic Heat AB "
+            f"({customer.number}), facility Main plant to the registers")
         assert form.picker("customer").chosen_id == customer.id  # now an existing order
         assert f"Contact order {form.serial}" in form.query_one("#form-title",
                                                                 Static).content.plain
@@ -127,6 +131,8 @@ async def test_journey_3_new_customer_and_facility(eva: Actor, make_app) -> None
         await settle(app, pilot)
         assert app.screen is form and form.serial is not None
         assert orders.get_order(eva, form.serial).row.customer_id == existing.id
+        assert [n.message for n in app._notifications][-1] == (
+            f"Saved contact order {form.serial}")  # nothing added
         names = [h.title for h in registers.search(eva, "bergstr", "customers")]
         assert names == ["Bergström Värme AB"]  # not created twice
         # A near-duplicate facility; this time the user creates the new one anyway.

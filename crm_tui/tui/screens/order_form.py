@@ -23,6 +23,7 @@ from crm_tui.domain.errors import (
 )
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import OrderDetail, OrderInput, StatusInfo
+from crm_tui.domain.text import printable
 from crm_tui.services import orders
 from crm_tui.tui.draft_keeper import DraftKeeper
 from crm_tui.tui.order_form_model import (
@@ -399,7 +400,8 @@ class OrderFormScreen(CrmScreen):
         self.apply_detail(detail)
         self._draft_base = None
         self.drafts.forget(was)
-        self.notify(f"Saved contact order {detail.serial}")
+        added = f"; added {', '.join(detail.added)} to the registers" if detail.added else ""
+        self.notify(printable(f"Saved contact order {detail.serial}{added}"), markup=False)
         self.notes.add_pending()
         after, self._after_save = self._after_save, None
         if after is not None:
