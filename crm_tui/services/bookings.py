@@ -88,7 +88,7 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
             order=order, kind=kind, starts_at=starts, duration_minutes=duration,
             assignee=user, remind_at=starts - dt.timedelta(minutes=remind)
             if remind is not None else None, note=note, created_by=actor.id,
-            **ids.fresh(Booking))
+            reminder_sent=_begun(starts), **ids.fresh(Booking))
         info = booking_info(booking, serial)
         audit(actor, "booking.add", "booking", booking.id, None, info.__dict__, 1)
         if user.id != actor.id:
@@ -97,6 +97,13 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
                    f"{info.at:%Y-%m-%d %H:%M} "
                    f"for order {serial}: {order.subject}", order=order, booking_id=booking.id)
         return info
+
+
+def _begun(starts: dt.datetime) -> bool:
+    """Whether a contact has begun (naive UTC): booked after the fact, its reminder
+    has nothing left to remind of and is settled at once, not sent late (the worker
+    sends a reminder it missed late: outbox.fire_due_reminders)."""
+    return starts <= utcnow()
 
 
 def _booking(booking_id: int) -> tuple[Booking, ContactOrder]:
@@ -144,7 +151,7 @@ def edit_booking(actor: Actor, booking_id: int, *, at: dt.datetime | str | None 
             lead = dt.timedelta(minutes=remind) if remind is not None else None
         booking.remind_at = booking.starts_at - lead if lead is not None else None
         if at is not None or remind_before is not None:
-            booking.reminder_sent = False
+            booking.reminder_sent = _begun(booking.starts_at)
         if kind is not None:
             booking.kind = _kind(kind)
         if minutes is not None:

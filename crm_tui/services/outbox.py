@@ -55,17 +55,26 @@ class OutboxInfo:
     text: str
 
 
+LATE = dt.timedelta(minutes=2)
+"""A reminder sent this long after it was due says so (no worker ran at the time)."""
+
+
 def fire_due_reminders(now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Turn due reminders into notifications, each exactly once; returns how many."""
+    """Turn due reminders into notifications, each exactly once; returns how many.
+
+    A reminder the worker could not send on time (none ran: a restart, a deploy, a
+    host down) is sent late and says so: it was skipped for good once its contact had
+    begun, and nobody heard of it. One with nothing left to remind of is settled when
+    the booking is written (a contact booked after it began: bookings.add_booking). A
+    completed order's bookings remind no one."""
     now = now or utcnow()
     fired = 0
     with writing():
-        # Only for contacts still ahead: a booking entered after the fact (or one the
-        # worker slept through) sent a reminder of a contact already over at once.
-        due = list(Booking.select(Booking.id).where(
+        due = list(Booking.select(Booking.id).join(ContactOrder).where(
             (Booking.reminder_sent == False) & (Booking.done == False)  # noqa: E712
             & Booking.remind_at.is_null(False) & (Booking.remind_at <= now)
-            & (Booking.starts_at > now)).limit(limit).tuples())
+            & (ContactOrder.completed == False)  # noqa: E712
+        ).order_by(Booking.remind_at, Booking.id).limit(limit).tuples())
         for (booking_id,) in due:
             # The conditional update is the claim: only one worker's update matches.
             claimed = Booking.update(reminder_sent=True).where(
@@ -77,14 +86,23 @@ def fire_due_reminders(now: dt.datetime | None = None, limit: int = 200) -> int:
                        .join(ContactOrder).join(Customer).switch(Booking)
                        .join(User, on=Booking.assignee == User.id)
                        .where(Booking.id == booking_id).get())
-            order = booking.order
-            when = to_local(booking.starts_at)
-            notify(booking.assignee, "reminder",
-                   f"Reminder: {booking.kind} contact at {when:%Y-%m-%d %H:%M} — order "
-                   f"{order.serial}: {order.subject} ({order.customer.name})",
-                   order=order, booking_id=booking.id)
+            notify(booking.assignee, "reminder", reminder_text(booking, now),
+                   order=booking.order, booking_id=booking.id)
             fired += 1
     return fired
+
+
+def reminder_text(booking: Booking, now: dt.datetime) -> str:
+    """A reminder's words; a late one names when it was due, and a contact begun."""
+    order = booking.order
+    when = to_local(booking.starts_at)
+    what = (f"{booking.kind} contact at {when:%Y-%m-%d %H:%M} — order {order.serial}: "
+            f"{order.subject} ({order.customer.name})")
+    if now - booking.remind_at <= LATE:
+        return f"Reminder: {what}"
+    begun = " (begun)" if booking.starts_at <= now else ""
+    return (f"Late reminder, due {to_local(booking.remind_at):%Y-%m-%d %H:%M} when no "
+            f"worker ran: {what}{begun}")
 
 
 def _claimable(now: dt.datetime, lease: dt.timedelta) -> object:

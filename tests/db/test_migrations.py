@@ -54,11 +54,13 @@ def test_old_database_upgrades_step_by_step(db_url: str) -> None:
     assert m.pending() == ["0002_user_preferences", "0003_search_index", "0004_list_indexes",
                            "0005_involvement", "0006_register_walk_indexes",
                            "0007_involvement_covering_index", "0008_pair_search",
-                           "0009_character_search", "0010_owner_order_indexes"]
+                           "0009_character_search", "0010_owner_order_indexes",
+                           "0011_settle_past_reminders"]
     assert m.migrate() == ["0002_user_preferences", "0003_search_index", "0004_list_indexes",
                            "0005_involvement", "0006_register_walk_indexes",
                            "0007_involvement_covering_index", "0008_pair_search",
-                           "0009_character_search", "0010_owner_order_indexes"]
+                           "0009_character_search", "0010_owner_order_indexes",
+                           "0011_settle_past_reminders"]
     assert "preferences" in _columns("user")
     assert OWNER_INDEXES <= _indexes("contact_order")
     with db.connection_context():
