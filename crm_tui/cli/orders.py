@@ -220,8 +220,8 @@ def co_assign(session: Session, serial: int, usernames: tuple[str, ...]) -> None
 @pass_session
 def co_complete(session: Session, serial: int) -> None:
     """Complete (archive) a contact order."""
-    orders.set_completed(session.actor, serial, True)
-    click.echo(f"Contact order {serial} completed")
+    detail = orders.set_completed(session.actor, serial, True)
+    click.echo(printable(orders.completed_message(detail)))
 
 
 @co.command("reopen")

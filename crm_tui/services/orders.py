@@ -422,6 +422,21 @@ def set_completed(actor: Actor, serial: int, completed: bool,
         return _detail(order)
 
 
+def completed_message(detail: OrderDetail) -> str:
+    """What completing an order says: its bookings still open are named (they stay in
+    their to-do; a completed order reminds no one), as completing left them unsaid."""
+    said = f"Contact order {detail.serial} completed"
+    still = [b for b in detail.bookings if not b.done]
+    if not still:
+        return said
+    first = still[0]
+    more = f" and {len(still) - 1} more" if len(still) > 1 else ""
+    return (f"{said}; its open booking{'s' if still[1:] else ''} ({first.kind} "
+            f"{first.at:%Y-%m-%d %H:%M} for {first.assignee}{more}) "
+            f"{'stay' if still[1:] else 'stays'} in the to-do, without reminders "
+            "(d there marks one done)")
+
+
 def delete_order(actor: Actor, serial: int) -> None:
     """Delete an order with its notes and bookings; the audit trail keeps a full copy."""
     with writing():

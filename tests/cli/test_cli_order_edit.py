@@ -50,3 +50,21 @@ def test_names_typed_new_are_named_as_added_to_the_registers(cli_db: str) -> Non
     assert said.splitlines()[1:] == ["Added to the registers: facility Second site"]
     again = run(cli_db, "co", "add", "--subject", "Again", "--customer", "Nordic Heat AB")
     assert again.stderr == ""
+
+
+def test_completing_names_the_bookings_still_open(cli_db: str) -> None:
+    """QA20 M4: completing said nothing of the order's open bookings, which stayed in
+    the to-do (and reminded)."""
+    serial = run(cli_db, "co", "add", "--subject", "Quote", "--customer", "Acme",
+                 "--assign", "anna").stdout.strip()
+    run(cli_db, "booking", "add", serial, "--at", "2031-05-28 10:00", "--kind", "phone",
+        "--assignee", "anna")
+    said = run(cli_db, "co", "complete", serial).stdout.strip()
+    assert said == (f"Contact order {serial} completed; its open booking (phone "
+                    "2031-05-28 10:00 for anna) stays in the to-do, without reminders "
+                    "(d there marks one done)")
+    run(cli_db, "co", "reopen", serial)
+    booked = json.loads(run(cli_db, "co", "show", serial, "--json").stdout)["bookings"]
+    run(cli_db, "booking", "done", str(booked[0]["id"]))
+    said = run(cli_db, "co", "complete", serial).stdout.strip()
+    assert said == f"Contact order {serial} completed"

@@ -526,7 +526,9 @@ class OrderFormScreen(CrmScreen):
 
         def done(detail: OrderDetail) -> None:
             self.apply_detail(detail)
-            self.notify(f"Contact order {serial} " + ("completed" if flag else "reopened"))
+            self.notify(printable(orders.completed_message(detail) if flag
+                                  else f"Contact order {serial} reopened"), markup=False,
+                        timeout=8 if flag else 5)
 
         self._retry = run
         run(self.detail.version)
