@@ -18,7 +18,7 @@ from crm_tui.services import filters, order_list, orders, settings
 from crm_tui.tui.app import CrmApp
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.favourites_dialog import FavouritesDialog, NameDialog
-from crm_tui.tui.screens.filter_dialog import FilterDialog
+from crm_tui.tui.screens.filter_dialog import LIST_DEFAULT, FilterDialog
 from crm_tui.tui.screens.order_form import OrderFormScreen
 from crm_tui.tui.screens.orders import OrderListScreen
 from crm_tui.tui.widgets.order_table import COMPLETED_STYLE
@@ -88,15 +88,19 @@ async def test_journey5_filter_save_default_and_favourite(
     done = add_order(eva, "Bergström Värme AB", "Done", days=4, assignees=("anna",), hours="9")
     orders.set_completed(eva, done, True)
     # "today" and "+30" stay relative, so the saved filter means "the next 30 days"
-    # on any later day too; the services resolve it against the current date.
+    # on any later day too; the services resolve it against the current date. The
+    # completed order is in the list, last (the manual: "It remains in the list").
     expected = OrderFilter(mine=True, customer="Berg", scheduled_from_days=0,
-                           scheduled_to_days=30)
+                           scheduled_to_days=30, completed=Completed.INCLUDE)
+    wanted.add(done)
 
     app = make_app("anna", clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_orders(app, pilot)
-        assert screen.criteria == OrderFilter()
-        assert len(screen.table.serials) == 7  # all open orders anna may see
+        assert screen.criteria == LIST_DEFAULT
+        assert len(screen.table.serials) == 8  # all orders anna may see
+        assert screen.table.serials[-1] == done  # the completed last
+        assert "all orders" in str(screen.query_one("#filter-summary", Static).content)
 
         await pilot.press("f")
         await settle(app, pilot)
@@ -140,11 +144,11 @@ async def test_journey5_filter_save_default_and_favourite(
         assert screen.criteria == expected
         listed = [r.serial for r in order_list.list_orders(anna, expected.resolved(TODAY)).rows]
         assert screen.table.serials == listed
-        assert set(listed) == wanted
+        assert set(listed) == wanted and listed[-1] == done
         assert "Berg" in str(screen.query_one("#filter-summary", Static).content)
         service_totals = order_list.totals(anna, expected.resolved(TODAY))
-        assert service_totals.hours == Decimal("7.75") and service_totals.count == 3
-        assert totals_text(screen) == "3 orders · 7.75 h"
+        assert service_totals.hours == Decimal("16.75") and service_totals.count == 4
+        assert totals_text(screen) == "4 orders · 16.75 h"
 
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -180,7 +184,7 @@ async def test_journey5_filter_save_default_and_favourite(
 
         await pilot.press("x")  # clear, then pick the favourite again
         await settle(tomorrow, pilot)
-        assert screen.criteria == OrderFilter()
+        assert screen.criteria == LIST_DEFAULT
         await pilot.press("o")
         await settle(tomorrow, pilot)
         assert isinstance(tomorrow.screen, FavouritesDialog)
@@ -208,7 +212,7 @@ async def test_journey5_filter_save_default_and_favourite(
         await pilot.press("y")
         await settle(tomorrow, pilot)
         assert tomorrow.screen is screen
-        assert [f.criteria for f in filters.favorites(anna)] == [OrderFilter()]
+        assert [f.criteria for f in filters.favorites(anna)] == [LIST_DEFAULT]
         # Delete asks too.
         await pilot.press("o", "delete")
         await settle(tomorrow, pilot)
@@ -403,7 +407,7 @@ async def test_a_saved_default_that_no_longer_lists_falls_back_to_all_orders(
     app = make_app("eva", clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_orders(app, pilot)
-        assert screen.criteria == OrderFilter()
+        assert screen.criteria == LIST_DEFAULT
         assert screen.table.serials == [kept]
         assert any("Unknown status 'Väntar på del'" in str(n.message)
                    for n in app._notifications)
@@ -474,7 +478,7 @@ async def test_keys_typed_right_after_f_go_to_the_filter(
         await settle(app, pilot)
         dialog = app.screen
         assert isinstance(dialog, FilterDialog)
-        assert app.screen_stack[-2] is screen and screen.criteria == OrderFilter()
+        assert app.screen_stack[-2] is screen and screen.criteria == LIST_DEFAULT
         assert dialog.query_one("#mine", Checkbox).value is True
         assert dialog.query_one("#customer", Input).value == "Berg"
         status = dialog.query_one("#status", Select)
@@ -485,7 +489,8 @@ async def test_keys_typed_right_after_f_go_to_the_filter(
         burst(app, "ctrl+u", *"Bergström", "enter")  # a binding, then text, at once
         await settle(app, pilot)
         assert app.screen is screen
-        assert screen.criteria == OrderFilter(mine=True, customer="Bergström")
+        assert screen.criteria == OrderFilter(mine=True, customer="Bergström",
+                                              completed=Completed.INCLUDE)
 
 
 async def test_enter_on_the_filters_checkbox_applies(eva: Actor,
@@ -595,7 +600,7 @@ async def test_an_empty_list_keeps_the_keys_it_suggests(eva: Actor, make_app) ->
         assert screen.criteria.text == "zzzqqq"
         await pilot.press("x")
         await settle(app, pilot)
-        assert screen.criteria == OrderFilter() and screen.table.row_count == 1
+        assert screen.criteria == LIST_DEFAULT and screen.table.row_count == 1
         assert screen.table.has_focus
 
 
@@ -685,7 +690,7 @@ async def test_an_order_removed_or_moved_elsewhere_keeps_the_cursor_near(
         await settle(app, pilot)
         assert screen.table.current_serial == after  # in its place
         nxt = everything[everything.index(after) + 1]
-        orders.set_completed(eva, after, True)  # completed: out of the open orders
+        orders.set_completed(eva, after, True)  # completed: to the end of the list
         screen.refresh_data()
         await settle(app, pilot)
         assert screen.table.current_serial == nxt
@@ -694,4 +699,5 @@ async def test_an_order_removed_or_moved_elsewhere_keeps_the_cursor_near(
         await settle(app, pilot)
         assert screen.table.current_serial == nxt  # the same order, in its new place
         loaded = screen.table.serials
-        assert loaded == sorted(loaded)
+        still_open = [serial for serial in loaded if serial != after]
+        assert still_open == sorted(still_open)  # the completed one after them

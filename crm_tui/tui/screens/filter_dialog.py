@@ -29,9 +29,13 @@ from crm_tui.tui.widgets.button_row import ButtonRow
 from crm_tui.tui.widgets.tick_list import SpaceTickBox
 from crm_tui.tui.work import call_service
 
-COMPLETED_LABELS = {Completed.EXCLUDE: "Open orders only",
-                    Completed.INCLUDE: "Open and completed",
+COMPLETED_LABELS = {Completed.INCLUDE: "Open and completed",
+                    Completed.EXCLUDE: "Open orders only",
                     Completed.ONLY: "Completed only"}
+LIST_DEFAULT = OrderFilter(completed=Completed.INCLUDE)
+"""The list's filter until the user saves one: every order, the completed last in dark
+blue, as the manual has it ("It remains in the list of contact orders"); they were
+hidden, and a completed order vanished from the list (QA20 M2)."""
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -101,9 +105,9 @@ def describe(criteria: OrderFilter) -> str:
         parts.append(f"{start or '…'}–{end or '…'}")
     if criteria.text:
         parts.append(f"text “{criteria.text}”")
-    if criteria.completed != Completed.EXCLUDE:
+    if criteria.completed != LIST_DEFAULT.completed:
         parts.append(COMPLETED_LABELS[criteria.completed].lower())
-    return printable(" · ".join(parts)) if parts else "all open orders"
+    return printable(" · ".join(parts)) if parts else "all orders"
 
 
 class FilterDialog(ModalScreen[OrderFilter | None]):
@@ -296,7 +300,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
             scheduled_from_days=from_days, scheduled_to_days=to_days,
             text=self.query_one("#text", Input).value.strip() or None,
             completed=Completed(completed) if isinstance(completed, str)
-            else Completed.EXCLUDE))
+            else LIST_DEFAULT.completed))
 
     @on(Button.Pressed, "#clear")
     def action_clear(self) -> None:
@@ -306,7 +310,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
         self.query_one("#status", Select).value = ""
         for name in ("customer", "from", "to", "text"):
             self.query_one(f"#{name}", Input).value = ""
-        self.query_one("#completed", Select).value = str(Completed.EXCLUDE)
+        self.query_one("#completed", Select).value = str(LIST_DEFAULT.completed)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

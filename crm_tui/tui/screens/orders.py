@@ -34,7 +34,7 @@ from crm_tui.tui.screens.favourites_dialog import (
     FavouritesDialog,
     NameDialog,
 )
-from crm_tui.tui.screens.filter_dialog import FilterDialog, describe
+from crm_tui.tui.screens.filter_dialog import LIST_DEFAULT, FilterDialog, describe
 from crm_tui.tui.widgets.order_table import OrderTable
 from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
@@ -85,7 +85,7 @@ class OrderListScreen(CrmScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.criteria = OrderFilter()
+        self.criteria = LIST_DEFAULT
         self.totals: OrderTotals | None = None
         self.loaded = False
         self._cursor: Cursor | None = None  # after the last loaded order, if more follow
@@ -152,7 +152,7 @@ class OrderListScreen(CrmScreen):
     def _default_failed(self, exc: CrmError) -> None:
         self.notify(f"Could not list with your saved filter: {printable(str(exc))}",
                     severity="warning", markup=False)
-        self.set_criteria(OrderFilter())
+        self.set_criteria(LIST_DEFAULT)
 
     def set_criteria(self, criteria: OrderFilter, *,
                      place: tuple[Cursor | None, int] = (None, 0)) -> None:
@@ -185,6 +185,11 @@ class OrderListScreen(CrmScreen):
         # in parallel (beside the start-up's other reads) held the page back.
         position, row, rows = ((table.current_position, table.cursor_row, table.row_count)
                                if keep else (*place, place[1] + self.page_size))
+        if keep and position is not None:
+            # an order completed or reopened meanwhile went to the other end of the
+            # list: the cursor stays at its place (on the order that took it), not
+            # carried off with it
+            done = partial(done, group=position.completed)
         if position is None:
             call_service(self, order_list.list_orders, actor, criteria,
                          limit=self.page_size, done=done, failed=failed, group="orders-page")
@@ -204,9 +209,12 @@ class OrderListScreen(CrmScreen):
                      failed=lambda exc: None, group="orders-totals")
 
     def _first_page(self, generation: int, page: OrderPage, serial: int | None,
-                    criteria: OrderFilter) -> None:
+                    criteria: OrderFilter, group: bool | None = None) -> None:
         if generation != self._generation:
             return
+        if group is not None and any(r.serial == serial and r.completed != group
+                                     for r in page.rows):
+            serial = None  # moved to the other group (see reload): stay at the place
         self._load_totals(generation, criteria)
         self._cursor, self._before = page.next_cursor, page.prev_cursor
         self.table.set_orders(page.rows, more=page.next_cursor is not None,
@@ -309,10 +317,10 @@ class OrderListScreen(CrmScreen):
                 self.table.focus()
             return
         self._hide_table(state)
-        if self.criteria == OrderFilter():
-            state.update(Text("No open contact orders yet.\n\n"
-                              "Press n to create the first one, f to filter (e.g. include "
-                              "completed orders), 3 to search the registers."))
+        if self.criteria == LIST_DEFAULT:
+            state.update(Text("No contact orders yet.\n\n"
+                              "Press n to create the first one, 3 to search the "
+                              "registers."))
         else:
             state.update(Text(f"No orders match the filter: {describe(self.criteria)}.\n\n"
                               "Press f to change the filter, x to clear it, "
@@ -404,8 +412,8 @@ class OrderListScreen(CrmScreen):
         super().action_back()
 
     def action_clear_filter(self) -> None:
-        """Show all open orders."""
-        self.set_criteria(OrderFilter())
+        """Show all orders (the completed last)."""
+        self.set_criteria(LIST_DEFAULT)
 
     def action_refresh(self) -> None:
         """Read the list again."""
@@ -465,6 +473,6 @@ def _default_and_first_page(actor: Actor, today: dt.date,
                             limit: int) -> tuple[OrderFilter, OrderFilter, OrderPage]:
     """The saved default filter, resolved for today, and its first page: one worker
     trip when the list first opens, not two (each waits for the busy start-up UI)."""
-    criteria = filters.get_default(actor) or OrderFilter()
+    criteria = filters.get_default(actor) or LIST_DEFAULT
     resolved = criteria.resolved(today)
     return criteria, resolved, order_list.list_orders(actor, resolved, limit=limit)
