@@ -183,8 +183,6 @@ def test_writes_without_permission_are_refused_and_change_nothing(world: World) 
          ("assign-self",)),
         ("assign-self assigns others", lambda: orders.assign(dave, s["nobodys"], ["carol"]),
          ("dave", "'assign'")),
-        ("create assigning others", lambda: orders.create_order(
-            erin, OrderInput(subject="x", customer="Acme", assignees=["bob"])), ("assign",)),
         ("edit assigning others", lambda: orders.edit_order(
             frank, s["nobodys"], OrderInput(subject="y", assignees=["bob"])), ("assign",)),
         ("unassign others", lambda: orders.unassign(frank, s["own"], ["bob"]), ("assign",)),
@@ -248,6 +246,24 @@ def test_an_order_created_by_one_who_sees_only_their_own_is_theirs(world: World)
                                                   customer_id=world.acme.id,
                                                   assignees=["bob"]))
     assert theirs.row.assignees == ("bob",)
+
+
+def test_a_new_order_is_sent_on_to_anyone_without_assign(world: World) -> None:
+    """Journeys 2 and 6: Bob (view-assigned, create, assign-self) sends the order he
+    creates on to Anna, who is notified (refused, the order stayed with Bob and Anna
+    never heard of it: QA20 M1). Changing who is assigned afterwards needs 'assign'."""
+    admin = world.admin
+    tech = make_user(admin, "tomas", "view-assigned", "create", "assign-self")
+    anna = make_user(admin, "anna2", "view", "edit")
+    sent = orders.create_order(tech, OrderInput(subject="Wants a quote",
+                                                customer_id=world.acme.id,
+                                                assignees=["anna2"]))
+    assert sent.row.assignees == ("anna2", "tomas")  # he keeps seeing it
+    assert [n.order_serial for n in notifications.list_notifications(anna)] == [sent.serial]
+    refused(lambda: orders.assign(tech, sent.serial, ["bob"]), PermissionDenied,
+            match=("assign",))
+    refused(lambda: orders.unassign(tech, sent.serial, ["anna2"]), PermissionDenied,
+            match=("assign",))
 
 
 def test_refused_note_on_invisible_order_is_not_found(world: World) -> None:
@@ -347,9 +363,11 @@ def test_deactivated_user_cannot_use_saved_filters_or_counts(world: World) -> No
 def test_refused_write_inside_a_larger_change_rolls_back_everything(world: World) -> None:
     """A refusal after other rows were touched (new customer, subject) leaves no trace."""
     erin = make_user(world.admin, "erin", "view", "create", "edit")
+    fiona = make_user(world.admin, "fiona", "view", "create")  # no notes on others' orders
     with unchanged(), pytest.raises(PermissionDenied):
-        orders.create_order(erin, OrderInput(subject="x", customer="Totally New Customer",
-                                             facility="New Site", assignees=["bob"]))
+        orders.create_order(fiona, OrderInput(subject="x", customer="Totally New Customer",
+                                              facility="New Site", assignees=["bob"]),
+                            note="Called them")
     version = orders.get_order(erin, world.s["nobodys"]).version
     with unchanged(), pytest.raises(PermissionDenied):
         orders.edit_order(erin, world.s["nobodys"],

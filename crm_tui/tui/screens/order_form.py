@@ -275,7 +275,7 @@ class OrderFormScreen(CrmScreen):
         # a new order saved by one who may create but not edit: read only from now on
         self.fields.disabled = not self.may_change
         values = values_of(detail)
-        self.fields.show(values)
+        self.fields.show(values, creating=False)
         self.notes.serial = detail.serial
         self.notes.show_notes(detail.notes)
         # one who may only read: no note editor to type into in vain (nor ^o, ^b)

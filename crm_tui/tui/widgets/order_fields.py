@@ -63,6 +63,7 @@ class OrderFields(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self.statuses: list[StatusInfo] = []
         self.users: list[UserInfo] = []
+        self.creating = False  # a new order: its assignees are whom it is sent on to
         self._pickers: dict[str, Picker] = {}
         # a facility and object cleared as the customer's name was edited, and whose they
         # were: the name typed back restores them
@@ -108,8 +109,11 @@ class OrderFields(VerticalScroll, can_focus=False):
 
     # Showing values ---------------------------------------------------------
 
-    def show(self, values: FormValues) -> None:
-        """Put values into the fields."""
+    def show(self, values: FormValues, *, creating: bool | None = None) -> None:
+        """Put values into the fields (of a new order with ``creating``; left out, as
+        they were: a new order's draft brought back is still new)."""
+        if creating is not None:
+            self.creating = creating
         self._cleared = (None, {})
         for name in TEXT_FIELDS:
             self.query_one(f"#{name}", Input).value = getattr(values, name)
@@ -122,6 +126,7 @@ class OrderFields(VerticalScroll, can_focus=False):
 
     def show_new(self, pre: OrderInput, links: dict[str, PickItem]) -> None:
         """A new order, pre-filled with what the caller knew."""
+        self.creating = True
         self._cleared = (None, {})
         for name in TEXT_FIELDS:
             self.query_one(f"#{name}", Input).value = printable(str(getattr(pre, name) or ""))
@@ -148,8 +153,10 @@ class OrderFields(VerticalScroll, can_focus=False):
         select.value = current if current else Select.NULL
 
     def set_assignees(self, chosen: tuple[str, ...]) -> None:
-        """Users to tick: anyone with 'assign', only me with 'assign-self'."""
-        anyone = self.actor.has(Perm.ASSIGN)
+        """Users to tick: anyone with 'assign', only me with 'assign-self'; on a new
+        order anyone (creating it sends it on: orders.create_order)."""
+        anyone = self.actor.has(Perm.ASSIGN) or (self.creating
+                                                 and self.actor.has(Perm.CREATE))
         myself = anyone or self.actor.has(Perm.ASSIGN_SELF)
         box = self.query_one("#assignees", SelectionList)
         box.clear_options()
