@@ -1,11 +1,13 @@
 """The register search finds exactly what a naive scan finds, on a generated dataset.
 
 Whatever serves ``registers.search`` (a LIKE scan, SQLite FTS5 trigram, PostgreSQL
-pg_trgm), it must return the same rows as this plain reading of the rule: the folded
-(case- and accent-free) query is contained in one of the row's folded fields, or in
-that field with spaces and - ( ) / . removed (so phone numbers match as digits only),
-as ``crm_tui.domain.text.search_blob`` builds it. A query that is a phone number
-(digits with those separators, maybe a leading +) is looked for without its separators.
+pg_trgm), it must return the same rows as this plain reading of the rule: each term
+of the folded (case- and accent-free) query (its words, a word of one or two letters
+joined to its neighbour, a "quoted phrase" one term: ``text_terms``) is contained in
+one of the row's folded fields, or in that field with spaces and - ( ) / . removed (so
+phone numbers match as digits only), as ``crm_tui.domain.text.search_blob`` builds it.
+A query that is a phone number (digits with those separators, maybe a leading +) is
+looked for without its separators, as one term.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from benchmarks.generate import populate
 from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import Customer, Facility, ServiceObject
 from crm_tui.domain.records import Actor
-from crm_tui.domain.text import fold
+from crm_tui.domain.text import fold, text_terms
 from crm_tui.services import registers, users
 from crm_tui.services.base import reading
 
@@ -42,6 +44,8 @@ QUERIES = (
     "vägen 1", "lgh", "värme ab", "& söner", "o'brien", "nguyen", "nguyễn", "ødegaard",
     "odegaard", "müller", "muller", "lukasiewicz", "yılmaz", "garcia", "huvudkontor",
     "heat pump", "boiler room", "nibe", "f2120", "ab", "  berg   ström ",
+    # words in any order, each anywhere in the row; "a phrase" in quotes is one term
+    "värme berg", "stockholm berg", "pump heat", '"heat pump"', '"pump heat"', "berg ab 12",
     # numbers, phone numbers, e-mail
     "1001", "10", "100", "0", "070", "07", "08-", "+46 8", "(08) 23", "@", "gmail", "info@", ".se",
     # characters that mean something to LIKE or to a full-text query syntax
@@ -66,7 +70,8 @@ def _naive(rows: dict[int, list[str]], query: str) -> set[int]:
     needle = fold(query)
     if _PHONE.match(needle):
         needle = _SEPARATORS.sub("", needle)
-    return {i for i, fields in rows.items() if not needle or _contains(needle, fields)}
+    terms = text_terms(needle)
+    return {i for i, fields in rows.items() if all(_contains(t, fields) for t in terms)}
 
 
 def _rows(register: str) -> dict[int, list[str]]:

@@ -24,13 +24,12 @@ from peewee import SQL, Expression, Field, Model, NodeList, ProgrammingError, fn
 
 from crm_tui.db.database import db, generation, ids_sql, is_sqlite, refused_privilege
 from crm_tui.domain.errors import PermissionDenied
-from crm_tui.domain.text import SEPARATOR
+from crm_tui.domain.text import MIN_TRIGRAM, SEPARATOR
 
 log = logging.getLogger(__name__)
 
 REGISTER_TABLES = ("customer", "facility", "service_object")
 INDEXED_TABLES = (*REGISTER_TABLES, "contact_order")
-MIN_TRIGRAM = 3
 
 
 def like_pattern(folded: str) -> str:
@@ -318,6 +317,37 @@ def register_condition(model: type[Model], folded: str, page_size: int
     if plan.check or "|" in folded:
         # the index finds a term with a "|" across the separator between two parts too
         test, values = contains_sql("search_text", folded)
+        tests.append(test)
+        params += values
+    return " AND ".join(tests), params
+
+
+def register_terms_condition(model: type[Model], terms: list[str], page_size: int
+                             ) -> tuple[str, list[Any]]:
+    """:func:`register_condition` for a search of several terms (:func:`text_terms`),
+    each of which a row must hold, in any order: "forsberg malmö" and "värme forsberg"
+    found nothing as one phrase, and "berg värme" missed "Bergström Värme AB". On
+    SQLite the rarest term's candidates (by the trigram statistics), when it is rare,
+    are the rows tested; else each row of the walk in name order is tested for every
+    term, and the walk stops after a page."""
+    if len(terms) == 1:
+        return register_condition(model, terms[0], page_size)
+    tests: list[str] = []
+    params: list[Any] = []
+    if is_sqlite():
+        table = model._meta.table_name
+        ranked = [(grams[0][0], grams) for grams in
+                  (_ranked_grams(table, term) for term in terms if len(term) >= MIN_TRIGRAM)
+                  if grams]
+        if ranked:
+            count, grams = min(ranked)
+            few = _candidates(table, grams) if count < COMMON else None
+            if few is not None:
+                test, values = ids_sql("id", few)
+                tests.append(test)
+                params += values
+    for term in terms:
+        test, values = contains_sql("search_text", term)
         tests.append(test)
         params += values
     return " AND ".join(tests), params

@@ -17,7 +17,13 @@ from crm_tui.db.models import (
     Customer,
     Involvement,
 )
-from crm_tui.db.search import MIN_TRIGRAM, contains, in_no_row, is_common, matches
+from crm_tui.db.search import (
+    MIN_TRIGRAM,
+    contains,
+    in_no_row,
+    is_common,
+    matches,
+)
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
@@ -35,7 +41,7 @@ from crm_tui.domain.records import (
     OrderTotals,
     ServiceObjectInfo,
 )
-from crm_tui.domain.text import fold
+from crm_tui.domain.text import fold, text_terms
 from crm_tui.services import registers, settings, statuses
 from crm_tui.services.base import fresh, get_user_row, reading, require_some_view
 from crm_tui.services.timezone import local_now
@@ -133,34 +139,6 @@ def _plan(actor: Actor, criteria: OrderFilter, *, ordered: bool = True) -> _Plan
             text = text | _customer_matches(term, ordered)  # (else spare each order it)
         plan.order_clauses.append(text)
     return plan
-
-
-def text_terms(text: str | None) -> list[str]:
-    """The terms of the list's text filter, folded: its words, each of which an order
-    must hold in its own text or its customer's, in any order ("sandbergs ventilation"
-    found nothing as one phrase); a "quoted phrase" is one term.
-
-    A word of one or two letters stays with the word beside it, as a phrase: "alarm
-    e4" is an alarm's code (each row's text tested for "e4" alone took 27 ms a page at
-    a million orders, against 6 for the phrase). A number that short (an order's "47")
-    is a term of its own, sought in the order's own text (see _plan)."""
-    terms: list[str] = []
-    for index, part in enumerate((text or "").split('"')):
-        if index % 2:  # inside quotes
-            terms.append(fold(part))
-            continue
-        words, joinable = fold(part).split(), False  # the last term is a word of this part
-        while words:
-            word = words.pop(0)
-            short = len(word) < MIN_TRIGRAM and not word.isdigit()
-            if short and joinable:
-                terms[-1] += " " + word
-            elif short and words:
-                words[0] = f"{word} {words[0]}"
-            else:
-                terms.append(word)
-                joinable = not word.isdigit() or len(word) >= MIN_TRIGRAM
-    return [term for term in dict.fromkeys(terms) if term]
 
 
 def _sort_fields(sort: ListSort, keys: Any = ContactOrder) -> list[Any]:

@@ -15,7 +15,7 @@ from peewee import JOIN, Model
 from crm_tui.db import ids
 from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import AuditEvent, Counter, Customer, Facility, ServiceObject
-from crm_tui.db.search import matches, register_condition
+from crm_tui.db.search import matches, register_terms_condition
 from crm_tui.domain.errors import (
     FieldProblems,
     NearDuplicate,
@@ -30,11 +30,7 @@ from crm_tui.domain.records import (
     SearchHit,
     ServiceObjectInfo,
 )
-from crm_tui.domain.text import (
-    fold,
-    name_key,
-    search_blob,
-)
+from crm_tui.domain.text import fold, name_key, search_blob, text_terms
 from crm_tui.services import validate
 from crm_tui.services.base import audit, fresh, reading, require, writing
 from crm_tui.services.near_duplicates import (
@@ -479,9 +475,10 @@ def _searched(search_one: Callable[[str, int], list[SearchHit]], folded: str,
 def _filtered(model: type[Model], folded: str, limit: int) -> tuple[str, list[Any]]:
     """' WHERE <test>' for a search of ``model`` in name order, and its parameters; no
     test for no text. The statements are written out (see register_condition)."""
-    if not folded:
+    terms = text_terms(folded)
+    if not terms:
         return "", []
-    test, params = register_condition(model, folded, limit)
+    test, params = register_terms_condition(model, terms, limit)
     return f" WHERE {test}", params
 
 

@@ -17,6 +17,7 @@ from crm_tui.domain.records import (
     OrderCounts,
     OrderFilter,
 )
+from crm_tui.domain.text import text_terms
 from crm_tui.services import bookings, filters, order_list, orders, registers, settings
 from crm_tui.services.timezone import local_now
 from tests.conftest import make_user
@@ -131,14 +132,14 @@ def test_text_terms_are_words_and_short_ones_stay_with_a_neighbour() -> None:
     """Each word is a term, in any order; a quoted phrase is one; a word of one or two
     letters stays with the word beside it, as a phrase (an error code: "alarm e4"),
     unless it is a number (an order's)."""
-    assert order_list.text_terms("Sandbergs  Ventilation") == ["sandbergs", "ventilation"]
-    assert order_list.text_terms("alarm E4") == ["alarm e4"]
-    assert order_list.text_terms("e4 alarm") == ["e4 alarm"]
-    assert order_list.text_terms("47 sandbergs") == ["47", "sandbergs"]
-    assert order_list.text_terms('"Heat pump" ab') == ["heat pump", "ab"]
-    assert order_list.text_terms('pump "x y" 12 ab') == ["pump", "x y", "12", "ab"]
-    assert order_list.text_terms("pump PUMP") == ["pump"]
-    assert order_list.text_terms("  ") == [] and order_list.text_terms(None) == []
+    assert text_terms("Sandbergs  Ventilation") == ["sandbergs", "ventilation"]
+    assert text_terms("alarm E4") == ["alarm e4"]
+    assert text_terms("e4 alarm") == ["e4 alarm"]
+    assert text_terms("47 sandbergs") == ["47", "sandbergs"]
+    assert text_terms('"Heat pump" ab') == ["heat pump", "ab"]
+    assert text_terms('pump "x y" 12 ab') == ["pump", "x y", "12", "ab"]
+    assert text_terms("pump PUMP") == ["pump"]
+    assert text_terms("  ") == [] and text_terms(None) == []
 
 
 def test_bad_list_criteria_are_refused(lw: ListWorld) -> None:

@@ -239,3 +239,24 @@ def test_statuses_are_named_ignoring_case_in_any_script(admin: Actor) -> None:
     assert serials(found) == [serial]
     statuses.rename_status(admin, "åtgärdad", "Åtgärdad!")
     assert orders.get_order(admin, serial).row.status == "Åtgärdad!"
+
+
+def test_words_are_found_anywhere_in_any_order(admin: Actor) -> None:
+    """QA20 M5: "forsberg malmö" and "värme forsberg" found nothing (the query was one
+    piece of text), and "berg värme" missed "Bergström Värme AB". Each word is sought
+    anywhere in the entry (its customer's name and city too, for a facility); a
+    "quoted phrase" is sought as typed."""
+    forsberg = registers.add_customer(admin, "Forsberg Värme AB", city="Malmö")
+    berg = registers.add_customer(admin, "Bergström Värme AB", city="Stockholm")
+    registers.add_customer(admin, "Forsberg Bygg", city="Umeå")
+    site = registers.add_facility(admin, "Huvudkontor", forsberg.id, city="Malmö")
+
+    def found(text: str, register: str = "customers") -> set[int]:
+        return {h.id for h in registers.search(admin, text, register)}
+
+    assert found("forsberg malmö") == {forsberg.id}
+    assert found("värme forsberg") == {forsberg.id}
+    assert found("berg värme") == {forsberg.id, berg.id}
+    assert found('"berg värme"') == {forsberg.id}  # the phrase: "Forsberg Värme"
+    assert found("huvudkontor forsberg", "facilities") == {site.id}
+    assert found("forsberg göteborg") == set()

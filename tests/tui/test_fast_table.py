@@ -176,3 +176,12 @@ async def test_the_order_list_at_60_columns_shows_whole_columns(
         assert [str(k.value) for k in table.columns][-2:] == ["assignees", "hours"]
         assert table.virtual_size.width <= table.size.width
         assert table.key_at() == table.keys()[2]
+
+
+def test_each_word_of_a_search_is_highlighted() -> None:
+    """The register search finds words anywhere; each is highlighted where it is."""
+    from crm_tui.tui.widgets.picker import match_spans
+
+    assert match_spans("Forsberg Värme AB", "varme forsberg") == [(0, 8), (9, 14)]
+    assert match_spans("Forsberg Värme AB", '"berg värme"') == [(4, 14)]
+    assert match_spans("Forsberg Värme AB", "") == []

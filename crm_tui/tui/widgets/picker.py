@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crm_tui.domain.text import fold, printable
+from crm_tui.domain.text import fold, printable, text_terms
 from crm_tui.tui.work import call_service
 
 MATCH_STYLE = "bold black on #ffd43b"
@@ -31,9 +31,10 @@ def plain(value: object, style: str = "") -> Text:
 
 
 def match_spans(value: str, query: str) -> list[tuple[int, int]]:
-    """Spans of ``value`` that match ``query`` ignoring case, accents and spacing."""
-    needle = fold(query)
-    if not needle or not value:
+    """Spans of ``value`` that match ``query`` ignoring case, accents and spacing: each
+    of its words (text_terms), as the register search finds them."""
+    needles = text_terms(query)
+    if not needles or not value:
         return []
     folded: list[str] = []
     origin: list[int] = []
@@ -49,12 +50,13 @@ def match_spans(value: str, query: str) -> list[tuple[int, int]]:
             origin.append(index)
     haystack = "".join(folded)
     spans: list[tuple[int, int]] = []
-    start = haystack.find(needle)
-    while start >= 0:
-        end = start + len(needle) - 1
-        spans.append((origin[start], origin[end] + 1))
-        start = haystack.find(needle, start + len(needle))
-    return spans
+    for needle in needles:
+        start = haystack.find(needle)
+        while start >= 0:
+            end = start + len(needle) - 1
+            spans.append((origin[start], origin[end] + 1))
+            start = haystack.find(needle, start + len(needle))
+    return sorted(spans)
 
 
 def highlight(value: str | None, query: str, style: str = "") -> Text:
