@@ -86,7 +86,7 @@ def date(value: dt.date | str | None, field: str = "scheduled") -> dt.date | Non
     except ValueError:
         raise ValidationError(
             f"'{value}' is not a valid date: use YYYY-MM-DD (e.g. 2026-03-15), today, "
-            "tomorrow or +N days", field
+            "tomorrow, +N days, +Nw weeks or +Nm months", field
         ) from None
     _in_years(parsed, value, field)
     return parsed
@@ -132,11 +132,11 @@ def datetime_local(value: dt.datetime | str, field: str = "at") -> dt.datetime:
     except ValueError:
         raise ValidationError(
             f"'{raw}' is not a valid date and time: use 'YYYY-MM-DD HH:MM' (or 'tomorrow "
-            "9:00', '+7 14:30')", field
+            "9:00', '+7 14:30', '+6m 10:00')", field
         ) from None
     if ":" not in raw:
         raise ValidationError(f"'{raw}' has no time of day: use 'YYYY-MM-DD HH:MM' (or "
-                              "'tomorrow 9:00', '+7 14:30')", field)
+                              "'tomorrow 9:00', '+7 14:30', '+6m 10:00')", field)
     _in_years(parsed, raw, field)
     return parsed
 

@@ -39,7 +39,7 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], type[CrmError], tuple[str, ...]]] = 
     ("three decimals, rounding up", {"hours": "2.555"}, ValidationError, ("2.555",)),
     ("30 February", {"scheduled": "2026-02-30"}, ValidationError, ("2026-02-30", "date")),
     ("not a date", {"scheduled": "next tuesday"}, ValidationError,
-     ("date", "today, tomorrow or +N days")),
+     ("date", "today, tomorrow, +N days, +Nw weeks or +Nm months")),
     ("day-first date", {"scheduled": "30/01/2026"}, ValidationError, ("date",)),
     ("year 9999", {"scheduled": "9999-12-31"}, ValidationError,
      ("9999-12-31", "1900", "2199")),

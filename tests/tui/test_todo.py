@@ -205,6 +205,13 @@ def test_days_as_people_type_them() -> None:
                                               "2026-12-01 9:00", "2026-02-30 9:00")] == [
         "2026-11-29 09:00", "2026-11-29 09:05", "today 24:00", "2026-12-01 10:00",
         "tomorrow", "2026-12-01 09:00", "2026-02-30 9:00"]
+    # "in six months" (the manual's example) and weeks: '+6m 10:00' was refused (QA20);
+    # a month without the day ends on its last
+    assert [absolute_day(v, today) for v in ("+6m", "+2w", "-1M", "+3m")] == [
+        "2027-05-28", "2026-12-12", "2026-10-28", "2027-02-28"]
+    assert absolute_day("+3m", dt.date(2026, 11, 30)) == "2027-02-28"
+    assert [absolute_when(v, today) for v in ("+6m 10:00", "+2w 9.30")] == [
+        "2027-05-28 10:00", "2026-12-12 09:30"]
 
 
 def test_reminder_lead_times() -> None:

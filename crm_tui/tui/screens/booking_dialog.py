@@ -37,7 +37,8 @@ def parse_when(value: str, today: dt.date) -> dt.datetime:
     try:
         return validate.datetime_local(absolute_when(value, today))
     except ValidationError as exc:
-        hint = "" if "tomorrow" in str(exc) else " (or e.g. 'tomorrow 9:00', '+7 14:30')"
+        hint = ("" if "tomorrow" in str(exc)
+                else " (or e.g. 'tomorrow 9:00', '+7 14:30', '+6m 10:00')")
         raise ValidationError(f"When: {exc}{hint}", "at") from None
 
 
@@ -92,9 +93,9 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
             yield Static(Text(f"Next booking for order {self.serial}"), classes="title")
             with Horizontal(classes="row"):
                 yield Label("When")
-                yield Input(self._default_when(), placeholder="YYYY-MM-DD HH:MM, tomorrow 9:00",
-                            id="at",
-                            compact=True)
+                yield Input(self._default_when(),
+                            placeholder="YYYY-MM-DD HH:MM, tomorrow 9:00, +6m 10:00",
+                            id="at", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Kind")
                 yield Select([(label, str(kind)) for kind, label in KIND_LABELS.items()],

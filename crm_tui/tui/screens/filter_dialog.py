@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from crm_tui.domain.dates import day_offset
+from crm_tui.domain.dates import day_offset, relative_day
 from crm_tui.domain.errors import ValidationError
 from crm_tui.domain.records import (
     Completed,
@@ -78,14 +78,14 @@ def parse_day(value: str, today: dt.date, field: str) -> dt.date | None:
     raw = value.strip().lower()
     if not raw:
         return None
-    offset = parse_offset(raw)
-    if offset is not None:
-        return today + dt.timedelta(days=offset)
+    relative = relative_day(raw, today)  # '+6m' too: a fixed date (months vary)
+    if relative is not None:
+        return relative
     try:
         return validate.date(raw, field)
     except ValidationError:
         raise ValidationError(f"{field.capitalize()}: '{value.strip()}' is not a date — "
-                              "use YYYY-MM-DD, 'today' or +N days", field) from None
+                              "use YYYY-MM-DD, 'today', +N days, +Nw or +Nm", field) from None
 
 
 def describe(criteria: OrderFilter) -> str:
