@@ -23,8 +23,11 @@ def reading() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def writing() -> Iterator[None]:
-    """A write unit: one connection and one transaction."""
+def writing(*, quiet: bool = False) -> Iterator[None]:
+    """A write unit: one connection and one transaction. Open apps are told of it (on
+    PostgreSQL; SQLite's watchers see the commit), unless ``quiet``: then the caller
+    calls ``announce()`` itself if it changed what users see (the worker's pass every
+    5 s, finding nothing to do, had every open app read its screen again)."""
     with db.connection_context():
         if is_sqlite():
             # Take the write lock up front: a deferred transaction that reads and then
@@ -34,7 +37,8 @@ def writing() -> Iterator[None]:
         else:
             with db.atomic():
                 yield
-                announce()  # delivered to LISTENers when the transaction commits
+                if not quiet:
+                    announce()  # delivered to LISTENers when the transaction commits
 
 
 def _actor(user_id: int, username: str, display_name: str, is_admin: object,

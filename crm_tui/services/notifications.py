@@ -26,6 +26,17 @@ def notify(user: User, kind: str, text: str, *, order: ContactOrder | None = Non
     return note
 
 
+def notify_in_app(user: User | int, kind: str, text: str, *,
+                  order: ContactOrder | int | None = None,
+                  booking_id: int | None = None) -> Notification:
+    """A notification in the app only (that another channel failed, say)."""
+    note = Notification.create(user=user, kind=kind, text=text, order=order,
+                               booking=booking_id)
+    Outbox.create(notification=note, channel="inapp", recipient=str(note.user.username),
+                  status="sent", sent_at=utcnow())
+    return note
+
+
 def _info(n: Notification, serial: int | None) -> NotificationInfo:
     return NotificationInfo(n.id, n.kind, n.text, serial, n.created_at, n.read_at is not None)
 

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from crm_tui.db.changes import announce
 from crm_tui.db.database import is_sqlite
 from crm_tui.db.models import (
     Booking,
@@ -20,7 +21,7 @@ from crm_tui.db.models import (
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.records import Actor
 from crm_tui.services.base import audit, fresh, reading, require_admin, writing
-from crm_tui.services.notifications import notify
+from crm_tui.services.notifications import notify, notify_in_app
 from crm_tui.services.timezone import to_local
 
 CHANNELS = ("inapp", "email", "sms")
@@ -56,7 +57,8 @@ class OutboxInfo:
 
 
 LATE = dt.timedelta(minutes=2)
-"""A reminder sent this long after it was due says so (no worker ran at the time)."""
+"""A reminder sent this long after it was due says so (no worker ran at the time: a
+restart, a deploy, a host down)."""
 
 
 def fire_due_reminders(now: dt.datetime | None = None, limit: int = 200) -> int:
@@ -69,7 +71,7 @@ def fire_due_reminders(now: dt.datetime | None = None, limit: int = 200) -> int:
     completed order's bookings remind no one."""
     now = now or utcnow()
     fired = 0
-    with writing():
+    with writing(quiet=True):
         due = list(Booking.select(Booking.id).join(ContactOrder).where(
             (Booking.reminder_sent == False) & (Booking.done == False)  # noqa: E712
             & Booking.remind_at.is_null(False) & (Booking.remind_at <= now)
@@ -89,20 +91,23 @@ def fire_due_reminders(now: dt.datetime | None = None, limit: int = 200) -> int:
             notify(booking.assignee, "reminder", reminder_text(booking, now),
                    order=booking.order, booking_id=booking.id)
             fired += 1
+        if fired:
+            announce()
     return fired
 
 
 def reminder_text(booking: Booking, now: dt.datetime) -> str:
-    """A reminder's words; a late one names when it was due, and a contact begun."""
+    """A reminder's words; a late one names when it was due, and a contact begun. Due
+    before the booking was made (booked 10 minutes ahead, a reminder 15 before), it is
+    on time when sent at once."""
     order = booking.order
     when = to_local(booking.starts_at)
     what = (f"{booking.kind} contact at {when:%Y-%m-%d %H:%M} — order {order.serial}: "
             f"{order.subject} ({order.customer.name})")
-    if now - booking.remind_at <= LATE:
+    if now - max(booking.remind_at, booking.created_at) <= LATE:
         return f"Reminder: {what}"
     begun = " (begun)" if booking.starts_at <= now else ""
-    return (f"Late reminder, due {to_local(booking.remind_at):%Y-%m-%d %H:%M} when no "
-            f"worker ran: {what}{begun}")
+    return f"Late reminder, due {to_local(booking.remind_at):%Y-%m-%d %H:%M}: {what}{begun}"
 
 
 def _claimable(now: dt.datetime, lease: dt.timedelta) -> object:
@@ -117,7 +122,7 @@ def claim(worker: str, *, limit: int = 20, lease_seconds: float = 120,
     now = now or utcnow()
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
     lease = dt.timedelta(seconds=lease_seconds)
-    with writing():
+    with writing(quiet=True):  # nothing users see changes until a send is recorded
         candidates = (Outbox.select(Outbox.id).where(_claimable(now, lease))
                       .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
         if not is_sqlite():
@@ -131,20 +136,32 @@ def claim(worker: str, *, limit: int = 20, lease_seconds: float = 120,
             Outbox.id.in_(ids) & _claimable(now, lease)).execute()
         rows = (Outbox.select(Outbox, Notification).join(Notification)
                 .where(Outbox.claimed_by == token).order_by(Outbox.id))
-        return [Delivery(r.id, r.channel, r.recipient, _subject(r.notification.kind),
+        return [Delivery(r.id, r.channel, r.recipient,
+                         _subject(r.notification.kind, r.notification.text),
                          r.notification.text, r.attempts, token) for r in rows]
 
 
-def _subject(kind: str) -> str:
-    return {"reminder": "Reminder", "assigned": "You were assigned a contact order",
-            "booking-assigned": "You were booked for a contact"}.get(kind, "Notification")
+SUBJECT_LENGTH = 100
+
+
+def _subject(kind: str, text: str) -> str:
+    """An e-mail's subject: a reminder's own words, as far as they fit ("Reminder:
+    phone contact at 2026-11-29 18:26 — order 1083: …"; it was "Reminder" alone, so a
+    mailbox of them told nothing), else what the notification is."""
+    if kind != "reminder" or not text:
+        return {"reminder": "Reminder", "assigned": "You were assigned a contact order",
+                "booking-assigned": "You were booked for a contact"}.get(kind, "Notification")
+    line = " ".join(text.split())
+    if len(line) <= SUBJECT_LENGTH:
+        return line
+    return line[:SUBJECT_LENGTH - 1].rsplit(" ", 1)[0] + "…"
 
 
 def renew(token: str, now: dt.datetime | None = None) -> set[int]:
     """Renew the lease of the rows still claimed by ``token`` (a worker renews its
     batch before each send); returns their ids."""
     now = now or utcnow()
-    with writing():
+    with writing(quiet=True):  # the lease alone: nothing users see
         held = (Outbox.claimed_by == token) & (Outbox.status == "sending")
         Outbox.update(claimed_at=now).where(held).execute()
         return {row_id for (row_id,) in Outbox.select(Outbox.id).where(held).tuples()}
@@ -179,10 +196,30 @@ def mark_failed(delivery: Delivery, error: str, *, max_attempts: int = 5,
     next_at = utcnow() + dt.timedelta(seconds=backoff(delivery.attempts, base_seconds,
                                                       cap_seconds))
     with writing():
-        Outbox.update(status=status, last_error=error[:2000], next_attempt_at=next_at,
-                      claimed_by=None).where(
+        changed = Outbox.update(status=status, last_error=error[:2000],
+                                next_attempt_at=next_at, claimed_by=None).where(
             (Outbox.id == delivery.id) & (Outbox.claimed_by == delivery.token)).execute()
+        if final and changed:
+            _tell_failed(delivery, error)
     return status
+
+
+CHANNEL_NAMES = {"email": "e-mail", "sms": "SMS"}
+
+
+def _tell_failed(delivery: Delivery, error: str) -> None:
+    """Tell the one a delivery was for, in the app, that it gave up: a failed reminder
+    showed only in the admin's outbox, and its user never knew (in the app alone: the
+    channel that failed would fail again)."""
+    row = (Outbox.select(Outbox, Notification).join(Notification)
+           .where(Outbox.id == delivery.id).get())
+    what = row.notification
+    subject = "reminder" if what.kind == "reminder" else "notification"
+    notify_in_app(what.user, "delivery-failed",
+                  f"Your {subject} by {CHANNEL_NAMES.get(delivery.channel, delivery.channel)} "
+                  f"to {delivery.recipient} could not be sent ({error[:200]}); it is kept "
+                  f"in the admin's outbox to be sent again. It said: {what.text}",
+                  order=what.order, booking_id=what.booking_id)
 
 
 def list_outbox(actor: Actor, *, status: str | None = None,

@@ -216,7 +216,7 @@ def test_worker_killed_between_claim_and_send(db_url: str, admin: Actor,
 def test_smtp_down_retries_then_fails_then_retry_delivers(db_url: str, admin: Actor,
                                                           smtp: SmtpServer) -> None:
     configure(admin, smtp, None)
-    due_reminders(admin, 1)
+    anna, _ = due_reminders(admin, 1)
     smtp.stop()
     options = WorkerOptions(max_attempts=3, backoff_seconds=0, timeout=5)
     result = run_once(options)
@@ -225,13 +225,23 @@ def test_smtp_down_retries_then_fails_then_retry_delivers(db_url: str, admin: Ac
     assert row.channel == "email" and row.attempts == 3
     assert "SMTP 127.0.0.1" in row.last_error
     assert outbox.list_outbox(admin, status="pending") == []
+    # anna is told in the app that her reminder's e-mail gave up (QA20 M6: only the
+    # admin's outbox showed it), once, and that notice goes by no other channel
+    told = [n for n in notifications.list_notifications(anna) if n.kind == "delivery-failed"]
+    assert len(told) == 1 and told[0].text.startswith(
+        "Your reminder by e-mail to anna@example.test could not be sent (SMTP 127.0.0.1")
+    assert "It said: Reminder: phone contact at" in told[0].text
+    assert [r.channel for r in outbox.list_outbox(admin) if r.text == told[0].text] == [
+        "inapp"]
     smtp.start()
     assert run_once(options).sent == 0  # failed rows wait for a retry, never dropped
     assert outbox.retry(admin) == 1
     assert run_once(options).sent == 1
     assert smtp.mailbox.wait_for(1) and len(smtp.mailbox.messages) == 1
     mail = email.message_from_string(smtp.mailbox.messages[0]["data"], policy=email.policy.default)
-    assert mail["Subject"] == "[crm-tui] Reminder"
+    # the subject says what the reminder is of (it was "[crm-tui] Reminder" alone)
+    assert mail["Subject"].startswith("[crm-tui] Reminder: phone contact at ")
+    assert mail["Subject"].endswith(": Heat pump quote 0 (Bergström Värme AB)")
     assert "Heat pump quote 0 (Bergström Värme AB)" in mail.get_content()
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import select
+import time
 
-from crm_tui.db.database import db
+import pytest
+
+from crm_tui.db import changes
+from crm_tui.db.database import db, is_sqlite
 from crm_tui.db.models import Booking, utcnow
 from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import bookings, notifications, orders, outbox
@@ -37,7 +42,7 @@ def test_a_reminder_no_worker_sent_in_time_is_sent_late_and_says_so(admin: Actor
     later = utcnow() + dt.timedelta(minutes=20)  # the worker is back after the contact
     assert outbox.fire_due_reminders(now=later) == 1
     [text] = _texts(anna)
-    assert text.startswith("Late reminder, due ") and "when no worker ran: phone contact" in text
+    assert text.startswith("Late reminder, due ") and ": phone contact at " in text
     assert f"order {serial}: Heat pump quote (Bergström Värme AB) (begun)" in text
     assert outbox.fire_due_reminders(now=later) == 0  # once
 
@@ -94,3 +99,38 @@ def test_the_upgrade_settles_reminders_skipped_before(admin: Actor) -> None:
         sent = dict(Booking.select(Booking.id, Booking.reminder_sent).tuples())
     assert bool(sent[skipped]) and not sent[ahead]
     assert outbox.fire_due_reminders(now=utcnow() + dt.timedelta(minutes=45)) == 1
+
+
+def test_a_worker_pass_with_nothing_to_do_wakes_no_app(admin: Actor) -> None:
+    """On PostgreSQL each write announced itself to the open apps, which read their
+    screen again: the worker's pass every 5 s, finding nothing, woke every app. Now a
+    pass announces only what it did: a reminder fired."""
+    if is_sqlite():
+        pytest.skip("SQLite's watchers see commits that changed something only")
+    anna = make_user(admin, "anna", "view", "edit", "create")
+    _book(anna, minutes_ahead=60, remind_before=30)  # due in half an hour
+    watcher = changes.watcher()
+    assert isinstance(watcher, changes.PostgresWatcher)
+    try:
+        assert outbox.fire_due_reminders() == 0 and outbox.claim("w1") == []
+        outbox.renew("w1:none")
+        assert _notices_until_sentinel(watcher) == ["sentinel"]
+        assert outbox.fire_due_reminders(now=utcnow() + dt.timedelta(minutes=31)) == 1
+        assert _notices_until_sentinel(watcher) == ["", "sentinel"]  # the reminder's
+    finally:
+        watcher.close()
+
+
+def _notices_until_sentinel(watcher: changes.PostgresWatcher) -> list[str]:
+    """The payloads the watcher got, up to a sentinel sent now (notices arrive in
+    commit order: any sent before it are in the list)."""
+    with db.connection_context():
+        db.execute_sql(f"NOTIFY {changes.CHANNEL}, 'sentinel'")
+    payloads: list[str] = []
+    deadline = time.monotonic() + 10
+    while "sentinel" not in payloads and time.monotonic() < deadline:
+        if select.select([watcher.conn], [], [], 0.2)[0]:
+            watcher.conn.poll()
+            payloads += [n.payload for n in watcher.conn.notifies]
+            watcher.conn.notifies.clear()
+    return payloads

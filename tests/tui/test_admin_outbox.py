@@ -54,3 +54,10 @@ async def test_failed_delivery_is_shown_with_its_error_and_can_be_retried(
         await pilot.press("r")
         await settle(app, pilot)
         assert not any("Only" in str(n.message) for n in app._notifications)
+        # a worker's send shows while the tab is open (the app is told of the change;
+        # the tab showed it only once left and opened again, QA20 M6)
+        [row] = outbox.claim("w1", now=utcnow() + dt.timedelta(hours=2))
+        outbox.mark_sent(row)
+        app.data_changed()
+        await settle(app, pilot)
+        assert [str(c) for c in table.get_row_at(0)][3] == "sent"

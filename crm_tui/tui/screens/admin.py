@@ -110,9 +110,15 @@ class AdminScreen(CrmScreen):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        """Re-read everything (the app calls this when someone changed the database)."""
+        """Re-read everything (the app calls this when someone changed the database),
+        the outbox too when its tab is open: a worker's sends and failures showed only
+        once another tab was chosen and this one again."""
         call_service(self, load_admin_data, self.crm.actor, done=self._loaded,
                      failed=self._refused, group="admin-load")
+        tabs = self.query("#admin-tabs")
+        if tabs and tabs.first().display and self.query_one(
+                TabbedContent).active == "tab-outbox":
+            self.query_one(OutboxPane).reload()
 
     def unsaved(self) -> list[str]:
         """Settings typed but not saved (Enter or ctrl+s saves them), by name and tab."""
