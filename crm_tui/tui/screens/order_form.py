@@ -46,6 +46,7 @@ from crm_tui.tui.screens.dialogs import (
     DuplicateChoice,
     NearDuplicateDialog,
 )
+from crm_tui.tui.screens.order_actions import OrderActions
 from crm_tui.tui.widgets.notes import NotesPanel
 from crm_tui.tui.widgets.order_fields import OrderFields
 from crm_tui.tui.widgets.picker import Picker, PickItem, plain
@@ -58,7 +59,7 @@ SLOW_SAVE_S = 0.7
 """A save that has not answered after this long says it is on its way."""
 
 
-class OrderFormScreen(CrmScreen):
+class OrderFormScreen(OrderActions, CrmScreen):
     """One contact order: its fields, notes and bookings. ctrl+s saves."""
 
     SECTION = "Contact order"
@@ -82,6 +83,7 @@ class OrderFormScreen(CrmScreen):
         Binding("ctrl+t", "reopen", "Reopen", show=True),
         Binding("f8", "delete", "Delete", show=True),
         Binding("f9", "reload_asking", "Reload", show=False),
+        Binding("ctrl+g", "customer_card", "Customer card", show=False),
     ]
     # not offered without them (check_action), and their keys say so (see CrmScreen)
     NEEDS = {"complete": Perm.EDIT, "reopen": Perm.EDIT, "delete": Perm.DELETE}
@@ -501,73 +503,6 @@ class OrderFormScreen(CrmScreen):
     @on(NotesPanel.NoteAdded)
     def _note_added(self, event: NotesPanel.NoteAdded) -> None:
         self.notify("Note added")
-
-    def action_complete(self) -> None:
-        """Complete (archive) the order; it stays readable, last in the list, dark blue."""
-        self._set_completed(True)
-
-    def action_reopen(self) -> None:
-        """Reopen a completed order."""
-        self._set_completed(False)
-
-    def _set_completed(self, flag: bool) -> None:
-        if self.serial is None or self.detail is None:
-            self.notify("Save the order first (ctrl+s)", severity="warning")
-            return
-        if self.changes():  # save the edits first, then complete
-            self._after_save = lambda: self._set_completed(flag)
-            self.action_save()
-            return
-        serial = self.serial
-
-        def run(base_version: int) -> None:
-            call_service(self, orders.set_completed, self.crm.actor, serial, flag,
-                         base_version, done=done, failed=self._save_failed, group="save")
-
-        def done(detail: OrderDetail) -> None:
-            self.apply_detail(detail)
-            self.notify(printable(orders.completed_message(detail) if flag
-                                  else f"Contact order {serial} reopened"), markup=False,
-                        timeout=8 if flag else 5)
-
-        self._retry = run
-        run(self.detail.version)
-
-    def action_delete(self) -> None:
-        """Delete the order with its notes and bookings (asks first)."""
-        if self.serial is None:
-            return
-        serial = self.serial
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                call_service(self, orders.delete_order, self.crm.actor, serial,
-                             done=lambda _: self._deleted(serial), group="save")
-
-        self.app.push_screen(ConfirmDialog(
-            f"Delete contact order {serial} with its notes and bookings? "
-            "The audit log keeps a copy.", title="Delete contact order", yes="Delete"),
-            answered)
-
-    def _deleted(self, serial: int) -> None:
-        self.notify(f"Deleted contact order {serial}")
-        self.dismiss()
-
-    def action_booking(self) -> None:
-        """Book the next contact (phone, meeting, …) with a reminder."""
-        if self.serial is None:
-            self.notify("Save the order first (ctrl+s), then book", severity="warning")
-            return
-        from crm_tui.tui.screens.booking_dialog import BookingDialog
-
-        self.app.push_screen(BookingDialog(self.serial), self._booked)
-
-    def _booked(self, booking: object) -> None:
-        if booking is None or self.serial is None:
-            return
-        self.notify("Booked")
-        call_service(self, orders.get_order, self.crm.actor, self.serial,
-                     done=self._refresh_side, group="load")
 
     def action_back(self) -> None:
         """Back; asks first if something is unsaved."""

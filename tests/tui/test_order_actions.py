@@ -1,0 +1,40 @@
+"""The order form's actions on the whole order: the customer's card from the order."""
+
+from __future__ import annotations
+
+from crm_tui.domain.records import Actor, OrderInput
+from crm_tui.services import orders, registers
+from crm_tui.tui.screens.customer_card import CustomerCardScreen
+from crm_tui.tui.screens.order_form import OrderFormScreen
+from tests.tui.conftest import settle
+from tests.tui.test_journeys import open_form, type_into
+
+
+async def test_ctrl_g_opens_the_customers_card_and_esc_comes_back(eva: Actor, make_app) -> None:
+    """The manual: from an order, "click on the customer's name and go directly to the
+    customer card" (there was no way: QA20 L8). ctrl+g (or "Customer card" in the palette)
+    opens it over the order, edits kept; Esc comes back to them. A new order's picked
+    customer opens too; with none picked, it says what to do."""
+    berg = registers.add_customer(eva, "Bergström Värme AB")
+    serial = orders.create_order(eva, OrderInput(subject="Heat pump quote",
+                                                 customer_id=berg.id)).serial
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(app, pilot, serial)
+        type_into(form, subject="Heat pump quote, two units")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Customer card" in titles
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerCardScreen) and card.customer_id == berg.id
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is form and form.changes() == ["subject"]
+        await pilot.press("escape", "y")  # leave the edit
+        await settle(app, pilot)
+        form = await open_form(app, pilot)  # a new order, no customer yet
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OrderFormScreen)
+        assert "Pick the order's customer first" in [n.message for n in app._notifications]
