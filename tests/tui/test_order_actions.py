@@ -6,6 +6,7 @@ from crm_tui.domain.records import Actor, OrderInput
 from crm_tui.services import orders, registers
 from crm_tui.tui.screens.customer_card import CustomerCardScreen
 from crm_tui.tui.screens.order_form import OrderFormScreen
+from tests.conftest import make_user
 from tests.tui.conftest import settle
 from tests.tui.test_journeys import open_form, type_into
 
@@ -38,3 +39,24 @@ async def test_ctrl_g_opens_the_customers_card_and_esc_comes_back(eva: Actor, ma
         await settle(app, pilot)
         assert isinstance(app.screen, OrderFormScreen)
         assert "Pick the order's customer first" in [n.message for n in app._notifications]
+
+
+async def test_typing_at_an_order_one_may_only_read_says_so(eva: Actor, make_app) -> None:
+    """Anna may create but not edit, and is not assigned: the order she saves is read
+    only to her, and what she typed next went nowhere without a word (QA20 L6). It is
+    answered, once for a burst of keys."""
+    make_user(eva, "anna", "view", "create")
+    berg = registers.add_customer(eva, "Bergström Värme AB")
+    app = make_app("anna")
+    async with app.run_test(size=(120, 36)) as pilot:
+        form = await open_form(app, pilot)
+        type_into(form, subject="Visit", customer=berg.name)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert form.serial is not None and form.fields.disabled
+        await pilot.press("tab", *"note x")
+        await settle(app, pilot)
+        told = [n.message for n in app._notifications if "read only to you" in n.message]
+        assert told == ["This order is read only to you: changing it needs the 'edit' "
+                        "permission, a note 'edit' or being assigned to it"]
+        assert orders.get_order(eva, form.serial).notes == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -11,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from crm_tui.domain.errors import (
     Candidate,
@@ -59,6 +60,10 @@ SLOW_SAVE_S = 0.7
 """A save that has not answered after this long says it is on its way."""
 
 
+READ_ONLY_TOLD_S = 5.0
+"""Keys typed at an order one may only read are answered once in this long."""
+
+
 class OrderFormScreen(OrderActions, CrmScreen):
     """One contact order: its fields, notes and bookings. ctrl+s saves."""
 
@@ -99,6 +104,7 @@ class OrderFormScreen(OrderActions, CrmScreen):
         self.ready = False
         self.busy = False
         self.on_duplicate = "ask"
+        self._told_read_only = -READ_ONLY_TOLD_S
         self._retry: Callable[[int], None] | None = None
         self._after_save: Callable[[], None] | None = None
         self._typed_ahead: list[str] = []  # a new order's subject, typed before it loaded
@@ -152,6 +158,17 @@ class OrderFormScreen(OrderActions, CrmScreen):
         nothing has the focus) are kept for its subject; one sent while nothing had the
         focus and handled once the subject has it goes into the subject after them."""
         if self.serial is not None:
+            if (event.is_printable and event.character and self.ready
+                    and not (self.may_change or self.may_work)
+                    and not isinstance(self.focused, (Input, TextArea))):
+                # typed at an order one may only read (saved by one who may create but
+                # not edit): the text went nowhere without a word (QA20 L6)
+                event.stop()
+                if time.monotonic() - self._told_read_only > READ_ONLY_TOLD_S:
+                    self._told_read_only = time.monotonic()
+                    self.notify("This order is read only to you: changing it needs the "
+                                "'edit' permission, a note 'edit' or being assigned to it",
+                                severity="warning")
             return
         if event.key in ("enter", "tab") and self.focused is None:
             # on to the next field, as in a loaded form ("abc" Enter "xyz": the subject,
