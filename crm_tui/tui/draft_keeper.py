@@ -75,7 +75,7 @@ class DraftKeeper:
         # in the conflict left it, to come back over the other side's version)
         self.kept = (draft.serial, -1, "", "", "")
         form.notify(f"Brought back from {draft.saved_at:%Y-%m-%d %H:%M}: "
-                    f"{', '.join(brought)}. ctrl+s saves; Esc drops.",
+                    f"{', '.join(brought)}. ctrl+s saves; Esc asks before dropping it.",
                     title="Unsaved work", timeout=12)
 
     def snapshot(self) -> Snapshot | None:
