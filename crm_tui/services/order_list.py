@@ -17,13 +17,7 @@ from crm_tui.db.models import (
     Customer,
     Involvement,
 )
-from crm_tui.db.search import (
-    MIN_TRIGRAM,
-    contains,
-    in_no_row,
-    is_common,
-    matches,
-)
+from crm_tui.db.search import MIN_TRIGRAM, contains, in_no_row, is_common, matches
 from crm_tui.domain.errors import NotFound, ValidationError
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (

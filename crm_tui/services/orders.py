@@ -118,10 +118,9 @@ def _notify_assigned(actor: Actor, order: ContactOrder, users: list[User]) -> No
 
 def _resolve_links(actor: Actor, data: OrderInput, order: ContactOrder | None,
                    added: list[str] | None = None) -> dict[str, Any]:
-    """The order's customer, facility and service object from ``data`` (by id, or by
-    name: a new name is added to its register, and named in ``added``)."""
+    """Customer, facility and service object from ids or names, filled in from each
+    other; a new name is added to its register, and named in ``added``."""
     added = [] if added is None else added
-    """Customer, facility and service object from ids or names, filled in from each other."""
     obj: ServiceObject | None = None
     facility: Facility | None = None
     customer: Customer | None = None
