@@ -71,8 +71,11 @@ def _assignee(actor: Actor, username: str | None) -> User:
 
 def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
                 assignee: str | None = None, minutes: int | str | None = 30,
-                remind_before: int | str | None = None, note: str = "") -> BookingInfo:
-    """Book the next contact on an order; ``at`` is local time."""
+                remind_before: int | str | None = None, note: str = "",
+                done_before: int | None = None) -> BookingInfo:
+    """Book the next contact on an order; ``at`` is local time. ``done_before``: a
+    booking of the same order this one follows, marked done with it (journey 1: the
+    overdue call made, the next one booked; it stayed overdue until marked apart)."""
     starts_local = validate.datetime_local(at)
     kind = _kind(kind)
     duration = _minutes(minutes, "duration", 30, 60 * 24 * 30)
@@ -91,6 +94,12 @@ def add_booking(actor: Actor, serial: int, at: dt.datetime | str, kind: str, *,
             reminder_sent=_begun(starts), **ids.fresh(Booking))
         info = booking_info(booking, serial)
         audit(actor, "booking.add", "booking", booking.id, None, info.__dict__, 1)
+        if done_before is not None:
+            earlier, its_order = _booking(done_before)
+            if its_order.id != order.id:
+                raise ValidationError(f"Booking {done_before} is not of order {serial}",
+                                      "done_before")
+            _mark(actor, earlier, order, True)
         if user.id != actor.id:
             notify(user, "booking-assigned",
                    f"{actor.label} booked you {KIND_PHRASES.get(kind, kind)} on "
@@ -181,14 +190,19 @@ def set_done(actor: Actor, booking_id: int, done: bool = True) -> BookingInfo:
         actor = fresh(actor)
         booking, order = _booking(booking_id)
         visible_order(actor, order.serial)
-        require_order_work(actor, order, "mark bookings done")
-        before = bool(booking.done)
-        if before == done:  # already so: no change, no audit row saying it changed
-            return booking_info(booking, order.serial)
-        booking.done = done
-        booking.done_at = utcnow() if done else None
-        booking.version += 1
-        booking.save()
-        audit(actor, "booking.done" if done else "booking.undone", "booking", booking.id,
-              {"done": before}, {"done": done}, booking.version)
+        return _mark(actor, booking, order, done)
+
+
+def _mark(actor: Actor, booking: Booking, order: ContactOrder, done: bool) -> BookingInfo:
+    """set_done's change, inside the caller's unit of work (the order seen already)."""
+    require_order_work(actor, order, "mark bookings done")
+    before = bool(booking.done)
+    if before == done:  # already so: no change, no audit row saying it changed
         return booking_info(booking, order.serial)
+    booking.done = done
+    booking.done_at = utcnow() if done else None
+    booking.version += 1
+    booking.save()
+    audit(actor, "booking.done" if done else "booking.undone", "booking", booking.id,
+          {"done": before}, {"done": done}, booking.version)
+    return booking_info(booking, order.serial)

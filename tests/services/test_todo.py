@@ -176,3 +176,20 @@ def test_booking_for_a_colleague_needs_assign_and_notifies_them(admin: Actor) ->
     assert notifications.mark_read(bob) == 2
     assert notifications.list_notifications(bob) == []
     assert len(notifications.list_notifications(bob, include_read=True)) == 2
+
+
+def test_the_next_booking_marks_the_one_it_follows_done_in_one_go(admin: Actor) -> None:
+    """add_booking(done_before=…) books the next contact and marks the earlier booking
+    of the same order done together; one of another order is refused and neither
+    happens."""
+    serial, other = new_order(admin), new_order(admin, "Other visit")
+    first = bookings.add_booking(admin, serial, "2026-11-26 10:00", "phone")
+    elsewhere = bookings.add_booking(admin, other, "2026-11-26 11:00", "phone")
+    refused(lambda: bookings.add_booking(admin, serial, "2027-05-28 10:00", "phone",
+                                         done_before=elsewhere.id), ValidationError,
+            match=(f"Booking {elsewhere.id} is not of order {serial}",))
+    assert [b.done for b in orders.get_order(admin, serial).bookings] == [False]
+    nxt = bookings.add_booking(admin, serial, "2027-05-28 10:00", "phone",
+                               done_before=first.id)
+    done = {b.id: b.done for b in orders.get_order(admin, serial).bookings}
+    assert done == {first.id: True, nxt.id: False}

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from crm_tui.domain.dates import absolute_day, absolute_when
 from crm_tui.domain.errors import ValidationError
@@ -107,6 +107,44 @@ async def test_journey1_todo_groups_done_and_next_booking(
         assert new[0].at - new[0].reminder_at == dt.timedelta(days=1)
         assert f"b:{new[0].id}" in table.keys()
         assert table.row_text(f"b:{new[0].id}")[:3] == ["2027-05-28 10:00", "phone", str(today)]
+
+
+async def test_booking_the_next_contact_marks_the_due_one_done(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """Journey 1: the overdue call made, the next one booked; the overdue one stayed
+    in Overdue until d was pressed apart (QA20 L2). b on a due booking offers to mark
+    it done with the booking, ticked; Space unticks. A booking still ahead is not
+    offered."""
+    anna = make_user(eva, "anna", "view", "edit", "create", "assign-self")
+    late = add_order(eva, "Bergström Värme AB", "Offer for heat pump", "Contacted")
+    ahead = add_order(eva, "Lindqvist Kyl", "Chiller noise")
+    overdue = bookings.add_booking(anna, late, "2026-11-26 10:00", "phone")
+    bookings.add_booking(anna, ahead, "2026-12-05 09:00", "meeting")
+    app = make_app("anna", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_todo(app, pilot)
+        assert screen.current().booking.id == overdue.id
+        await pilot.press("b")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BookingDialog)
+        tick = dialog.query_one("#follows", Checkbox)
+        assert tick.value and str(tick.label) == "Mark the phone of 2026-11-26 10:00 done"
+        await pilot.press("ctrl+u")
+        await type_into(pilot, "+6m 10:00")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        booked = {(f"{b.at:%Y-%m-%d %H:%M}", b.done) for b in orders.get_order(
+            anna, late).bookings}
+        assert booked == {("2026-11-26 10:00", True), ("2027-05-28 10:00", False)}
+        assert f"b:{overdue.id}" not in screen.table.keys()
+        # the one ahead: nothing to mark
+        await pilot.press("end")
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BookingDialog) and not app.screen.query("#follows")
 
 
 async def test_booking_dialog_shows_the_services_refusal(

@@ -21,6 +21,7 @@ from crm_tui.services import bookings, validate
 from crm_tui.services.bookings import MAX_REMIND_MINUTES
 from crm_tui.tui.screens.filter_dialog import DIALOG_CSS
 from crm_tui.tui.widgets.button_row import ButtonRow
+from crm_tui.tui.widgets.tick_list import SpaceTickBox
 from crm_tui.tui.work import call_service
 
 _LEAD = re.compile(r"^(\d+)\s*(m|min|h|d|w)?$")
@@ -70,9 +71,12 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
         Binding("enter", "enter_book", show=False, priority=True),
     ]
 
-    def __init__(self, serial: int) -> None:
+    def __init__(self, serial: int, *, follows: BookingInfo | None = None) -> None:
+        """``follows``: the due booking of the order the user came from (the to-do's),
+        offered to be marked done with this one, ticked."""
         super().__init__()
         self.serial = serial
+        self.follows = follows
         self._past_agreed: dt.datetime | None = None  # a time in the past, booked anyway
         self._booking = False  # a booking on its way: Enter again books nothing more
         self._error_kind = ""  # "field" (a value is wrong), "past" (asked once), "busy"
@@ -108,6 +112,10 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
             with Horizontal(classes="row"):
                 yield Label("Assignee")
                 yield Input(placeholder="username (empty: me)", id="assignee", compact=True)
+            if self.follows is not None:
+                was = self.follows
+                yield SpaceTickBox(f"Mark the {was.kind} of {was.at:%Y-%m-%d %H:%M} done",
+                                   True, id="follows", compact=True, classes="row")
             yield Static("", id="booking-error", classes="error-text")
             with ButtonRow(classes="buttons"):
                 yield Button("Book", id="book", variant="primary", compact=True)
@@ -201,9 +209,11 @@ class BookingDialog(ModalScreen[BookingInfo | None]):
         self._show_error("Booking…", "busy")
         self._booking = True
         actor = self.app.actor  # type: ignore[attr-defined]
+        follows = (self.follows.id if self.follows is not None
+                   and self.query_one("#follows", SpaceTickBox).value else None)
         call_service(self, bookings.add_booking, actor, self.serial, at, kind,
-                     assignee=assignee, remind_before=lead, done=self._booked,
-                     failed=self._failed, group="booking")
+                     assignee=assignee, remind_before=lead, done_before=follows,
+                     done=self._booked, failed=self._failed, group="booking")
 
     def _booked(self, info: BookingInfo) -> None:
         self.dismiss(info)

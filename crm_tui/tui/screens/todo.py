@@ -279,7 +279,11 @@ class TodoScreen(CrmScreen):
             self.notify("Choose a booking first", severity="warning")
             return None
         self._skip_resume = True
-        return self.app.push_screen(BookingDialog(item.order_serial), self._booked)
+        # a booking due already (overdue, or earlier today): the next one follows it
+        now = self.crm.now().replace(tzinfo=None)  # local, as the booking's time
+        due = item.booking if item.booking.at.replace(tzinfo=None) <= now else None
+        return self.app.push_screen(BookingDialog(item.order_serial, follows=due),
+                                    self._booked)
 
     def _booked(self, info: BookingInfo | None) -> None:
         if info is not None:
