@@ -263,25 +263,32 @@ def booking() -> None:
 @booking.command("add")
 @click.argument("serial", type=int)
 @click.option("--at", "at", required=True, metavar='"YYYY-MM-DD HH:MM"',
-              help='Local time; the day may be today, tomorrow or +N ("tomorrow 9:00")')
+              help='Local time; the day may be today, tomorrow, +N days, +Nw or +Nm '
+                   '("tomorrow 9:00", "+6m 10:00")')
 @click.option("--kind", required=True, type=click.Choice(["phone", "meeting", "digital", "email"]))
 @click.option("--assignee", metavar="USERNAME")
 @click.option("--minutes", default="30", show_default=True, metavar="N")
 @click.option("--remind-before", metavar="MINUTES")
 @click.option("--note", default="")
+@click.option("--done-before", "done_before", type=int, metavar="BOOKING_ID",
+              help="A booking of the order this one follows: marked done with it")
 @pass_session
 def booking_add(session: Session, serial: int, at: str, kind: str, assignee: str | None,
-                minutes: str, remind_before: str | None, note: str) -> None:
+                minutes: str, remind_before: str | None, note: str,
+                done_before: int | None) -> None:
     """Book the next contact on an order (local time)."""
     actor = session.actor
     info = bookings.add_booking(actor, serial, absolute_when(at, _today(session)), kind,
-                                assignee=assignee,
-                                minutes=minutes, remind_before=remind_before, note=note)
+                                assignee=assignee, minutes=minutes,
+                                remind_before=remind_before, note=note,
+                                done_before=done_before)
     remind = f", reminder at {info.reminder_at:%Y-%m-%d %H:%M}" if info.reminder_at else ""
     if info.at < local_now():  # the app asks first; here it is said (a typo, most likely)
         click.echo(f"Note: {info.at:%Y-%m-%d %H:%M} is in the past", err=True)
     click.echo(f"Booking {info.id}: {info.kind} on {info.at:%Y-%m-%d %H:%M} "
                f"for {info.assignee}{remind}")
+    if done_before is not None:
+        click.echo(f"Booking {done_before} is done")
 
 
 @booking.command("done")

@@ -68,3 +68,17 @@ def test_completing_names_the_bookings_still_open(cli_db: str) -> None:
     run(cli_db, "booking", "done", str(booked[0]["id"]))
     said = run(cli_db, "co", "complete", serial).stdout.strip()
     assert said == f"Contact order {serial} completed"
+
+
+def test_booking_add_done_before_marks_the_earlier_booking_done(cli_db: str) -> None:
+    """`booking add --done-before ID`: the next contact booked, the one it follows
+    marked done with it (as the to-do's b offers)."""
+    serial = run(cli_db, "co", "add", "--subject", "Quote", "--customer", "Acme").stdout.strip()
+    first = run(cli_db, "booking", "add", serial, "--at", "2031-05-28 10:00", "--kind",
+                "phone").stdout.split(":")[0].split()[-1]
+    said = run(cli_db, "booking", "add", serial, "--at", "2031-11-28 10:00", "--kind",
+               "phone", "--done-before", first).stdout.splitlines()
+    assert said[-1] == f"Booking {first} is done"
+    booked = json.loads(run(cli_db, "co", "show", serial, "--json").stdout)["bookings"]
+    assert [(b["id"], b["done"]) for b in booked][0] == (int(first), True)
+    assert not booked[1]["done"]
