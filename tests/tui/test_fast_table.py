@@ -185,3 +185,33 @@ def test_each_word_of_a_search_is_highlighted() -> None:
     assert match_spans("Forsberg Värme AB", "varme forsberg") == [(0, 8), (9, 14)]
     assert match_spans("Forsberg Värme AB", '"berg värme"') == [(4, 14)]
     assert match_spans("Forsberg Värme AB", "") == []
+
+
+async def test_a_cards_service_objects_fit_80_columns(
+        eva: Actor, make_app: Callable[..., CrmApp]) -> None:
+    """At 80x24 a customer card's service objects took their widest cells, and the
+    last column, the facility, showed three letters ("Huv", QA20 L4): the columns
+    share the width, each cut with "…"; Enter still opens the highlighted one."""
+    from crm_tui.services import registers
+    from crm_tui.tui.screens.cards import CardTable
+    from crm_tui.tui.screens.register_cards import ServiceObjectCardScreen
+
+    berg = registers.add_customer(eva, "Restaurang Solrosen")
+    site = registers.add_facility(eva, "Huvudkontor", berg.id)
+    pump = registers.add_service_object(
+        eva, "District heating substation (boiler room)", customer=berg.id,
+        facility=site.id, model="Cetetherm Maxi Flex", serial_number="CE25646901")
+    app = make_app("eva")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_customer(berg.id)
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        table = app.screen.query_one("#objects-table", CardTable)
+        assert table.virtual_size.width <= table.size.width
+        assert table.row_text(str(pump.id))[3] == "Huvudkontor"
+        assert "Huvudkontor" in app.export_screenshot()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ServiceObjectCardScreen)

@@ -26,7 +26,7 @@ from crm_tui.domain.records import (
 from crm_tui.services import order_list
 from crm_tui.tui.screens.base import CrmScreen, tab_title
 from crm_tui.tui.screens.dialogs import ConfirmDialog
-from crm_tui.tui.widgets.order_table import OrderTable
+from crm_tui.tui.widgets.order_table import Col, FittedTable, OrderTable
 from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
 
@@ -48,15 +48,26 @@ def join(*parts: str | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
-class CardTable(DataTable[Text]):
-    """A card's register table: Enter runs the card's "open" action within the key
-    press, as FittedTable does."""
+FACILITY_COLUMNS = (Col("name", "Facility", share=40, minimum=12),
+                    Col("address", "Address", share=35, minimum=10),
+                    Col("city", "City", share=25, minimum=8))
+OBJECT_COLUMNS = (Col("name", "Service object", share=38, minimum=12),
+                  Col("model", "Model", share=24, minimum=8),
+                  Col("serial", "Serial no.", share=18, minimum=10),
+                  Col("facility", "Facility", share=20, minimum=8, drop=1))
+"""A card's facilities and service objects (a facility card's objects: the first
+three)."""
 
-    BINDINGS = [
-        Binding("enter", "screen.open", "Open", priority=True),
-        Binding("home", "scroll_top", "First", show=False),
-        Binding("end", "scroll_bottom", "Last", show=False),
-    ]
+
+class CardTable(FittedTable):
+    """A card's register table (its facilities or service objects): Enter runs the
+    card's "open" action within the key press; the columns share the width (at 80x24
+    they took their widest cells, and the last, a service object's facility, showed
+    three letters: "Huv")."""
+
+    def __init__(self, columns: Sequence[Col], *, id: str | None = None) -> None:
+        self.COLUMNS = tuple(columns)
+        super().__init__(id=id)
 
 
 class CardScreen(CrmScreen):
@@ -103,17 +114,13 @@ class CardScreen(CrmScreen):
             yield OrderTable(party=self.ORDER_PARTY, id="orders-table")
             yield Static(classes="card-empty", id="orders-empty")
 
-    def table(self, table_id: str) -> DataTable[Text]:
+    def table(self, table_id: str, columns: Sequence[Col]) -> CardTable:
         """A row-cursor table; Enter opens its row within the key press (see FittedTable)."""
-        return CardTable(id=table_id, cursor_type="row", zebra_stripes=True)
+        return CardTable(columns, id=table_id)
 
     def on_mount(self) -> None:
-        """Columns, then load."""
-        self.setup_tables()
+        """Load."""
         self.action_reload()
-
-    def setup_tables(self) -> None:
-        """Columns of the card's other tables."""
 
     def on_screen_resume(self) -> None:
         """Reload when coming back from an order or another card."""
@@ -326,20 +333,13 @@ class CardScreen(CrmScreen):
     def fill(self, table_id: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> int:
         """Replace a table's rows, the cursor staying on its entry (coming back from an
         order it was on the first row again); returns how many."""
-        table = self.query_one(f"#{table_id}", DataTable)
-        kept = None
-        if table.row_count:
-            kept = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        table.clear()
-        count, cursor = 0, 0
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-            if key == kept:
-                cursor = count
-            count += 1
-        if cursor:
-            table.move_cursor(row=cursor, animate=False)
-        return count
+        table = self.query_one(f"#{table_id}", CardTable)
+        kept = table.key_at()
+        table.put_rows((key, list(cells)) for key, cells in rows)
+        keys = table.keys()
+        if kept in keys:
+            table.move_cursor(row=keys.index(kept), animate=False)
+        return len(keys)
 
     def action_tab(self, pane: str) -> None:
         """Show a tab and focus its table."""

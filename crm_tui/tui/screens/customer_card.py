@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import AwaitMount, Widget
-from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Input, Label, Static, TabbedContent, TabPane, Tabs
 
 from crm_tui.domain.errors import ChangedMeanwhile, CrmError, NearDuplicate, ValidationError
 from crm_tui.domain.permissions import Perm
@@ -19,9 +19,16 @@ from crm_tui.domain.records import CustomerCard, CustomerInfo, OrderInput, Servi
 from crm_tui.domain.text import printable
 from crm_tui.services import order_list, register_deletes, register_edits
 from crm_tui.tui.screens.base import tab_title
-from crm_tui.tui.screens.cards import CARD_CSS, CardScreen, join
+from crm_tui.tui.screens.cards import (
+    CARD_CSS,
+    FACILITY_COLUMNS,
+    OBJECT_COLUMNS,
+    CardScreen,
+    join,
+)
 from crm_tui.tui.screens.dialogs import ConfirmDialog
 from crm_tui.tui.screens.register_dialog import AddFacilityDialog, AddServiceObjectDialog
+from crm_tui.tui.widgets.order_table import cell
 from crm_tui.tui.widgets.picker import plain
 from crm_tui.tui.work import call_service
 
@@ -67,9 +74,9 @@ class CustomerCardScreen(CardScreen):
         """Orders, facilities, service objects, details."""
         yield from super().compose_tabs()
         with TabPane(tab_title("Facilities"), id="facilities"):
-            yield self.table("facilities-table")
+            yield self.table("facilities-table", FACILITY_COLUMNS)
         with TabPane(tab_title("Service objects"), id="objects"):
-            yield self.table("objects-table")
+            yield self.table("objects-table", OBJECT_COLUMNS)
         with TabPane(tab_title("Details"), id="details"), Vertical():
             for key, label in CUSTOMER_FIELDS:
                 with Horizontal(classes="field-row"):
@@ -84,13 +91,6 @@ class CustomerCardScreen(CardScreen):
         if not self.crm.actor.has(Perm.EDIT):
             return "Read only: changing the details needs the 'edit' permission"
         return "ctrl+s saves the details · Esc leaves the fields (then o, f, s switch tabs)"
-
-    def setup_tables(self) -> None:
-        """Facility and service-object columns."""
-        facilities = self.query_one("#facilities-table", DataTable)
-        facilities.add_columns("Facility", "Address", "City")
-        objects = self.query_one("#objects-table", DataTable)
-        objects.add_columns("Service object", "Model", "Serial no.", "Facility")
 
     def fetch(self, order_limit: int) -> CustomerCard:
         """The customer card from the services."""
@@ -137,11 +137,11 @@ class CustomerCardScreen(CardScreen):
         self.facilities = [(f.name, f.id) for f in data.facilities]
         self.objects = {s.id: s for s in data.service_objects}
         count = self.fill("facilities-table", ((str(f.id), (
-            plain(f.name), plain(f.address), plain(f.city))) for f in data.facilities))
+            cell(f.name), cell(f.address), cell(f.city))) for f in data.facilities))
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("facilities").label = tab_title("Facilities", count)
         count = self.fill("objects-table", ((str(s.id), (
-            plain(s.name), plain(s.model), plain(s.serial_number), plain(s.facility_name)))
+            cell(s.name), cell(s.model), cell(s.serial_number), cell(s.facility_name)))
             for s in data.service_objects))
         tabs.get_tab("objects").label = tab_title("Service objects", count)
         self.show_orders(data.orders, data.next_cursor, data.counts)

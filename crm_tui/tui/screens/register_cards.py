@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.widget import AwaitMount, Widget
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from crm_tui.domain.permissions import Perm
 from crm_tui.domain.records import (
@@ -21,12 +21,13 @@ from crm_tui.domain.records import (
 )
 from crm_tui.services import order_list, register_deletes, registers
 from crm_tui.tui.screens.base import tab_title
-from crm_tui.tui.screens.cards import CARD_CSS, CardScreen, join
+from crm_tui.tui.screens.cards import CARD_CSS, OBJECT_COLUMNS, CardScreen, join
 from crm_tui.tui.screens.register_dialog import (
     AddServiceObjectDialog,
     EditFacilityDialog,
     EditServiceObjectDialog,
 )
+from crm_tui.tui.widgets.order_table import cell
 from crm_tui.tui.widgets.picker import plain
 
 
@@ -56,12 +57,7 @@ class FacilityCardScreen(CardScreen):
         """Orders and service objects."""
         yield from super().compose_tabs()
         with TabPane(tab_title("Service objects"), id="objects"):
-            yield self.table("objects-table")
-
-    def setup_tables(self) -> None:
-        """Service-object columns."""
-        self.query_one("#objects-table", DataTable).add_columns(
-            "Service object", "Model", "Serial no.")
+            yield self.table("objects-table", OBJECT_COLUMNS[:3])
 
     def fetch(self, order_limit: int) -> tuple[FacilityInfo, list[ServiceObjectInfo],
                                                tuple[OrderPage, OrderCounts]]:
@@ -114,7 +110,7 @@ class FacilityCardScreen(CardScreen):
                   if facility.latitude is not None and facility.longitude is not None else "")
         self.set_title(title, plain(join(facility.address, facility.city, coords)))
         count = self.fill("objects-table", ((str(s.id), (
-            plain(s.name), plain(s.model), plain(s.serial_number))) for s in objects))
+            cell(s.name), cell(s.model), cell(s.serial_number))) for s in objects))
         self.query_one(TabbedContent).get_tab("objects").label = tab_title("Service objects", count)
         self.show_orders(orders.rows, orders.next_cursor, counts)
 
