@@ -87,8 +87,8 @@ def edits_within(a: str, b: str, limit: int) -> bool:
     """Whether ``a`` becomes ``b`` with at most ``limit`` letters inserted, removed or
     changed, or two neighbours swapped ("Bergstorm" for "Bergström"): the optimal
     string alignment distance, computed only near the diagonal."""
-    if abs(len(a) - len(b)) > limit:
-        return False
+    if abs(len(a) - len(b)) > limit or len(set(a) ^ set(b)) > 2 * limit:
+        return False  # each edit adds or takes at most one letter of either side's set
     before: list[int] = []  # the row two letters back, for a swap
     previous = list(range(len(b) + 1))
     for i, letter in enumerate(a, 1):

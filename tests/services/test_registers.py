@@ -172,9 +172,14 @@ def test_a_name_typed_in_part_or_a_letter_off_is_asked_about(admin: Actor) -> No
     places, not slips."""
     solrosen = registers.add_customer(admin, "Brf Solrosen")
     hansson = registers.add_customer(admin, "Hansson & Söner")
+    berg = registers.add_customer(admin, "Bergström Värme AB")
+    kyl = registers.add_customer(admin, "Hellström Kyl & Klimat AB")
     for name, meant in (("Brf Solros", solrosen), ("Hanson & Söner", hansson),
                         ("hansson & sönr", hansson), ("Hasnson & Söner", hansson),
-                        ("Brf Solrosne", solrosen)):  # two letters swapped: one slip
+                        ("Brf Solrosne", solrosen),  # two letters swapped: one slip
+                        # a swap across the middle of the name, and a slip in each half
+                        # of a long one: both halves differ (they were made, QA21 H1)
+                        ("Bergstorm Värme AB", berg), ("Helström Kyl & Klimatt AB", kyl)):
         for choice in ("ask", "use-existing"):
             with pytest.raises(NearDuplicate) as asked:
                 registers.add_customer(admin, name, on_duplicate=choice)
