@@ -425,6 +425,19 @@ class CrmApp(KeysInOrder):
             self.notify(f"{self.actor.username} may not create contact orders: needs the "
                         "'create' permission", severity="warning", markup=False)
             return None
+        beneath = next((s for s in self.screen_stack
+                        if isinstance(s, OrderFormScreen) and s.serial == serial
+                        and (serial is not None or s.is_dirty())), None)
+        if beneath is not None:
+            # The same order (or a new one being written) open already, under a card
+            # reached from it (ctrl+g): back to it. A second form took its draft, and
+            # saving both added the note twice, or made the order twice (QA21 M1).
+            while self.screen is not beneath:
+                self.pop_screen()
+            beneath.refresh_data()  # as it is now (a note added from the card meanwhile)
+            self.notify("Back to the new contact order you were writing" if serial is None
+                        else f"Back to contact order {serial}, open already")
+            return None
         return self.push_screen(OrderFormScreen(serial, prefill=prefill,
                                                 missing_ok=missing_ok))
 

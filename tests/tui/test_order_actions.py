@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from crm_tui.domain.records import Actor, OrderInput
-from crm_tui.services import orders, registers
+from crm_tui.services import notes, orders, registers
 from crm_tui.tui.screens.customer_card import CustomerCardScreen
 from crm_tui.tui.screens.order_form import OrderFormScreen
+from crm_tui.tui.widgets.picker import PickItem
 from tests.conftest import make_user
 from tests.tui.conftest import settle
 from tests.tui.test_journeys import open_form, type_into
@@ -60,3 +61,40 @@ async def test_typing_at_an_order_one_may_only_read_says_so(eva: Actor, make_app
         assert told == ["This order is read only to you: changing it needs the 'edit' "
                         "permission, a note 'edit' or being assigned to it"]
         assert orders.get_order(eva, form.serial).notes == ()
+
+
+async def test_the_order_opened_again_from_its_customers_card_is_the_one_beneath(
+        eva: Actor, make_app) -> None:
+    """ctrl+g, then Enter on the same order in the card (or ctrl+n there, from a new
+    order) opened a second form, which took the first one's draft: saving both added
+    the note twice, or made the order twice (QA21 M1). It goes back to the form
+    beneath, edits kept; a note added meanwhile elsewhere shows there."""
+    berg = registers.add_customer(eva, "Bergström Värme AB")
+    serial = orders.create_order(eva, OrderInput(subject="Heat pump quote",
+                                                 customer_id=berg.id)).serial
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(app, pilot, serial)
+        form.notes.editor.insert("Called, no answer")
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerCardScreen)
+        notes.add_note(eva, serial, "From the desk")  # meanwhile, elsewhere
+        await pilot.press("enter")  # the card's orders: this order
+        await settle(app, pilot)
+        assert app.screen is form
+        assert [s for s in app.screen_stack if isinstance(s, OrderFormScreen)] == [form]
+        assert form.notes.editor.text == "Called, no answer"
+        assert [n.text for n in form.detail.notes] == ["From the desk"]
+        assert "Back to contact order" in [n.message for n in app._notifications][-1]
+        await pilot.press("escape", "y")
+        await settle(app, pilot)
+        new = await open_form(app, pilot)
+        type_into(new, subject="Second unit", customer=berg.name)
+        new.picker("customer").set_value(berg.name, PickItem(berg.id, berg.name))
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert app.screen is new and new.fields.values().subject == "Second unit"
+        assert [s for s in app.screen_stack if isinstance(s, OrderFormScreen)] == [new]
