@@ -201,6 +201,8 @@ def _mark(actor: Actor, booking: Booking, order: ContactOrder, done: bool) -> Bo
         return booking_info(booking, order.serial)
     booking.done = done
     booking.done_at = utcnow() if done else None
+    if not done and _begun(booking.starts_at):
+        booking.reminder_sent = True  # undone after its contact began: nothing to remind
     booking.version += 1
     booking.save()
     audit(actor, "booking.done" if done else "booking.undone", "booking", booking.id,

@@ -420,6 +420,13 @@ def set_completed(actor: Actor, serial: int, completed: bool,
         order.completed = completed
         order.completed_at = utcnow() if completed else None
         order.completed_by = actor.id if completed else None
+        if not completed:
+            # reopened: a reminder that fell due while it was completed is sent (late)
+            # only if its contact is still ahead; one begun would remind of the past
+            # (reopening an old order mailed "Late reminder … (begun)" for each, QA21 M2)
+            Booking.update(reminder_sent=True).where(
+                (Booking.order == order) & (Booking.reminder_sent == False)  # noqa: E712
+                & (Booking.starts_at <= utcnow())).execute()
         _bump(actor, order, before, "order.complete" if completed else "order.reopen")
         return _detail(order)
 

@@ -68,6 +68,38 @@ def test_no_reminder_for_a_completed_order_until_it_is_reopened(admin: Actor) ->
     assert outbox.fire_due_reminders() == 1
 
 
+def test_reopening_or_undoing_done_reminds_of_no_contact_begun(admin: Actor) -> None:
+    """An order reopened, or a booking undone, after its contact began mailed "Late
+    reminder … (begun)" for a contact days over (QA21 M2); a contact still ahead is
+    reminded."""
+    anna = make_user(admin, "anna", "view", "edit", "create")
+    serial, past = _book(anna, minutes_ahead=60, remind_before=30)
+    ahead = bookings.add_booking(anna, serial, (to_local(utcnow()) + dt.timedelta(
+        days=2)).replace(tzinfo=None), "phone", remind_before=3 * 24 * 60).id  # due
+    orders.set_completed(anna, serial, True)
+    _shift(past, hours=-72)  # days go by while it is completed
+    orders.set_completed(anna, serial, False)
+    assert outbox.fire_due_reminders() == 1  # the one ahead; not the one begun
+    [text] = _texts(anna)
+    assert "(begun)" not in text and text.endswith("(Bergström Värme AB)")
+    with db.connection_context():
+        assert Booking.get_by_id(ahead).reminder_sent and Booking.get_by_id(past).reminder_sent
+    other, done = _book(anna, minutes_ahead=60, remind_before=30)
+    bookings.set_done(anna, done, True)
+    _shift(done, hours=-48)
+    bookings.set_done(anna, done, False)
+    assert outbox.fire_due_reminders(now=utcnow() + dt.timedelta(minutes=1)) == 0
+
+
+def _shift(booking_id: int, *, hours: int) -> None:
+    """Move a booking and its reminder in time, as if the days had gone by."""
+    with db.atomic():
+        booking = Booking.get_by_id(booking_id)
+        Booking.update(starts_at=booking.starts_at + dt.timedelta(hours=hours),
+                       remind_at=booking.remind_at + dt.timedelta(hours=hours)).where(
+            Booking.id == booking_id).execute()
+
+
 def test_a_reminder_of_a_contact_rebooked_after_it_began_is_settled(admin: Actor) -> None:
     """A booking moved into the past (entered after the fact) has nothing to remind
     of: its reminder is settled when written, not sent late; moved ahead again, it is
