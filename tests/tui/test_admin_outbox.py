@@ -61,3 +61,11 @@ async def test_failed_delivery_is_shown_with_its_error_and_can_be_retried(
         app.data_changed()
         await settle(app, pilot)
         assert [str(c) for c in table.get_row_at(0)][3] == "sent"
+        # a new delivery comes in on top: the admin's row stays chosen (the cursor went
+        # to the first row, and r retried another delivery: QA21 M3)
+        chosen = table.key_at()
+        orders.create_order(eva, OrderInput(subject="Pump", customer="Acme",
+                                            assignees=["anna"]))
+        app.data_changed()
+        await settle(app, pilot)
+        assert table.row_count == 2 and table.key_at() == chosen and table.cursor_row == 1

@@ -94,11 +94,12 @@ class AuditPane(AdminPane):
     def show(self, events: list[AuditInfo]) -> None:
         """Fill the table, newest first."""
         self.events = list(events)
-        self.query_one(AuditTable).put_rows(
+        self.query_one(AuditTable).put_rows((
             (str(event.id), [cell(event.at.strftime("%m-%d %H:%M")),
                              cell(event.actor or "system"), cell(event.action),
                              cell(event.subject),
-                             cell(summary(event)[:200], "dim")]) for event in self.events)
+                             cell(summary(event)[:200], "dim")]) for event in self.events),
+            keep=True)
         empty = self.query_one("#audit-empty", Static)
         empty.update(f"No changes recorded yet. The newest {AUDIT_LIMIT} show here.")
         empty.display = not self.events

@@ -69,12 +69,14 @@ class OutboxPane(AdminPane):
     def show(self, rows: list[OutboxInfo]) -> None:
         """Fill the table (in-app rows are the notifications themselves: not listed)."""
         self.rows = [r for r in rows if r.channel != "inapp"]
-        self.query_one(OutboxTable).put_rows(
+        # read anew as the worker sends: the admin's row stays chosen (r retried another)
+        self.query_one(OutboxTable).put_rows((
             (str(row.id), [cell(f"{to_local(row.created_at):%m-%d %H:%M}"),
                            cell(row.channel), cell(row.recipient),
                            cell(row.status, STATUS_STYLE.get(row.status, "")),
                            cell(row.attempts, right=True),
-                           cell(row.last_error[:200], "dim")]) for row in self.rows)
+                           cell(row.last_error[:200], "dim")]) for row in self.rows),
+            keep=True)
         empty = self.query_one("#outbox-empty", Static)
         empty.update("Nothing sent by e-mail or SMS yet. Turn the channels on in Channels; "
                      "`crm-tui worker` delivers.")

@@ -334,12 +334,8 @@ class CardScreen(CrmScreen):
         """Replace a table's rows, the cursor staying on its entry (coming back from an
         order it was on the first row again); returns how many."""
         table = self.query_one(f"#{table_id}", CardTable)
-        kept = table.key_at()
-        table.put_rows((key, list(cells)) for key, cells in rows)
-        keys = table.keys()
-        if kept in keys:
-            table.move_cursor(row=keys.index(kept), animate=False)
-        return len(keys)
+        table.put_rows(((key, list(cells)) for key, cells in rows), keep=True)
+        return len(table.keys())
 
     def action_tab(self, pane: str) -> None:
         """Show a tab and focus its table."""

@@ -140,8 +140,17 @@ class FittedTable(FastTable):
         if self._cells:
             self.move_cursor(row=min(row, len(self._cells) - 1), animate=False)
 
-    def put_rows(self, rows: Iterable[tuple[str, list[Text]]], *, append: bool = False) -> None:
-        """Show rows of (key, cells); with ``append`` add after the current ones."""
+    def put_rows(self, rows: Iterable[tuple[str, list[Text]]], *, append: bool = False,
+                 keep: bool = False) -> None:
+        """Show rows of (key, cells); with ``append`` add after the current ones; with
+        ``keep`` the cursor stays on its row's key if that row is still there (a list
+        read anew while the user works in it: it went to the first row)."""
+        kept = self.key_at() if keep and not append else None
+        self._put_rows(rows, append=append)
+        if kept is not None:
+            self.select_key(kept)
+
+    def _put_rows(self, rows: Iterable[tuple[str, list[Text]]], *, append: bool) -> None:
         if not append:
             self._cells = []
             self.clear()
