@@ -108,7 +108,7 @@ def edits_within(a: str, b: str, limit: int) -> bool:
 MIN_TRIGRAM = 3  # the shortest term the search index holds; shorter words join a neighbour
 
 
-def text_terms(text: str | None) -> list[str]:
+def text_terms(text: str | None, *, join_short: bool = True) -> list[str]:
     """The terms of a search, folded: its words, each of which a row must hold, in any
     order ("sandbergs ventilation" found nothing as one phrase; the order list's text
     filter seeks each in an order's own text or its customer's); a "quoted phrase" is
@@ -117,7 +117,9 @@ def text_terms(text: str | None) -> list[str]:
     A word of one or two letters stays with the word beside it, as a phrase: "alarm
     e4" is an alarm's code (each row's text tested for "e4" alone took 27 ms a page at
     a million orders, against 6 for the phrase). A number that short (an order's "47")
-    is a term of its own, sought in the order's own text (see _plan)."""
+    is a term of its own, sought in the order's own text (see _plan). Without
+    ``join_short`` (the register search, whose rows are tested as its walk reads them)
+    every word is a term: "forsberg ab", "kv örnen" (as phrases they found nothing)."""
     terms: list[str] = []
     for index, part in enumerate((text or "").split('"')):
         if index % 2:  # inside quotes
@@ -126,7 +128,7 @@ def text_terms(text: str | None) -> list[str]:
         words, joinable = fold(part).split(), False  # the last term is a word of this part
         while words:
             word = words.pop(0)
-            short = len(word) < MIN_TRIGRAM and not word.isdigit()
+            short = join_short and len(word) < MIN_TRIGRAM and not word.isdigit()
             if short and joinable:
                 terms[-1] += " " + word
             elif short and words:

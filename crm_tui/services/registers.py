@@ -475,7 +475,7 @@ def _searched(search_one: Callable[[str, int], list[SearchHit]], folded: str,
 def _filtered(model: type[Model], folded: str, limit: int) -> tuple[str, list[Any]]:
     """' WHERE <test>' for a search of ``model`` in name order, and its parameters; no
     test for no text. The statements are written out (see register_condition)."""
-    terms = text_terms(folded)
+    terms = text_terms(folded, join_short=False)
     if not terms:
         return "", []
     test, params = register_terms_condition(model, terms, limit)

@@ -33,7 +33,7 @@ def plain(value: object, style: str = "") -> Text:
 def match_spans(value: str, query: str) -> list[tuple[int, int]]:
     """Spans of ``value`` that match ``query`` ignoring case, accents and spacing: each
     of its words (text_terms), as the register search finds them."""
-    needles = text_terms(query)
+    needles = text_terms(query, join_short=False)
     if not needles or not value:
         return []
     folded: list[str] = []
