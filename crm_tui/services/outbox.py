@@ -217,8 +217,9 @@ def _tell_failed(delivery: Delivery, error: str) -> None:
     subject = "reminder" if what.kind == "reminder" else "notification"
     notify_in_app(what.user, "delivery-failed",
                   f"Your {subject} by {CHANNEL_NAMES.get(delivery.channel, delivery.channel)} "
-                  f"to {delivery.recipient} could not be sent ({error[:200]}); it is kept "
-                  f"in the admin's outbox to be sent again. It said: {what.text}",
+                  f"to {delivery.recipient} could not be sent ({error[:200]}); it stays in "
+                  f"the admin's outbox, where an admin can send it again. It said: "
+                  f"{what.text}",
                   order=what.order, booking_id=what.booking_id)
 
 

@@ -40,7 +40,8 @@ LABELS = {"subject": "Subject", "customer": "Customer", "facility": "Facility",
 PLACEHOLDERS = {"subject": "what the contact is about", "customer": "type to search or add",
                 "facility": "type to search or add", "service_object": "type to search",
                 "contact_name": "one contact person", "contact_phone": "e.g. +46 70 123 45 67",
-                "contact_email": "e.g. name@example.com", "scheduled": "YYYY-MM-DD, today, +7",
+                "contact_email": "e.g. name@example.com",
+                "scheduled": "YYYY-MM-DD, today, +7, +2w, +6m",
                 "hours": "time required, e.g. 1.5"}
 
 

@@ -59,7 +59,7 @@ async def test_typing_at_an_order_one_may_only_read_says_so(eva: Actor, make_app
         await settle(app, pilot)
         told = [n.message for n in app._notifications if "read only to you" in n.message]
         assert told == ["This order is read only to you: changing it needs the 'edit' "
-                        "permission, a note 'edit' or being assigned to it"]
+                        "permission; adding a note, 'edit' or being assigned to it"]
         assert orders.get_order(eva, form.serial).notes == ()
 
 
@@ -98,3 +98,35 @@ async def test_the_order_opened_again_from_its_customers_card_is_the_one_beneath
         await settle(app, pilot)
         assert app.screen is new and new.fields.values().subject == "Second unit"
         assert [s for s in app.screen_stack if isinstance(s, OrderFormScreen)] == [new]
+
+
+async def test_ctrl_g_opens_the_customer_the_field_names(eva: Actor, make_app) -> None:
+    """Another existing customer typed in full (not picked from the list) opened the
+    saved one's card (QA21 L1); a new name is not in the register yet, and says so."""
+    berg = registers.add_customer(eva, "Bergström Värme AB")
+    other = registers.add_customer(eva, "Forsberg Värme AB")
+    serial = orders.create_order(eva, OrderInput(subject="Heat pump quote",
+                                                 customer_id=berg.id)).serial
+    app = make_app("eva")
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(app, pilot, serial)
+        picker = form.picker("customer")
+        picker.input.focus()
+        picker.input.value = "Forsberg Värme AB"
+        picker.search_now()
+        await settle(app, pilot)
+        assert picker.exact_match() is not None
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerCardScreen)
+        assert app.screen.customer_id == other.id
+        await pilot.press("escape")
+        await settle(app, pilot)
+        picker.input.value = "Brand New Kund AB"
+        picker.search_now()
+        await settle(app, pilot)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert ("'Brand New Kund AB' is not in the register yet: pick the customer, or "
+                "save the order first") in [n.message for n in app._notifications]

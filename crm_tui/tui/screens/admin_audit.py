@@ -37,12 +37,16 @@ def _load(raw: str) -> dict[str, object]:
     return data if isinstance(data, dict) else {"": data}
 
 
+NONE = "(none)"
+
+
 def summary(event: AuditInfo) -> str:
     """What changed, short: 'name: Won → Sold' or the new values."""
     before, after = _load(event.before), _load(event.after)
     parts = []
     for key in dict.fromkeys([*before, *after]):
-        old, new = before.get(key), after.get(key)
+        # a value cleared reads "(none)", not Python's "None" (QA21 L7)
+        old, new = (NONE if v is None else v for v in (before.get(key), after.get(key)))
         if key in before and key in after:
             if old != new:
                 parts.append(f"{key}: {old} → {new}")
@@ -51,7 +55,7 @@ def summary(event: AuditInfo) -> str:
         else:
             parts.append(f"{key}: {old} → (gone)")
     if not parts:  # same before and after, e.g. a secret replaced by a secret
-        parts = [f"{key}: {value}" for key, value in after.items()]
+        parts = [f"{key}: {NONE if value is None else value}" for key, value in after.items()]
     return "; ".join(parts)
 
 

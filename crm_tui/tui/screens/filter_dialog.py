@@ -174,7 +174,7 @@ class FilterDialog(ModalScreen[OrderFilter | None]):
                 yield Button("Apply", id="apply", variant="primary", compact=True)
                 yield Button("Clear", id="clear", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-            yield Static(Text("Dates: YYYY-MM-DD, today or +30 (days) · "
+            yield Static(Text("Dates: YYYY-MM-DD, today, +30 (days), +2w, +6m · "
                               "Enter/ctrl+s apply · esc cancel"), classes="hint")
 
     def _status_options(self) -> list[tuple[Text, str]]:

@@ -39,12 +39,21 @@ class OrderActions:
 
     def action_customer_card(self) -> None:
         """Open the order's customer's card (the manual: "click on the customer's name
-        and go directly to the customer card"); Esc comes back to the order."""
-        chosen = self.picker("customer").chosen_id
-        customer_id = chosen if chosen is not None else (
-            self.detail.row.customer_id if self.detail is not None else None)
+        and go directly to the customer card"); Esc comes back to the order. The one
+        the field names: picked, typed in full, or the saved one if left as it was."""
+        picker = self.picker("customer")
+        typed = picker.value.strip()
+        exact = picker.exact_match()
+        customer_id = (picker.chosen_id if picker.chosen_id is not None
+                       else exact.id if exact is not None
+                       else self.detail.row.customer_id
+                       if self.detail is not None and typed == self.detail.row.customer
+                       else None)
         if customer_id is None:
-            self.notify("Pick the order's customer first", severity="warning")
+            self.notify(f"'{printable(typed)}' is not in the register yet: pick the "
+                        "customer, or save the order first" if typed
+                        else "Pick the order's customer first", severity="warning",
+                        markup=False)
             return
         self.crm.open_customer(customer_id)
 

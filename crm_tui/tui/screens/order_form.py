@@ -167,8 +167,8 @@ class OrderFormScreen(OrderActions, CrmScreen):
                 if time.monotonic() - self._told_read_only > READ_ONLY_TOLD_S:
                     self._told_read_only = time.monotonic()
                     self.notify("This order is read only to you: changing it needs the "
-                                "'edit' permission, a note 'edit' or being assigned to it",
-                                severity="warning")
+                                "'edit' permission; adding a note, 'edit' or being "
+                                "assigned to it", severity="warning")
             return
         if event.key in ("enter", "tab") and self.focused is None:
             # on to the next field, as in a loaded form ("abc" Enter "xyz": the subject,
