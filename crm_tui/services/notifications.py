@@ -14,11 +14,7 @@ from crm_tui.services.base import fresh, reading, writing
 def notify(user: User, kind: str, text: str, *, order: ContactOrder | None = None,
            booking_id: int | None = None) -> Notification:
     """Make a notification and its deliveries (inside the caller's unit of work)."""
-    note = Notification.create(user=user, kind=kind, text=text, order=order,
-                               booking=booking_id)
-    now = utcnow()
-    Outbox.create(notification=note, channel="inapp", recipient=user.username,
-                  status="sent", sent_at=now)
+    note = notify_in_app(user, kind, text, order=order, booking_id=booking_id)
     if settings.get("channels.email") and user.email:
         Outbox.create(notification=note, channel="email", recipient=user.email)
     if settings.get("channels.sms") and user.phone:
@@ -29,7 +25,8 @@ def notify(user: User, kind: str, text: str, *, order: ContactOrder | None = Non
 def notify_in_app(user: User | int, kind: str, text: str, *,
                   order: ContactOrder | int | None = None,
                   booking_id: int | None = None) -> Notification:
-    """A notification in the app only (that another channel failed, say)."""
+    """A notification in the app only (that another channel failed, say): the
+    notification and its in-app delivery, sent at once."""
     note = Notification.create(user=user, kind=kind, text=text, order=order,
                                booking=booking_id)
     Outbox.create(notification=note, channel="inapp", recipient=str(note.user.username),
