@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from textual import events
 from textual.app import App
+from textual.worker import WorkerCancelled
 
 from crm_tui.domain.records import Actor
 from crm_tui.services import users
@@ -48,7 +50,9 @@ def burst(app: App[Any], *keys: str) -> None:
 async def settle(app: CrmApp, pilot: object) -> None:
     """Wait until every worker is done and the screen has caught up."""
     for _ in range(5):
-        await app.workers.wait_for_complete()
+        # a stale search cancelled by the next (a picker's typing) is done too
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
         if not any(w.is_running for w in app.workers):
             return
